@@ -1,0 +1,104 @@
+//! The route table and the middleware stack around it.
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::{Extension, Router};
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::ApiError;
+use crate::json::BodyLimit;
+use crate::middleware::{problem_for_bare_errors, request_span};
+use crate::openapi::ApiDoc;
+use crate::routes::health;
+use crate::state::AppState;
+
+pub const SPEC_PATH: &str = "/api/openapi.json";
+pub const DOCS_PATH: &str = "/api/docs";
+
+/// Every documented route. Routes exist only through here, so the spec cannot miss one.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).routes(routes!(health::health))
+}
+
+/// The complete application: routes, the spec and its viewer, and the middleware stack.
+pub fn app(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    let (router, spec) = routes().split_for_parts();
+    let router = router
+        .merge(SwaggerUi::new(DOCS_PATH).url(SPEC_PATH, spec))
+        .fallback(not_found)
+        .with_state(state);
+    with_middleware(router, &settings)
+}
+
+/// Wraps a router in the layers every request goes through (outermost first).
+pub(crate) fn with_middleware(router: Router, settings: &mlx_manager_core::Settings) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(x_request_id))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::map_response(problem_for_bare_errors))
+        .option_layer(cors_layer(settings))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(settings.request_timeout_secs),
+        ))
+        .layer(Extension(BodyLimit(settings.body_limit_bytes)))
+        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
+        .layer(DefaultBodyLimit::max(settings.body_limit_bytes));
+    router.layer(middleware)
+}
+
+/// CORS stays off (same origin only) unless origins are allowed explicitly.
+fn cors_layer(settings: &mlx_manager_core::Settings) -> Option<CorsLayer> {
+    if settings.cors_allowed_origins.is_empty() {
+        return None;
+    }
+    let origins: Vec<HeaderValue> = settings
+        .cors_allowed_origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(&origin.ascii_serialization()).ok())
+        .collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                axum::http::header::AUTHORIZATION,
+                axum::http::header::CONTENT_TYPE,
+                HeaderName::from_static("x-api-key"),
+                HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([HeaderName::from_static("x-request-id")])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no route for {method} {}", uri.path()))
+}

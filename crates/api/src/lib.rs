@@ -1,0 +1,20 @@
+//! MLX Manager's HTTP API: axum routers documented with utoipa, so routes and spec cannot drift.
+//!
+//! This is the only crate that knows HTTP; it maps every lower layer's errors to
+//! `application/problem+json` responses.
+
+mod app;
+mod error;
+mod json;
+mod middleware;
+mod openapi;
+mod problem;
+mod routes;
+mod state;
+
+pub use app::app;
+pub use error::ApiError;
+pub use json::ApiJson;
+pub use openapi::openapi;
+pub use problem::{FieldError, Problem};
+pub use state::AppState;

@@ -1,0 +1,14 @@
+//! Schema migrations, applied in order at startup. Never edit a released migration: add a new one.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_users;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_users::Migration)]
+    }
+}

@@ -1,0 +1,9 @@
+//! Persistence: one connection pool over SQLite or PostgreSQL, migrations applied at startup,
+//! and a repository per aggregate.
+
+mod connect;
+pub mod entities;
+mod migrations;
+pub mod repositories;
+
+pub use connect::{Backend, Database};

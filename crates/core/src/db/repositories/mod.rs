@@ -1,0 +1,21 @@
+//! Repositories: the only code that issues queries. They speak domain types and [`crate::CoreError`].
+
+mod users;
+
+pub use users::{NewUser, User, UserChanges, UserRepository};
+
+use sea_orm::{DbErr, SqlErr};
+
+use super::connect::clean_db_error;
+use crate::CoreError;
+
+/// Maps a database error, recognising unique-constraint violations on both backends.
+pub(crate) fn map_db_error(error: DbErr, entity: &'static str, unique_field: &'static str) -> CoreError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => CoreError::UniqueViolation {
+            entity,
+            field: unique_field,
+        },
+        _ => CoreError::Database(clean_db_error(&error)),
+    }
+}

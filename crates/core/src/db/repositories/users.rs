@@ -1,0 +1,192 @@
+use std::fmt;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+
+use super::map_db_error;
+use crate::CoreError;
+use crate::db::Database;
+use crate::db::entities::user;
+use crate::domain::{Email, UserStatus};
+use crate::time::now_millis;
+
+const ENTITY: &str = "user";
+
+/// A user account as the rest of the application sees it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i32,
+    pub email: Email,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub status: UserStatus,
+    pub session_version: i32,
+    pub created_at: i64,
+    pub approved_at: Option<i64>,
+    pub approved_by: Option<i32>,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("password_hash", &"[REDACTED]")
+            .field("is_admin", &self.is_admin)
+            .field("status", &self.status)
+            .field("session_version", &self.session_version)
+            .field("created_at", &self.created_at)
+            .field("approved_at", &self.approved_at)
+            .field("approved_by", &self.approved_by)
+            .finish()
+    }
+}
+
+impl TryFrom<user::Model> for User {
+    type Error = CoreError;
+
+    fn try_from(row: user::Model) -> Result<Self, CoreError> {
+        Ok(Self {
+            id: row.id,
+            email: Email::parse(&row.email)?,
+            password_hash: row.password_hash,
+            is_admin: row.is_admin,
+            status: UserStatus::parse(&row.status)?,
+            session_version: row.session_version,
+            created_at: row.created_at,
+            approved_at: row.approved_at,
+            approved_by: row.approved_by,
+        })
+    }
+}
+
+pub struct NewUser {
+    pub email: Email,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub status: UserStatus,
+    pub approved_by: Option<i32>,
+}
+
+/// Fields to change; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct UserChanges {
+    pub email: Option<Email>,
+    pub password_hash: Option<String>,
+    pub is_admin: Option<bool>,
+    pub status: Option<UserStatus>,
+}
+
+#[derive(Clone)]
+pub struct UserRepository {
+    db: Database,
+}
+
+impl UserRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    pub async fn create(&self, new: NewUser) -> Result<User, CoreError> {
+        let now = now_millis();
+        let approved = new.status == UserStatus::Approved;
+        let row = user::ActiveModel {
+            email: Set(new.email.as_str().to_string()),
+            password_hash: Set(new.password_hash),
+            is_admin: Set(new.is_admin),
+            status: Set(new.status.as_str().to_string()),
+            session_version: Set(0),
+            created_at: Set(now),
+            approved_at: Set(approved.then_some(now)),
+            approved_by: Set(new.approved_by.filter(|_| approved)),
+            ..Default::default()
+        };
+        let inserted = row
+            .insert(self.db.connection())
+            .await
+            .map_err(|e| map_db_error(e, ENTITY, "email"))?;
+        User::try_from(inserted)
+    }
+
+    pub async fn find_by_id(&self, id: i32) -> Result<User, CoreError> {
+        user::Entity::find_by_id(id)
+            .one(self.db.connection())
+            .await
+            .map_err(|e| map_db_error(e, ENTITY, "id"))?
+            .ok_or(CoreError::NotFound { entity: ENTITY })
+            .and_then(User::try_from)
+    }
+
+    pub async fn find_by_email(&self, email: &Email) -> Result<Option<User>, CoreError> {
+        user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .one(self.db.connection())
+            .await
+            .map_err(|e| map_db_error(e, ENTITY, "email"))?
+            .map(User::try_from)
+            .transpose()
+    }
+
+    /// Users, newest first, optionally only those with one status.
+    pub async fn list(&self, status: Option<UserStatus>) -> Result<Vec<User>, CoreError> {
+        let mut query = user::Entity::find();
+        if let Some(status) = status {
+            query = query.filter(user::Column::Status.eq(status.as_str()));
+        }
+        query
+            .order_by_desc(user::Column::CreatedAt)
+            .order_by_desc(user::Column::Id)
+            .all(self.db.connection())
+            .await
+            .map_err(|e| map_db_error(e, ENTITY, "id"))?
+            .into_iter()
+            .map(User::try_from)
+            .collect()
+    }
+
+    pub async fn count_with_status(&self, status: UserStatus) -> Result<u64, CoreError> {
+        user::Entity::find()
+            .filter(user::Column::Status.eq(status.as_str()))
+            .count(self.db.connection())
+            .await
+            .map_err(|e| map_db_error(e, ENTITY, "id"))
+    }
+
+    pub async fn update(&self, id: i32, changes: UserChanges) -> Result<User, CoreError> {
+        let current = user::Entity::find_by_id(id)
+            .one(self.db.connection())
+            .await
+            .map_err(|e| map_db_error(e, ENTITY, "id"))?
+            .ok_or(CoreError::NotFound { entity: ENTITY })?;
+        let mut row: user::ActiveModel = current.into();
+        if let Some(email) = changes.email {
+            row.email = Set(email.as_str().to_string());
+        }
+        if let Some(hash) = changes.password_hash {
+            row.password_hash = Set(hash);
+        }
+        if let Some(is_admin) = changes.is_admin {
+            row.is_admin = Set(is_admin);
+        }
+        if let Some(status) = changes.status {
+            row.status = Set(status.as_str().to_string());
+        }
+        let updated = row
+            .update(self.db.connection())
+            .await
+            .map_err(|e| map_db_error(e, ENTITY, "email"))?;
+        User::try_from(updated)
+    }
+
+    pub async fn delete(&self, id: i32) -> Result<(), CoreError> {
+        let result = user::Entity::delete_by_id(id)
+            .exec(self.db.connection())
+            .await
+            .map_err(|e| map_db_error(e, ENTITY, "id"))?;
+        match result.rows_affected {
+            0 => Err(CoreError::NotFound { entity: ENTITY }),
+            _ => Ok(()),
+        }
+    }
+}

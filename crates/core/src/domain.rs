@@ -1,0 +1,114 @@
+//! Domain types that are valid by construction ("parse, don't validate").
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::CoreError;
+
+/// A normalised e-mail address: trimmed, lower-cased, syntactically valid.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, CoreError> {
+        let normalised = raw.trim().to_lowercase();
+        let invalid = |message: &str| CoreError::Invalid {
+            field: "email",
+            message: message.to_string(),
+        };
+        if normalised.is_empty() {
+            return Err(invalid("must not be empty"));
+        }
+        if normalised.len() > Self::MAX_LEN {
+            return Err(invalid("must be at most 254 characters"));
+        }
+        let options = email_address::Options::default().without_display_text();
+        if !email_address::EmailAddress::is_valid(&normalised)
+            || email_address::EmailAddress::parse_with_options(&normalised, options).is_err()
+        {
+            return Err(invalid("is not a valid e-mail address"));
+        }
+        Ok(Self(normalised))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Email {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Email::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Where a user account stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserStatus {
+    /// Registered, waiting for an admin.
+    Pending,
+    Approved,
+    Disabled,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, CoreError> {
+        match raw {
+            "pending" => Ok(Self::Pending),
+            "approved" => Ok(Self::Approved),
+            "disabled" => Ok(Self::Disabled),
+            other => Err(CoreError::Invalid {
+                field: "status",
+                message: format!("{other:?} is not one of pending, approved, disabled"),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lower_cased() {
+        let email = Email::parse("  Alice@Example.COM ").unwrap();
+        assert_eq!(email.as_str(), "alice@example.com");
+    }
+
+    #[test]
+    fn malformed_emails_are_rejected() {
+        for raw in ["", "   ", "alice", "alice@", "@example.com", "a b@example.com", "Alice <a@b.c>"] {
+            assert!(Email::parse(raw).is_err(), "{raw:?} should be rejected");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn user_status_round_trips_through_its_text_form() {
+        for status in [UserStatus::Pending, UserStatus::Approved, UserStatus::Disabled] {
+            assert_eq!(UserStatus::parse(status.as_str()).unwrap(), status);
+        }
+        assert!(UserStatus::parse("banned").is_err());
+    }
+}

@@ -1,0 +1,48 @@
+use thiserror::Error;
+
+/// Every way the core layer can fail.
+#[derive(Debug, Error)]
+pub enum CoreError {
+    /// A configuration value is missing or invalid; `key` names the setting.
+    #[error("invalid setting `{key}`: {message}")]
+    InvalidSetting { key: String, message: String },
+
+    /// A value given by a user failed validation.
+    #[error("invalid {field}: {message}")]
+    Invalid { field: &'static str, message: String },
+
+    #[error("{entity} not found")]
+    NotFound { entity: &'static str },
+
+    /// A uniqueness rule was broken (e.g. an e-mail that is already registered).
+    #[error("{entity} with this {field} already exists")]
+    UniqueViolation {
+        entity: &'static str,
+        field: &'static str,
+    },
+
+    #[error("cannot open database: {0}")]
+    DatabaseUnreachable(String),
+
+    #[error("database migration failed: {0}")]
+    Migration(String),
+
+    #[error("database error: {0}")]
+    Database(String),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CoreError {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

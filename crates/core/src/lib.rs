@@ -1,0 +1,12 @@
+//! MLX Manager's domain layer: settings, domain types and persistence.
+//!
+//! Nothing here knows about HTTP; the `api` crate maps [`CoreError`] to responses.
+
+pub mod db;
+pub mod domain;
+mod error;
+pub mod settings;
+pub mod time;
+
+pub use error::CoreError;
+pub use settings::Settings;

@@ -1,0 +1,245 @@
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::value::magic::RelativePathBuf;
+use serde::Deserialize;
+
+use super::{LogFormat, Settings, de};
+use crate::CoreError;
+
+pub const CONFIG_FILE_NAME: &str = "config.toml";
+const ENV_PREFIX: &str = "MLX_MANAGER_";
+const DEFAULT_PORT: u16 = 10242;
+
+/// Values given on the command line; they win over every other source.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+}
+
+/// The few process variables needed to compute defaults (passed in so tests stay hermetic).
+pub struct ProcessEnv {
+    pub(super) home: Option<PathBuf>,
+    pub(super) xdg_cache_home: Option<PathBuf>,
+    pub(super) data_dir: Option<PathBuf>,
+}
+
+pub fn process_env() -> ProcessEnv {
+    let path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    ProcessEnv {
+        home: path("HOME"),
+        xdg_cache_home: path("XDG_CACHE_HOME"),
+        data_dir: path("MLX_MANAGER_DATA_DIR"),
+    }
+}
+
+/// Settings as they come out of the sources, before validation.
+#[derive(Deserialize)]
+struct RawSettings {
+    #[serde(default = "default_host")]
+    host: String,
+    #[serde(default = "default_port")]
+    port: u16,
+    database_url: Option<String>,
+    #[serde(default = "default_log_level")]
+    log_level: String,
+    #[serde(default = "default_log_format")]
+    log_format: LogFormat,
+    hf_home: Option<RelativePathBuf>,
+    #[serde(default = "default_hf_endpoint")]
+    hf_endpoint: String,
+    #[serde(default, deserialize_with = "de::flexible_bool")]
+    hf_hub_offline: bool,
+    #[serde(default, deserialize_with = "de::string_list")]
+    cors_allowed_origins: Vec<String>,
+    #[serde(default = "default_request_timeout_secs")]
+    request_timeout_secs: u64,
+    #[serde(default = "default_body_limit_bytes")]
+    body_limit_bytes: usize,
+    #[serde(default = "default_shutdown_timeout_secs")]
+    shutdown_timeout_secs: u64,
+}
+
+fn default_host() -> String {
+    Ipv4Addr::LOCALHOST.to_string()
+}
+fn default_port() -> u16 {
+    DEFAULT_PORT
+}
+fn default_log_level() -> String {
+    "info".into()
+}
+fn default_log_format() -> LogFormat {
+    LogFormat::Text
+}
+fn default_hf_endpoint() -> String {
+    "https://huggingface.co".into()
+}
+fn default_request_timeout_secs() -> u64 {
+    30
+}
+fn default_body_limit_bytes() -> usize {
+    2 * 1024 * 1024
+}
+fn default_shutdown_timeout_secs() -> u64 {
+    10
+}
+
+pub fn load(overrides: &Overrides, env: &ProcessEnv) -> Result<Settings, CoreError> {
+    let home = env.home.clone();
+    let data_dir = overrides
+        .data_dir
+        .clone()
+        .or_else(|| env.data_dir.clone())
+        .map(|dir| expand_tilde(&dir, home.as_deref()))
+        .or_else(|| home.as_ref().map(|h| h.join(".mlx-manager")))
+        .ok_or_else(|| invalid("data_dir", "HOME is not set; pass --data-dir"))?;
+    let data_dir = absolute(&data_dir)?;
+
+    let config_file = data_dir.join(CONFIG_FILE_NAME);
+    let mut figment = Figment::new();
+    if config_file.exists() {
+        figment = figment.merge(Toml::file_exact(config_file));
+    }
+    figment = figment
+        .merge(Env::raw().only(&["HF_HOME", "HF_ENDPOINT", "HF_HUB_OFFLINE"]))
+        .merge(Env::prefixed(ENV_PREFIX).ignore(&["DATA_DIR"]));
+    if let Some(host) = &overrides.host {
+        figment = figment.merge(Serialized::default("host", host));
+    }
+    if let Some(port) = overrides.port {
+        figment = figment.merge(Serialized::default("port", port));
+    }
+    if let Some(url) = &overrides.database_url {
+        figment = figment.merge(Serialized::default("database_url", url));
+    }
+    let raw: RawSettings = figment.extract().map_err(describe)?;
+    validate(raw, data_dir, env)
+}
+
+fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Settings, CoreError> {
+    let host = match raw.host.trim() {
+        "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        other => other
+            .parse()
+            .map_err(|_| invalid("host", format!("{other:?} is not an IP address")))?,
+    };
+
+    let database_url = raw
+        .database_url
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| Settings::default_database_url(&data_dir));
+    let scheme = database_url.split(':').next().unwrap_or_default();
+    if !matches!(scheme, "sqlite" | "postgres" | "postgresql") {
+        return Err(invalid(
+            "database_url",
+            format!("unsupported scheme {scheme:?}; use sqlite:// or postgres://"),
+        ));
+    }
+
+    let hf_home = match raw.hf_home {
+        Some(path) => expand_tilde(&path.relative(), env.home.as_deref()),
+        None => match (&env.xdg_cache_home, &env.home) {
+            (Some(cache), _) => cache.join("huggingface"),
+            (None, Some(home)) => home.join(".cache").join("huggingface"),
+            (None, None) => data_dir.join("huggingface"),
+        },
+    };
+
+    let hf_endpoint = url::Url::parse(raw.hf_endpoint.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        .ok_or_else(|| {
+            invalid("hf_endpoint", format!("{:?} is not an http(s) URL", raw.hf_endpoint))
+        })?;
+
+    let cors_allowed_origins = raw
+        .cors_allowed_origins
+        .iter()
+        .map(|origin| parse_origin(origin))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    if raw.log_level.trim().is_empty() {
+        return Err(invalid("log_level", "must not be empty"));
+    }
+    if raw.request_timeout_secs == 0 {
+        return Err(invalid("request_timeout_secs", "must be at least 1"));
+    }
+    if raw.body_limit_bytes < 1024 {
+        return Err(invalid("body_limit_bytes", "must be at least 1024"));
+    }
+
+    Ok(Settings {
+        host,
+        port: raw.port,
+        data_dir,
+        database_url: database_url.into(),
+        log_level: raw.log_level,
+        log_format: raw.log_format,
+        hf_home,
+        hf_endpoint,
+        hf_hub_offline: raw.hf_hub_offline,
+        cors_allowed_origins,
+        request_timeout_secs: raw.request_timeout_secs,
+        body_limit_bytes: raw.body_limit_bytes,
+        shutdown_timeout_secs: raw.shutdown_timeout_secs,
+    })
+}
+
+/// An origin is a scheme, a host and an optional port: nothing else.
+fn parse_origin(raw: &str) -> Result<url::Origin, CoreError> {
+    let bad = || invalid("cors_allowed_origins", format!("{raw:?} is not an origin like https://host:port"));
+    let parsed = url::Url::parse(raw).map_err(|_| bad())?;
+    let bare = parsed.path() == "/" && parsed.query().is_none() && parsed.fragment().is_none();
+    if !bare || !raw.trim_end_matches('/').eq_ignore_ascii_case(&parsed.origin().ascii_serialization())
+    {
+        return Err(bad());
+    }
+    match parsed.origin() {
+        origin @ url::Origin::Tuple(..) => Ok(origin),
+        url::Origin::Opaque(_) => Err(bad()),
+    }
+}
+
+fn expand_tilde(path: &Path, home: Option<&Path>) -> PathBuf {
+    match (path.strip_prefix("~"), home) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, CoreError> {
+    std::path::absolute(path).map_err(|e| invalid("data_dir", e.to_string()))
+}
+
+fn invalid(key: &str, message: impl Into<String>) -> CoreError {
+    CoreError::InvalidSetting {
+        key: key.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Turns figment's error into one line naming the key and where its value came from.
+fn describe(error: figment::Error) -> CoreError {
+    let key = if error.path.is_empty() {
+        CONFIG_FILE_NAME.to_string()
+    } else {
+        error.path.join(".")
+    };
+    let origin = error.metadata.as_ref().map(|meta| match &meta.source {
+        Some(figment::Source::File(path)) => path.display().to_string(),
+        _ => meta.interpolate(&figment::Profile::Default, &error.path),
+    });
+    let kind = error.kind.to_string();
+    let kind = kind.split_whitespace().collect::<Vec<_>>().join(" ");
+    let message = match origin {
+        Some(origin) => format!("{kind} (from {origin})"),
+        None => kind,
+    };
+    CoreError::InvalidSetting { key, message }
+}

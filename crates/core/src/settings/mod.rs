@@ -1,0 +1,99 @@
+//! Application settings: built-in defaults < `<data dir>/config.toml` < `MLX_MANAGER_*` environment
+//! variables (plus the standard `HF_*` ones) < command-line flags.
+
+mod de;
+mod load;
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+pub use load::{CONFIG_FILE_NAME, Overrides};
+
+/// Characters that would end or alter the path part of a `sqlite://` URL.
+const PATH_UNSAFE: &AsciiSet = &CONTROLS.add(b' ').add(b'%').add(b'?').add(b'#');
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The fully resolved, validated configuration. `Debug` never shows secrets.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub host: IpAddr,
+    /// `0` asks the OS for a free port (the binary prints the one it got).
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub database_url: SecretString,
+    /// A `tracing` filter directive such as `info` or `info,sea_orm=warn`.
+    pub log_level: String,
+    pub log_format: LogFormat,
+    pub hf_home: PathBuf,
+    pub hf_endpoint: url::Url,
+    pub hf_hub_offline: bool,
+    /// Origins allowed to call the API from another site. Empty: CORS stays off (same origin only).
+    pub cors_allowed_origins: Vec<url::Origin>,
+    /// Upper bound on producing a response's headers (streams may run longer).
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Settings {
+    /// Loads the settings from every source, validating them.
+    pub fn load(overrides: &Overrides) -> Result<Self, crate::CoreError> {
+        load::load(overrides, &load::process_env())
+    }
+
+    /// The database URL with any password masked, safe to log.
+    pub fn database_url_redacted(&self) -> String {
+        redact_url(self.database_url.expose_secret())
+    }
+
+    /// The SQLite file this configuration uses, if it uses SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        sqlite_path_of(self.database_url.expose_secret())
+    }
+
+    /// The default database: a SQLite file in the data directory.
+    pub fn default_database_url(data_dir: &Path) -> String {
+        let path = data_dir.join("mlx-manager.db");
+        let encoded = utf8_percent_encode(&path.to_string_lossy(), PATH_UNSAFE).to_string();
+        format!("sqlite://{encoded}?mode=rwc")
+    }
+}
+
+fn sqlite_path_of(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return None;
+    }
+    Some(PathBuf::from(percent_decode_str(path).decode_utf8_lossy().into_owned()))
+}
+
+/// Masks the password of a URL (`postgres://user:***@host/db`); other URLs are returned as they are.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => raw.to_string(),
+        Err(_) => "<unparseable URL>".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+use std::path::PathBuf;
+
+use figment::Jail;
+use secrecy::ExposeSecret;
+
+use super::load::{ProcessEnv, load};
+use super::*;
+use crate::CoreError;
+
+fn env_in(jail: &Jail) -> ProcessEnv {
+    ProcessEnv {
+        home: Some(jail.directory().to_path_buf()),
+        xdg_cache_home: None,
+        data_dir: Some(jail.directory().join("data")),
+    }
+}
+
+fn write_config(jail: &Jail, body: &str) {
+    std::fs::create_dir_all(jail.directory().join("data")).unwrap();
+    std::fs::write(jail.directory().join("data").join(CONFIG_FILE_NAME), body).unwrap();
+}
+
+fn invalid_key(result: Result<Settings, CoreError>) -> (String, String) {
+    match result {
+        Err(CoreError::InvalidSetting { key, message }) => (key, message),
+        other => panic!("expected an invalid setting, got {other:?}"),
+    }
+}
+
+#[test]
+fn defaults_bind_loopback_on_10242_with_sqlite_in_the_data_dir() {
+    Jail::expect_with(|jail| {
+        let env = ProcessEnv { home: Some(jail.directory().into()), xdg_cache_home: None, data_dir: None };
+        let settings = load(&Overrides::default(), &env).unwrap();
+        let data_dir = jail.directory().join(".mlx-manager");
+        assert_eq!(settings.host.to_string(), "127.0.0.1");
+        assert_eq!(settings.port, 10242);
+        assert_eq!(settings.data_dir, data_dir);
+        assert_eq!(settings.sqlite_path(), Some(data_dir.join("mlx-manager.db")));
+        assert_eq!(settings.hf_home, jail.directory().join(".cache/huggingface"));
+        assert_eq!(settings.hf_endpoint.as_str(), "https://huggingface.co/");
+        assert!(!settings.hf_hub_offline);
+        assert!(settings.cors_allowed_origins.is_empty());
+        Ok(())
+    });
+}
+
+#[test]
+fn config_file_beats_defaults_env_beats_file_and_flags_beat_env() {
+    Jail::expect_with(|jail| {
+        write_config(jail, "port = 1111\nhost = \"0.0.0.0\"\nlog_level = \"debug\"\n");
+        let env = env_in(jail);
+        let from_file = load(&Overrides::default(), &env).unwrap();
+        assert_eq!((from_file.port, from_file.host.to_string()), (1111, "0.0.0.0".into()));
+        assert_eq!(from_file.log_level, "debug");
+
+        jail.set_env("MLX_MANAGER_PORT", "2222");
+        let from_env = load(&Overrides::default(), &env).unwrap();
+        assert_eq!(from_env.port, 2222);
+        assert_eq!(from_env.host.to_string(), "0.0.0.0", "untouched keys keep the file's value");
+
+        let flags = Overrides { port: Some(3333), ..Overrides::default() };
+        assert_eq!(load(&flags, &env).unwrap().port, 3333);
+        Ok(())
+    });
+}
+
+#[test]
+fn standard_hugging_face_variables_are_honoured() {
+    Jail::expect_with(|jail| {
+        jail.set_env("HF_HOME", "/srv/hf");
+        jail.set_env("HF_ENDPOINT", "http://127.0.0.1:9999");
+        jail.set_env("HF_HUB_OFFLINE", "1");
+        let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
+        assert_eq!(settings.hf_home, PathBuf::from("/srv/hf"));
+        assert_eq!(settings.hf_endpoint.as_str(), "http://127.0.0.1:9999/");
+        assert!(settings.hf_hub_offline);
+        Ok(())
+    });
+}
+
+#[test]
+fn an_invalid_environment_value_names_the_key_and_the_variable() {
+    Jail::expect_with(|jail| {
+        jail.set_env("MLX_MANAGER_PORT", "not-a-port");
+        let (key, message) = invalid_key(load(&Overrides::default(), &env_in(jail)));
+        assert_eq!(key, "port");
+        assert!(message.contains("MLX_MANAGER_PORT"), "{message}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_broken_config_file_is_reported_with_its_path() {
+    Jail::expect_with(|jail| {
+        write_config(jail, "port = [unterminated\n");
+        let (_, message) = invalid_key(load(&Overrides::default(), &env_in(jail)));
+        assert!(message.contains(CONFIG_FILE_NAME), "{message}");
+        Ok(())
+    });
+}
+
+#[test]
+fn invalid_values_are_rejected_with_their_key() {
+    for (var, value, expected_key) in [
+        ("MLX_MANAGER_HOST", "my-laptop", "host"),
+        ("MLX_MANAGER_DATABASE_URL", "mysql://x", "database_url"),
+        ("MLX_MANAGER_HF_ENDPOINT", "ftp://hub", "hf_endpoint"),
+        ("HF_HUB_OFFLINE", "maybe", "hf_hub_offline"),
+        ("MLX_MANAGER_CORS_ALLOWED_ORIGINS", "https://ok.example,https://bad.example/path", "cors_allowed_origins"),
+        ("MLX_MANAGER_LOG_FORMAT", "xml", "log_format"),
+        ("MLX_MANAGER_REQUEST_TIMEOUT_SECS", "0", "request_timeout_secs"),
+    ] {
+        Jail::expect_with(|jail| {
+            jail.set_env(var, value);
+            let (key, _) = invalid_key(load(&Overrides::default(), &env_in(jail)));
+            assert_eq!(key, expected_key, "{var}={value}");
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn cors_origins_are_read_from_a_comma_separated_list() {
+    Jail::expect_with(|jail| {
+        jail.set_env("MLX_MANAGER_CORS_ALLOWED_ORIGINS", "https://a.example, http://b.example:8080");
+        let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
+        let origins: Vec<_> = settings.cors_allowed_origins.iter().map(|o| o.ascii_serialization()).collect();
+        assert_eq!(origins, ["https://a.example", "http://b.example:8080"]);
+        Ok(())
+    });
+}
+
+#[test]
+fn database_password_never_appears_in_debug_output() {
+    Jail::expect_with(|jail| {
+        jail.set_env("MLX_MANAGER_DATABASE_URL", "postgres://app:hunter2-secret@db.internal/mlx");
+        let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
+        assert!(!format!("{settings:?}").contains("hunter2-secret"));
+        assert!(!settings.database_url_redacted().contains("hunter2-secret"));
+        assert!(settings.database_url.expose_secret().contains("hunter2-secret"));
+        Ok(())
+    });
+}
+
+#[test]
+fn default_sqlite_url_survives_unusual_characters_in_the_path() {
+    let dir = PathBuf::from("/tmp/with space/100%/a?b#c");
+    let url = Settings::default_database_url(&dir);
+    assert_eq!(super::sqlite_path_of(&url), Some(dir.join("mlx-manager.db")));
+}

@@ -1,0 +1,20 @@
+//! `mlx-manager`: the command-line entry point.
+
+mod cli;
+mod logging;
+mod serve;
+mod shutdown;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Openapi(args) => cli::write_openapi(&args),
+    }
+}
