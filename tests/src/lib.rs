@@ -1,1 +1,8 @@
+//! Test harness: starts the real `mlx-manager` binary on a random loopback port with a fresh data
+//! directory, and gives typed helpers to talk to it.
 
+pub mod app;
+pub mod postgres;
+pub mod tcp_proxy;
+
+pub use app::{SpawnOptions, TestApp, binary_path, run_cli};

@@ -1,1 +1,40 @@
-fn main(){}
+//! `cargo xtask <command>`: project automation with nothing but the standard library.
+
+mod bench;
+mod cmd;
+mod openapi;
+mod postgres;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup             install everything the project needs (runs ./setup)
+  openapi [--check] write openapi.json from the code (--check: fail if it is stale)
+  test              fmt, clippy, build, then every test (with a temporary PostgreSQL)
+  bench [server]    benchmarks of the release binary, printed as a table
+  postgres          start a temporary PostgreSQL and print its URL until Ctrl-C";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => cmd::run(cmd::command("./setup").current_dir(cmd::root())),
+        Some("openapi") => openapi::run(args.iter().any(|a| a == "--check")),
+        Some("test") => test::run(),
+        Some("bench") => bench::run(&args[1..]),
+        Some("postgres") => postgres::serve_until_interrupted(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -48,7 +48,10 @@ pub fn app(state: AppState) -> Router {
 pub(crate) fn with_middleware(router: Router, settings: &mlx_manager_core::Settings) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(
+            x_request_id.clone(),
+            MakeRequestUuid,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

@@ -49,7 +49,9 @@ impl From<CoreError> for ApiError {
 impl ApiError {
     fn into_problem(self) -> Problem {
         match self {
-            Self::NotFound(detail) => Problem::typed(StatusCode::NOT_FOUND, "not-found", "Not found", detail),
+            Self::NotFound(detail) => {
+                Problem::typed(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+            }
             Self::Validation(errors) => {
                 let detail = errors
                     .iter()
@@ -66,7 +68,9 @@ impl ApiError {
                     )
                 }
             }
-            Self::Conflict(detail) => Problem::typed(StatusCode::CONFLICT, "conflict", "Conflict", detail),
+            Self::Conflict(detail) => {
+                Problem::typed(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+            }
             Self::UnsupportedMediaType(detail) => {
                 Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(detail))
             }

@@ -35,9 +35,16 @@ where
     }
     let (mut parts, body) = response.into_parts();
     let detail = match content_type.starts_with("text/plain") {
-        true => match http_body_util::Limited::new(body, MAX_QUOTED_ERROR).collect().await {
-            Ok(collected) => Some(String::from_utf8_lossy(&collected.to_bytes()).trim().to_string())
-                .filter(|text| !text.is_empty()),
+        true => match http_body_util::Limited::new(body, MAX_QUOTED_ERROR)
+            .collect()
+            .await
+        {
+            Ok(collected) => Some(
+                String::from_utf8_lossy(&collected.to_bytes())
+                    .trim()
+                    .to_string(),
+            )
+            .filter(|text| !text.is_empty()),
             Err(_) => None,
         },
         false => None,

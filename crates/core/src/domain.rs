@@ -97,7 +97,15 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_rejected() {
-        for raw in ["", "   ", "alice", "alice@", "@example.com", "a b@example.com", "Alice <a@b.c>"] {
+        for raw in [
+            "",
+            "   ",
+            "alice",
+            "alice@",
+            "@example.com",
+            "a b@example.com",
+            "Alice <a@b.c>",
+        ] {
             assert!(Email::parse(raw).is_err(), "{raw:?} should be rejected");
         }
         let long = format!("{}@example.com", "a".repeat(250));
@@ -106,7 +114,11 @@ mod tests {
 
     #[test]
     fn user_status_round_trips_through_its_text_form() {
-        for status in [UserStatus::Pending, UserStatus::Approved, UserStatus::Disabled] {
+        for status in [
+            UserStatus::Pending,
+            UserStatus::Approved,
+            UserStatus::Disabled,
+        ] {
             assert_eq!(UserStatus::parse(status.as_str()).unwrap(), status);
         }
         assert!(UserStatus::parse("banned").is_err());

@@ -9,7 +9,10 @@ pub enum CoreError {
 
     /// A value given by a user failed validation.
     #[error("invalid {field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
 
     #[error("{entity} not found")]
     NotFound { entity: &'static str },

@@ -70,7 +70,9 @@ pub fn write_openapi(args: &OpenapiArgs) -> ExitCode {
     text.push('\n');
     let written = match &args.out {
         Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display())),
-        None => std::io::stdout().write_all(text.as_bytes()).map_err(|e| e.to_string()),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string()),
     };
     match written {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,6 +14,8 @@ use crate::shutdown::Shutdown;
 
 /// Exit code for configuration mistakes (as clap uses for usage errors).
 const EXIT_CONFIG: u8 = 2;
+/// How long closing the database may take at shutdown.
+const DATABASE_CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub fn run(args: ServeArgs) -> ExitCode {
     let settings = match Settings::load(&args.overrides()) {
@@ -23,12 +25,23 @@ pub fn run(args: ServeArgs) -> ExitCode {
     if let Err(error) = crate::logging::init(&settings) {
         return fail(EXIT_CONFIG, &format!("configuration: {error}"));
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => return fail(1, &format!("cannot start the async runtime: {error}")),
     };
     match runtime.block_on(serve(settings)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Stopped::Gracefully) => ExitCode::SUCCESS,
+        Ok(Stopped::Forced(db)) => {
+            // Dropping the runtime's tasks cuts the requests that outlived the grace period;
+            // then the pool goes (SQLite still checkpoints as its connections close).
+            runtime.shutdown_timeout(Duration::from_millis(100));
+            drop(db);
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
         Err(message) => fail(1, &message),
     }
 }
@@ -38,7 +51,16 @@ fn fail(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-async fn serve(settings: Settings) -> Result<(), String> {
+/// How the server stopped.
+enum Stopped {
+    /// Every request finished and the database closed.
+    Gracefully,
+    /// Requests were still running when the grace period ended; the database is left to
+    /// close after they have been dropped.
+    Forced(Database),
+}
+
+async fn serve(settings: Settings) -> Result<Stopped, String> {
     prepare_data_dir(&settings.data_dir)?;
     tracing::info!(
         data_dir = %settings.data_dir.display(),
@@ -62,7 +84,10 @@ async fn serve(settings: Settings) -> Result<(), String> {
     let shutdown = Shutdown::listen();
 
     // The one line on stdout: tests and scripts read the URL (and the port picked for port 0).
-    println!("mlx-manager {} listening on http://{local}", env!("CARGO_PKG_VERSION"));
+    println!(
+        "mlx-manager {} listening on http://{local}",
+        env!("CARGO_PKG_VERSION")
+    );
     tracing::info!(url = %format!("http://{local}"), "listening");
 
     let server = axum::serve(
@@ -73,13 +98,18 @@ async fn serve(settings: Settings) -> Result<(), String> {
     tokio::select! {
         result = server => result.map_err(|e| format!("server error: {e}"))?,
         () = shutdown.deadline(grace) => {
-            tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; closing them");
+            tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; cutting them off");
+            return Ok(Stopped::Forced(db));
         }
     }
 
-    db.close().await.map_err(|e| e.to_string())?;
+    // A hung database must not keep the process alive.
+    match tokio::time::timeout(DATABASE_CLOSE_TIMEOUT, db.close()).await {
+        Ok(closed) => closed.map_err(|e| e.to_string())?,
+        Err(_) => tracing::warn!("the database did not close in time; exiting anyway"),
+    }
     tracing::info!("stopped");
-    Ok(())
+    Ok(Stopped::Gracefully)
 }
 
 /// Creates the data directory (owner-only) on first run and checks that it is writable.
@@ -92,7 +122,10 @@ fn prepare_data_dir(dir: &Path) -> Result<(), String> {
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(dir).map_err(describe)?;
     } else if !dir.is_dir() {
-        return Err(format!("cannot use data directory {}: not a directory", dir.display()));
+        return Err(format!(
+            "cannot use data directory {}: not a directory",
+            dir.display()
+        ));
     }
     let probe = dir.join(".write-check");
     std::fs::write(&probe, b"").map_err(describe)?;

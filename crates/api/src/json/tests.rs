@@ -42,7 +42,10 @@ async fn serve() -> SocketAddr {
         body_limit_bytes: BODY_LIMIT,
         shutdown_timeout_secs: 1,
     };
-    let router = Router::new().route("/signup", post(|ApiJson(_): ApiJson<Signup>| async { "ok" }));
+    let router = Router::new().route(
+        "/signup",
+        post(|ApiJson(_): ApiJson<Signup>| async { "ok" }),
+    );
     let app = with_middleware(router, &settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -50,8 +53,14 @@ async fn serve() -> SocketAddr {
     addr
 }
 
-async fn post_raw(addr: SocketAddr, content_type: Option<&str>, body: impl Into<reqwest::Body>) -> (u16, String, Value) {
-    let mut request = reqwest::Client::new().post(format!("http://{addr}/signup")).body(body);
+async fn post_raw(
+    addr: SocketAddr,
+    content_type: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> (u16, String, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("http://{addr}/signup"))
+        .body(body);
     if let Some(content_type) = content_type {
         request = request.header("content-type", content_type);
     }
@@ -93,13 +102,19 @@ async fn a_wrong_type_is_a_422_problem_naming_the_field() {
     assert_eq!(content_type, "application/problem+json");
     assert_eq!(first_field(&problem), "age");
     assert_eq!(problem["status"], 422);
-    assert!(problem["type"].as_str().unwrap().ends_with("validation-error"));
+    assert!(
+        problem["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("validation-error")
+    );
 }
 
 #[tokio::test]
 async fn a_nested_wrong_type_names_the_full_path() {
     let addr = serve().await;
-    let body = json!({"email": "a@b.c", "age": 3, "tags": [{"name": "ok"}, {"name": 7}]}).to_string();
+    let body =
+        json!({"email": "a@b.c", "age": 3, "tags": [{"name": "ok"}, {"name": 7}]}).to_string();
     let (status, _, problem) = post_raw(addr, Some("application/json"), body).await;
     assert_eq!(status, 422);
     assert_eq!(first_field(&problem), "tags[1].name");
@@ -108,7 +123,8 @@ async fn a_nested_wrong_type_names_the_full_path() {
 #[tokio::test]
 async fn a_missing_field_is_named() {
     let addr = serve().await;
-    let (status, _, problem) = post_raw(addr, Some("application/json"), r#"{"age": 3, "tags": []}"#).await;
+    let (status, _, problem) =
+        post_raw(addr, Some("application/json"), r#"{"age": 3, "tags": []}"#).await;
     assert_eq!(status, 422);
     assert_eq!(first_field(&problem), "email");
 }
@@ -116,11 +132,17 @@ async fn a_missing_field_is_named() {
 #[tokio::test]
 async fn malformed_json_is_a_422_problem_about_the_body() {
     let addr = serve().await;
-    let (status, content_type, problem) = post_raw(addr, Some("application/json"), r#"{"email": "#).await;
+    let (status, content_type, problem) =
+        post_raw(addr, Some("application/json"), r#"{"email": "#).await;
     assert_eq!(status, 422);
     assert_eq!(content_type, "application/problem+json");
     assert_eq!(first_field(&problem), "body");
-    assert!(problem["detail"].as_str().unwrap().contains("malformed JSON"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("malformed JSON")
+    );
 }
 
 #[tokio::test]
@@ -169,8 +191,16 @@ async fn a_wrong_method_is_a_405_problem_with_allow() {
     let addr = serve().await;
     let response = reqwest::get(format!("http://{addr}/signup")).await.unwrap();
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
-    assert!(response.headers()["allow"].to_str().unwrap().contains("POST"));
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert!(
+        response.headers()["allow"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
 }
 
 #[tokio::test]

@@ -45,7 +45,11 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
     let reachable = tokio::time::timeout(DATABASE_CHECK_TIMEOUT, state.db.is_reachable())
         .await
         .unwrap_or(false);
-    let status = if reachable { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if reachable {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = Health {
         status: if reachable { "healthy" } else { "unhealthy" },
         version: env!("CARGO_PKG_VERSION"),

@@ -65,7 +65,10 @@ impl Database {
         Migrator::up(&connection, None)
             .await
             .map_err(|e| CoreError::Migration(clean_db_error(&e)))?;
-        Ok(Self { connection, backend })
+        Ok(Self {
+            connection,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -30,7 +30,11 @@ pub struct ProcessEnv {
 }
 
 pub fn process_env() -> ProcessEnv {
-    let path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let path = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     ProcessEnv {
         home: path("HOME"),
         xdg_cache_home: path("XDG_CACHE_HOME"),
@@ -155,7 +159,10 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
         .ok_or_else(|| {
-            invalid("hf_endpoint", format!("{:?} is not an http(s) URL", raw.hf_endpoint))
+            invalid(
+                "hf_endpoint",
+                format!("{:?} is not an http(s) URL", raw.hf_endpoint),
+            )
         })?;
 
     let cors_allowed_origins = raw
@@ -193,10 +200,18 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
 
 /// An origin is a scheme, a host and an optional port: nothing else.
 fn parse_origin(raw: &str) -> Result<url::Origin, CoreError> {
-    let bad = || invalid("cors_allowed_origins", format!("{raw:?} is not an origin like https://host:port"));
+    let bad = || {
+        invalid(
+            "cors_allowed_origins",
+            format!("{raw:?} is not an origin like https://host:port"),
+        )
+    };
     let parsed = url::Url::parse(raw).map_err(|_| bad())?;
     let bare = parsed.path() == "/" && parsed.query().is_none() && parsed.fragment().is_none();
-    if !bare || !raw.trim_end_matches('/').eq_ignore_ascii_case(&parsed.origin().ascii_serialization())
+    if !bare
+        || !raw
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(&parsed.origin().ascii_serialization())
     {
         return Err(bad());
     }
@@ -233,7 +248,9 @@ fn describe(error: figment::Error) -> CoreError {
     };
     let origin = error.metadata.as_ref().map(|meta| match &meta.source {
         Some(figment::Source::File(path)) => path.display().to_string(),
-        _ => meta.interpolate(&figment::Profile::Default, &error.path),
+        _ if meta.name.contains(ENV_PREFIX) => format!("{ENV_PREFIX}{}", key.to_uppercase()),
+        _ if meta.name.contains("environment") => key.to_uppercase(),
+        _ => meta.name.to_string(),
     });
     let kind = error.kind.to_string();
     let kind = kind.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -75,12 +75,16 @@ impl Settings {
 }
 
 fn sqlite_path_of(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path.starts_with(":memory:") {
         return None;
     }
-    Some(PathBuf::from(percent_decode_str(path).decode_utf8_lossy().into_owned()))
+    Some(PathBuf::from(
+        percent_decode_str(path).decode_utf8_lossy().into_owned(),
+    ))
 }
 
 /// Masks the password of a URL (`postgres://user:***@host/db`); other URLs are returned as they are.

@@ -30,14 +30,24 @@ fn invalid_key(result: Result<Settings, CoreError>) -> (String, String) {
 #[test]
 fn defaults_bind_loopback_on_10242_with_sqlite_in_the_data_dir() {
     Jail::expect_with(|jail| {
-        let env = ProcessEnv { home: Some(jail.directory().into()), xdg_cache_home: None, data_dir: None };
+        let env = ProcessEnv {
+            home: Some(jail.directory().into()),
+            xdg_cache_home: None,
+            data_dir: None,
+        };
         let settings = load(&Overrides::default(), &env).unwrap();
         let data_dir = jail.directory().join(".mlx-manager");
         assert_eq!(settings.host.to_string(), "127.0.0.1");
         assert_eq!(settings.port, 10242);
         assert_eq!(settings.data_dir, data_dir);
-        assert_eq!(settings.sqlite_path(), Some(data_dir.join("mlx-manager.db")));
-        assert_eq!(settings.hf_home, jail.directory().join(".cache/huggingface"));
+        assert_eq!(
+            settings.sqlite_path(),
+            Some(data_dir.join("mlx-manager.db"))
+        );
+        assert_eq!(
+            settings.hf_home,
+            jail.directory().join(".cache/huggingface")
+        );
         assert_eq!(settings.hf_endpoint.as_str(), "https://huggingface.co/");
         assert!(!settings.hf_hub_offline);
         assert!(settings.cors_allowed_origins.is_empty());
@@ -48,18 +58,31 @@ fn defaults_bind_loopback_on_10242_with_sqlite_in_the_data_dir() {
 #[test]
 fn config_file_beats_defaults_env_beats_file_and_flags_beat_env() {
     Jail::expect_with(|jail| {
-        write_config(jail, "port = 1111\nhost = \"0.0.0.0\"\nlog_level = \"debug\"\n");
+        write_config(
+            jail,
+            "port = 1111\nhost = \"0.0.0.0\"\nlog_level = \"debug\"\n",
+        );
         let env = env_in(jail);
         let from_file = load(&Overrides::default(), &env).unwrap();
-        assert_eq!((from_file.port, from_file.host.to_string()), (1111, "0.0.0.0".into()));
+        assert_eq!(
+            (from_file.port, from_file.host.to_string()),
+            (1111, "0.0.0.0".into())
+        );
         assert_eq!(from_file.log_level, "debug");
 
         jail.set_env("MLX_MANAGER_PORT", "2222");
         let from_env = load(&Overrides::default(), &env).unwrap();
         assert_eq!(from_env.port, 2222);
-        assert_eq!(from_env.host.to_string(), "0.0.0.0", "untouched keys keep the file's value");
+        assert_eq!(
+            from_env.host.to_string(),
+            "0.0.0.0",
+            "untouched keys keep the file's value"
+        );
 
-        let flags = Overrides { port: Some(3333), ..Overrides::default() };
+        let flags = Overrides {
+            port: Some(3333),
+            ..Overrides::default()
+        };
         assert_eq!(load(&flags, &env).unwrap().port, 3333);
         Ok(())
     });
@@ -107,9 +130,17 @@ fn invalid_values_are_rejected_with_their_key() {
         ("MLX_MANAGER_DATABASE_URL", "mysql://x", "database_url"),
         ("MLX_MANAGER_HF_ENDPOINT", "ftp://hub", "hf_endpoint"),
         ("HF_HUB_OFFLINE", "maybe", "hf_hub_offline"),
-        ("MLX_MANAGER_CORS_ALLOWED_ORIGINS", "https://ok.example,https://bad.example/path", "cors_allowed_origins"),
+        (
+            "MLX_MANAGER_CORS_ALLOWED_ORIGINS",
+            "https://ok.example,https://bad.example/path",
+            "cors_allowed_origins",
+        ),
         ("MLX_MANAGER_LOG_FORMAT", "xml", "log_format"),
-        ("MLX_MANAGER_REQUEST_TIMEOUT_SECS", "0", "request_timeout_secs"),
+        (
+            "MLX_MANAGER_REQUEST_TIMEOUT_SECS",
+            "0",
+            "request_timeout_secs",
+        ),
     ] {
         Jail::expect_with(|jail| {
             jail.set_env(var, value);
@@ -123,9 +154,16 @@ fn invalid_values_are_rejected_with_their_key() {
 #[test]
 fn cors_origins_are_read_from_a_comma_separated_list() {
     Jail::expect_with(|jail| {
-        jail.set_env("MLX_MANAGER_CORS_ALLOWED_ORIGINS", "https://a.example, http://b.example:8080");
+        jail.set_env(
+            "MLX_MANAGER_CORS_ALLOWED_ORIGINS",
+            "https://a.example, http://b.example:8080",
+        );
         let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
-        let origins: Vec<_> = settings.cors_allowed_origins.iter().map(|o| o.ascii_serialization()).collect();
+        let origins: Vec<_> = settings
+            .cors_allowed_origins
+            .iter()
+            .map(|o| o.ascii_serialization())
+            .collect();
         assert_eq!(origins, ["https://a.example", "http://b.example:8080"]);
         Ok(())
     });
@@ -134,11 +172,19 @@ fn cors_origins_are_read_from_a_comma_separated_list() {
 #[test]
 fn database_password_never_appears_in_debug_output() {
     Jail::expect_with(|jail| {
-        jail.set_env("MLX_MANAGER_DATABASE_URL", "postgres://app:hunter2-secret@db.internal/mlx");
+        jail.set_env(
+            "MLX_MANAGER_DATABASE_URL",
+            "postgres://app:hunter2-secret@db.internal/mlx",
+        );
         let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
         assert!(!format!("{settings:?}").contains("hunter2-secret"));
         assert!(!settings.database_url_redacted().contains("hunter2-secret"));
-        assert!(settings.database_url.expose_secret().contains("hunter2-secret"));
+        assert!(
+            settings
+                .database_url
+                .expose_secret()
+                .contains("hunter2-secret")
+        );
         Ok(())
     });
 }
@@ -147,5 +193,8 @@ fn database_password_never_appears_in_debug_output() {
 fn default_sqlite_url_survives_unusual_characters_in_the_path() {
     let dir = PathBuf::from("/tmp/with space/100%/a?b#c");
     let url = Settings::default_database_url(&dir);
-    assert_eq!(super::sqlite_path_of(&url), Some(dir.join("mlx-manager.db")));
+    assert_eq!(
+        super::sqlite_path_of(&url),
+        Some(dir.join("mlx-manager.db"))
+    );
 }

@@ -1,5 +1,7 @@
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, big_integer_null, boolean, integer, integer_null, pk_auto, string, string_uniq};
+use sea_orm_migration::schema::{
+    big_integer, big_integer_null, boolean, integer, integer_null, pk_auto, string, string_uniq,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -10,7 +10,11 @@ use super::connect::clean_db_error;
 use crate::CoreError;
 
 /// Maps a database error, recognising unique-constraint violations on both backends.
-pub(crate) fn map_db_error(error: DbErr, entity: &'static str, unique_field: &'static str) -> CoreError {
+pub(crate) fn map_db_error(
+    error: DbErr,
+    entity: &'static str,
+    unique_field: &'static str,
+) -> CoreError {
     match error.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => CoreError::UniqueViolation {
             entity,

@@ -1,0 +1,61 @@
+//! `cargo xtask test`: everything CI checks, in order, with each step timed.
+
+use crate::cmd::{self, Result, Steps};
+use crate::postgres::TempPostgres;
+
+const POSTGRES_URL_VARIABLE: &str = "MLX_MANAGER_TEST_POSTGRES_URL";
+
+pub fn run() -> Result {
+    let mut steps = Steps::default();
+    let result = run_steps(&mut steps);
+    steps.print_summary();
+    result
+}
+
+fn run_steps(steps: &mut Steps) -> Result {
+    steps.step("cargo fmt --check", || {
+        cmd::run(cmd::cargo().args(["fmt", "--all", "--check"]))
+    })?;
+    steps.step("cargo clippy", || {
+        cmd::run(cmd::cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    steps.step("build mlx-manager", || {
+        cmd::run(cmd::cargo().args(["build", "--locked", "-p", "mlx-manager"]))
+    })?;
+
+    // Tests against PostgreSQL are never skipped: use the given server or start a throwaway one.
+    let mut postgres = None;
+    if std::env::var_os(POSTGRES_URL_VARIABLE).is_none() {
+        steps.step("start temporary PostgreSQL", || {
+            postgres = Some(TempPostgres::start()?);
+            Ok(())
+        })?;
+    }
+    let postgres_url = match &postgres {
+        Some(server) => server.url(),
+        None => std::env::var(POSTGRES_URL_VARIABLE).unwrap_or_default(),
+    };
+    steps.step("cargo nextest run", || {
+        cmd::run(
+            cmd::cargo()
+                .args([
+                    "nextest",
+                    "run",
+                    "--workspace",
+                    "--locked",
+                    "--no-fail-fast",
+                ])
+                .env(POSTGRES_URL_VARIABLE, &postgres_url),
+        )
+    })?;
+    drop(postgres);
+    Ok(())
+}
