@@ -119,7 +119,7 @@ fn path(p: &Path) -> &str {
 }
 
 fn is_root() -> bool {
-    cmd::output(&mut Command::new("id").arg("-u"))
+    cmd::output(Command::new("id").arg("-u"))
         .map(|uid| uid.trim() == "0")
         .unwrap_or(false)
 }
