@@ -7,6 +7,16 @@ fn ci_runs_exactly_the_test_command_from_the_readme() {
     let ci = std::fs::read_to_string(format!("{root}/.ci/run")).unwrap();
     let command = ci.lines().last().unwrap().trim();
     assert_eq!(command, "./setup && cargo xtask test");
-    let first_commands: Vec<&str> = readme.lines().filter(|l| l.starts_with("./setup")).take(2).collect();
-    assert_eq!(first_commands, ["./setup && cargo run --release -p mlx-manager -- serve", command]);
+    let first_commands: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("./setup"))
+        .take(2)
+        .collect();
+    assert_eq!(
+        first_commands,
+        [
+            "./setup && cargo run --release -p mlx-manager -- serve",
+            command
+        ]
+    );
 }

@@ -27,6 +27,10 @@ struct Tag {
 const BODY_LIMIT: usize = 4096;
 
 async fn serve() -> SocketAddr {
+    serve_with_timeout(5).await
+}
+
+async fn serve_with_timeout(request_timeout_secs: u64) -> SocketAddr {
     let settings = mlx_manager_core::Settings {
         host: [127, 0, 0, 1].into(),
         port: 0,
@@ -38,7 +42,7 @@ async fn serve() -> SocketAddr {
         hf_endpoint: "http://127.0.0.1:1".parse().unwrap(),
         hf_hub_offline: true,
         cors_allowed_origins: Vec::new(),
-        request_timeout_secs: 5,
+        request_timeout_secs,
         body_limit_bytes: BODY_LIMIT,
         shutdown_timeout_secs: 1,
     };
@@ -215,4 +219,17 @@ async fn every_response_carries_a_request_id_and_echoes_the_callers() {
         .await
         .unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "caller-chosen-42");
+}
+
+#[tokio::test]
+async fn a_handler_that_overruns_the_request_timeout_gets_a_503_problem() {
+    let addr = serve_with_timeout(1).await;
+    let started = std::time::Instant::now();
+    let response = reqwest::get(format!("http://{addr}/slow")).await.unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
 }
