@@ -2,6 +2,7 @@
 //! directory, and gives typed helpers to talk to it.
 
 pub mod app;
+pub mod backends;
 pub mod postgres;
 pub mod tcp_proxy;
 

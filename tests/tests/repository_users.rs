@@ -4,18 +4,8 @@ use mlx_manager_core::CoreError;
 use mlx_manager_core::db::Database;
 use mlx_manager_core::db::repositories::{NewUser, UserChanges, UserRepository};
 use mlx_manager_core::domain::{Email, UserStatus};
-use mlx_manager_tests::postgres;
-
-async fn sqlite() -> (Database, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = mlx_manager_core::Settings::default_database_url(dir.path());
-    (Database::connect(&url.into()).await.unwrap(), dir)
-}
-
-async fn postgresql() -> Database {
-    let url = postgres::fresh_database().await;
-    Database::connect(&url.into()).await.unwrap()
-}
+use mlx_manager_tests::backends::sqlite;
+use mlx_manager_tests::on_both_backends;
 
 fn new_user(email: &str, status: UserStatus) -> NewUser {
     NewUser {
@@ -104,7 +94,10 @@ async fn missing_users_are_not_found(db: Database) {
 async fn lists_newest_first_filters_counts_updates_and_deletes(db: Database) {
     let users = UserRepository::new(db);
     let first = users
-        .create(new_user("first@example.com", UserStatus::Approved))
+        .create(NewUser {
+            is_admin: true,
+            ..new_user("first@example.com", UserStatus::Approved)
+        })
         .await
         .unwrap();
     let second = users
@@ -158,28 +151,6 @@ async fn lists_newest_first_filters_counts_updates_and_deletes(db: Database) {
         users.find_by_id(third.id).await,
         Err(CoreError::NotFound { .. })
     ));
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite_backend {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (db, _dir) = super::sqlite().await;
-                    super::$name(db).await;
-                }
-            )*
-        }
-        mod postgres_backend {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::postgresql().await).await;
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(

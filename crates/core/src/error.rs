@@ -24,6 +24,10 @@ pub enum CoreError {
         field: &'static str,
     },
 
+    /// The change would break a rule that must always hold (e.g. "an approved admin exists").
+    #[error("{0}")]
+    RuleViolation(String),
+
     #[error("cannot open database: {0}")]
     DatabaseUnreachable(String),
 

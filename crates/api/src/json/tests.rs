@@ -46,10 +46,16 @@ async fn serve_with_timeout(request_timeout_secs: u64) -> SocketAddr {
         body_limit_bytes: BODY_LIMIT,
         shutdown_timeout_secs: 1,
     };
-    let router = Router::new().route(
-        "/signup",
-        post(|ApiJson(_): ApiJson<Signup>| async { "ok" }),
-    );
+    let slow = || async {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        "too late"
+    };
+    let router = Router::new()
+        .route(
+            "/signup",
+            post(|ApiJson(_): ApiJson<Signup>| async { "ok" }),
+        )
+        .route("/slow", axum::routing::get(slow));
     let app = with_middleware(router, &settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

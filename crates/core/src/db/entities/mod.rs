@@ -1,3 +1,5 @@
 //! sea-orm entities, one module per table.
 
+pub mod api_key;
+pub mod revoked_token;
 pub mod user;

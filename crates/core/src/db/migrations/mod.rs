@@ -3,12 +3,16 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_users;
+mod m20261125_000002_create_auth_tables;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_create_users::Migration)]
+        vec![
+            Box::new(m20261125_000001_create_users::Migration),
+            Box::new(m20261125_000002_create_auth_tables::Migration),
+        ]
     }
 }

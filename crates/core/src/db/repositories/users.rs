@@ -11,7 +11,7 @@ use crate::db::entities::user;
 use crate::domain::{Email, UserStatus};
 use crate::time::now_millis;
 
-const ENTITY: &str = "user";
+pub(super) const ENTITY: &str = "user";
 
 /// A user account as the rest of the application sees it.
 #[derive(Clone, PartialEq, Eq)]
@@ -76,11 +76,22 @@ pub struct UserChanges {
     pub password_hash: Option<String>,
     pub is_admin: Option<bool>,
     pub status: Option<UserStatus>,
+    /// Who approved, recorded when `status` becomes approved.
+    pub approved_by: Option<i32>,
+}
+
+impl UserChanges {
+    pub fn is_empty(&self) -> bool {
+        self.email.is_none()
+            && self.password_hash.is_none()
+            && self.is_admin.is_none()
+            && self.status.is_none()
+    }
 }
 
 #[derive(Clone)]
 pub struct UserRepository {
-    db: Database,
+    pub(super) db: Database,
 }
 
 impl UserRepository {
@@ -152,41 +163,17 @@ impl UserRepository {
             .await
             .map_err(|e| map_db_error(e, ENTITY, "id"))
     }
+}
 
-    pub async fn update(&self, id: i32, changes: UserChanges) -> Result<User, CoreError> {
-        let current = user::Entity::find_by_id(id)
-            .one(self.db.connection())
-            .await
-            .map_err(|e| map_db_error(e, ENTITY, "id"))?
-            .ok_or(CoreError::NotFound { entity: ENTITY })?;
-        let mut row: user::ActiveModel = current.into();
-        if let Some(email) = changes.email {
-            row.email = Set(email.as_str().to_string());
-        }
-        if let Some(hash) = changes.password_hash {
-            row.password_hash = Set(hash);
-        }
-        if let Some(is_admin) = changes.is_admin {
-            row.is_admin = Set(is_admin);
-        }
-        if let Some(status) = changes.status {
-            row.status = Set(status.as_str().to_string());
-        }
-        let updated = row
-            .update(self.db.connection())
-            .await
-            .map_err(|e| map_db_error(e, ENTITY, "email"))?;
-        User::try_from(updated)
-    }
-
-    pub async fn delete(&self, id: i32) -> Result<(), CoreError> {
-        let result = user::Entity::delete_by_id(id)
-            .exec(self.db.connection())
-            .await
-            .map_err(|e| map_db_error(e, ENTITY, "id"))?;
-        match result.rows_affected {
-            0 => Err(CoreError::NotFound { entity: ENTITY }),
-            _ => Ok(()),
-        }
-    }
+/// Fetches one user row inside any connection or transaction.
+pub(super) async fn fetch(
+    conn: &impl sea_orm::ConnectionTrait,
+    id: i32,
+) -> Result<User, CoreError> {
+    user::Entity::find_by_id(id)
+        .one(conn)
+        .await
+        .map_err(|e| map_db_error(e, ENTITY, "id"))?
+        .ok_or(CoreError::NotFound { entity: ENTITY })
+        .and_then(User::try_from)
 }
