@@ -71,7 +71,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     child: Child,
     stderr_path: PathBuf,
-    _temp: TempDir,
+    options: SpawnOptions,
+    temp: Option<TempDir>,
 }
 
 impl TestApp {
@@ -86,10 +87,38 @@ impl TestApp {
     }
 
     fn spawn_blocking(options: SpawnOptions) -> Self {
-        let temp = tempfile::tempdir().expect("tempdir");
+        Self::spawn_in(tempfile::tempdir().expect("tempdir"), options)
+    }
+
+    /// Stops the server (SIGTERM, as a service manager would) and starts it again on the same
+    /// data directory and options.
+    pub async fn restart(mut self) -> Self {
+        self.terminate();
+        let stopped = self.wait_exit(Duration::from_secs(15));
+        assert!(
+            stopped.is_some_and(|s| s.success()),
+            "clean stop before restart"
+        );
+        self.restart_stopped().await
+    }
+
+    /// Starts a server that was stopped (by the test) again on the same data directory.
+    pub async fn restart_stopped(mut self) -> Self {
+        let temp = self.temp.take().expect("temp dir");
+        let options = self.options.clone();
+        tokio::task::spawn_blocking(move || Self::spawn_in(temp, options))
+            .await
+            .expect("restart task")
+    }
+
+    fn spawn_in(temp: TempDir, options: SpawnOptions) -> Self {
         let data_dir = temp.path().join("data");
         let stderr_path = temp.path().join("stderr.log");
-        let stderr = std::fs::File::create(&stderr_path).expect("stderr log");
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&stderr_path)
+            .expect("stderr log");
         let mut command = clean_command(&data_dir);
         command
             .arg("serve")
@@ -146,7 +175,8 @@ impl TestApp {
             client: reqwest::Client::new(),
             child,
             stderr_path,
-            _temp: temp,
+            options,
+            temp: Some(temp),
         }
     }
 
@@ -215,17 +245,36 @@ impl Drop for TestApp {
 /// Runs the binary to completion (for commands and for startups that must fail), with a
 /// fresh data directory unless `MLX_MANAGER_DATA_DIR` is given in `env`.
 pub fn run_cli(args: &[&str], env: &[(&str, &str)], timeout: Duration) -> Output {
+    run_cli_with_input(args, env, None, timeout)
+}
+
+/// Like [`run_cli`], writing `input` to the command's standard input.
+pub fn run_cli_with_input(
+    args: &[&str],
+    env: &[(&str, &str)],
+    input: Option<&str>,
+    timeout: Duration,
+) -> Output {
     let temp = tempfile::tempdir().expect("tempdir");
     let mut command = clean_command(&temp.path().join("data"));
+    let stdin = if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    };
     command
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (key, value) in env {
         command.env(key, value);
     }
     let mut child = command.spawn().expect("start mlx-manager");
+    if let (Some(input), Some(mut pipe)) = (input, child.stdin.take()) {
+        use std::io::Write;
+        pipe.write_all(input.as_bytes()).expect("write stdin");
+    }
     let deadline = Instant::now() + timeout;
     loop {
         if let Ok(Some(_)) = child.try_wait() {

@@ -2,8 +2,9 @@
 //! directory, and gives typed helpers to talk to it.
 
 pub mod app;
+pub mod auth;
 pub mod backends;
 pub mod postgres;
 pub mod tcp_proxy;
 
-pub use app::{SpawnOptions, TestApp, binary_path, run_cli};
+pub use app::{SpawnOptions, TestApp, binary_path, run_cli, run_cli_with_input};

@@ -19,6 +19,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
+use crate::extract::require_authentication;
 use crate::json::BodyLimit;
 use crate::middleware::{problem_for_bare_errors, request_span};
 use crate::openapi::ApiDoc;
@@ -30,7 +31,13 @@ pub const DOCS_PATH: &str = "/api/docs";
 
 /// Every documented route. Routes exist only through here, so the spec cannot miss one.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).routes(routes!(health::health))
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .merge(crate::routes::public_routes())
+        .merge(
+            crate::routes::protected_routes()
+                .route_layer(axum::middleware::from_fn(require_authentication)),
+        )
 }
 
 /// The complete application: routes, the spec and its viewer, and the middleware stack.
@@ -40,6 +47,7 @@ pub fn app(state: AppState) -> Router {
     let router = router
         .merge(SwaggerUi::new(DOCS_PATH).url(SPEC_PATH, spec))
         .fallback(not_found)
+        .layer(Extension(state.auth.clone()))
         .with_state(state);
     with_middleware(router, &settings)
 }

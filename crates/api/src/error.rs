@@ -1,7 +1,8 @@
 //! The API layer's error enum: the one place where failures become HTTP statuses.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mlx_manager_auth::AuthError;
 use mlx_manager_core::CoreError;
 use thiserror::Error;
 
@@ -9,6 +10,13 @@ use crate::problem::{FieldError, Problem};
 
 #[derive(Debug, Error)]
 pub enum ApiError {
+    /// No usable credentials; `invalid_token` when some were presented but refused.
+    #[error("{detail}")]
+    Unauthorized { detail: String, invalid_token: bool },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("{0}")]
     NotFound(String),
     #[error("request body is invalid")]
@@ -32,7 +40,9 @@ impl From<CoreError> for ApiError {
     fn from(error: CoreError) -> Self {
         match error {
             CoreError::NotFound { entity } => Self::NotFound(format!("{entity} not found")),
-            CoreError::UniqueViolation { .. } => Self::Conflict(error.to_string()),
+            CoreError::UniqueViolation { .. } | CoreError::RuleViolation(_) => {
+                Self::Conflict(error.to_string())
+            }
             CoreError::Invalid { field, message } => Self::Validation(vec![FieldError {
                 field: field.to_string(),
                 message,
@@ -49,6 +59,21 @@ impl From<CoreError> for ApiError {
 impl ApiError {
     fn into_problem(self) -> Problem {
         match self {
+            Self::Unauthorized { detail, .. } => Problem::typed(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Not authenticated",
+                detail,
+            ),
+            Self::Forbidden(detail) => {
+                Problem::typed(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+            }
+            error @ Self::TooManyRequests { .. } => Problem::typed(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-attempts",
+                "Too many attempts",
+                error.to_string(),
+            ),
             Self::NotFound(detail) => {
                 Problem::typed(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
             }
@@ -97,6 +122,66 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        self.into_problem().into_response()
+        let extra_header = match &self {
+            Self::Unauthorized {
+                invalid_token: false,
+                ..
+            } => Some((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))),
+            Self::Unauthorized {
+                invalid_token: true,
+                ..
+            } => Some((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            )),
+            Self::TooManyRequests { retry_after_secs } => {
+                HeaderValue::from_str(&retry_after_secs.to_string())
+                    .ok()
+                    .map(|value| (header::RETRY_AFTER, value))
+            }
+            _ => None,
+        };
+        let mut response = self.into_problem().into_response();
+        if let Some((name, value)) = extra_header {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Core(core) => core.into(),
+            AuthError::InvalidCredentials => Self::Unauthorized {
+                detail: "incorrect e-mail or password".into(),
+                invalid_token: false,
+            },
+            AuthError::InvalidToken(reason) => {
+                tracing::debug!(%reason, "credential refused");
+                Self::Unauthorized {
+                    detail: "the credentials are invalid or expired; sign in again".into(),
+                    invalid_token: true,
+                }
+            }
+            AuthError::AccountPending => {
+                Self::Forbidden("this account is waiting for an administrator's approval".into())
+            }
+            AuthError::AccountDisabled => {
+                Self::Forbidden("this account has been disabled by an administrator".into())
+            }
+            AuthError::Throttled { retry_after } => Self::TooManyRequests {
+                retry_after_secs: retry_after.as_secs().max(1),
+            },
+            AuthError::WeakPassword { reason } => Self::Validation(vec![FieldError {
+                field: "password".into(),
+                message: reason,
+            }]),
+            AuthError::CurrentPasswordIncorrect => Self::Validation(vec![FieldError {
+                field: "current_password".into(),
+                message: "is incorrect".into(),
+            }]),
+            other => Self::Internal(other.to_string()),
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 mod app;
 mod error;
+mod extract;
 mod json;
 mod middleware;
 mod openapi;
@@ -14,6 +15,7 @@ mod state;
 
 pub use app::app;
 pub use error::ApiError;
+pub use extract::{AdminUser, CurrentUser};
 pub use json::ApiJson;
 pub use openapi::openapi;
 pub use problem::{FieldError, Problem};

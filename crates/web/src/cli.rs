@@ -19,6 +19,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the OpenAPI specification of the HTTP API.
     Openapi(OpenapiArgs),
+    /// Manage users directly in the database (for a locked-out owner; no server needed).
+    Users(crate::commands::users::UsersArgs),
 }
 
 /// Flags win over `MLX_MANAGER_*` variables, which win over `<data dir>/config.toml`.

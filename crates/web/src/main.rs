@@ -1,6 +1,8 @@
 //! `mlx-manager`: the command-line entry point.
 
+mod auth_setup;
 mod cli;
+mod commands;
 mod logging;
 mod serve;
 mod shutdown;
@@ -16,5 +18,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Openapi(args) => cli::write_openapi(&args),
+        Command::Users(args) => commands::users::run(args),
     }
 }

@@ -70,6 +70,7 @@ async fn serve(settings: Settings) -> Result<Stopped, String> {
     let db = Database::connect(&settings.database_url)
         .await
         .map_err(|e| e.to_string())?;
+    let auth = crate::auth_setup::auth_service(&settings, db.clone())?;
 
     let address = SocketAddr::new(settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(address)
@@ -80,7 +81,7 @@ async fn serve(settings: Settings) -> Result<Stopped, String> {
         .map_err(|e| format!("cannot listen on {address}: {e}"))?;
 
     let grace = Duration::from_secs(settings.shutdown_timeout_secs);
-    let app = mlx_manager_api::app(AppState::new(db.clone(), settings));
+    let app = mlx_manager_api::app(AppState::new(db.clone(), settings, auth));
     let shutdown = Shutdown::listen();
 
     // The one line on stdout: tests and scripts read the URL (and the port picked for port 0).

@@ -45,6 +45,8 @@ async fn serve_with_timeout(request_timeout_secs: u64) -> SocketAddr {
         request_timeout_secs,
         body_limit_bytes: BODY_LIMIT,
         shutdown_timeout_secs: 1,
+        jwt_secret: None,
+        jwt_lifetime_secs: 3600,
     };
     let slow = || async {
         tokio::time::sleep(std::time::Duration::from_secs(30)).await;

@@ -1,3 +1,21 @@
 //! One module per resource; each handler parses, calls the domain, and maps the result.
+//!
+//! Deny by default: a route is public only if it is listed in [`public_routes`]; everything in
+//! [`protected_routes`] sits behind the authentication middleware.
 
+mod auth;
 pub mod health;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+/// The explicit allow-list of `/api` routes callable without credentials.
+pub fn public_routes() -> OpenApiRouter<AppState> {
+    auth::public_routes()
+}
+
+/// Every other `/api` route.
+pub fn protected_routes() -> OpenApiRouter<AppState> {
+    auth::protected_routes()
+}

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::value::magic::RelativePathBuf;
+use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{LogFormat, Settings, de};
@@ -67,6 +68,9 @@ struct RawSettings {
     body_limit_bytes: usize,
     #[serde(default = "default_shutdown_timeout_secs")]
     shutdown_timeout_secs: u64,
+    jwt_secret: Option<String>,
+    #[serde(default = "default_jwt_lifetime_secs")]
+    jwt_lifetime_secs: u64,
 }
 
 fn default_host() -> String {
@@ -92,6 +96,9 @@ fn default_body_limit_bytes() -> usize {
 }
 fn default_shutdown_timeout_secs() -> u64 {
     10
+}
+fn default_jwt_lifetime_secs() -> u64 {
+    7 * 24 * 60 * 60
 }
 
 pub fn load(overrides: &Overrides, env: &ProcessEnv) -> Result<Settings, CoreError> {
@@ -177,6 +184,9 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
     if raw.request_timeout_secs == 0 {
         return Err(invalid("request_timeout_secs", "must be at least 1"));
     }
+    if raw.jwt_lifetime_secs < 60 {
+        return Err(invalid("jwt_lifetime_secs", "must be at least 60"));
+    }
     if raw.body_limit_bytes < 1024 {
         return Err(invalid("body_limit_bytes", "must be at least 1024"));
     }
@@ -195,6 +205,11 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
         request_timeout_secs: raw.request_timeout_secs,
         body_limit_bytes: raw.body_limit_bytes,
         shutdown_timeout_secs: raw.shutdown_timeout_secs,
+        jwt_secret: raw
+            .jwt_secret
+            .filter(|s| !s.is_empty())
+            .map(SecretString::from),
+        jwt_lifetime_secs: raw.jwt_lifetime_secs,
     })
 }
 

@@ -48,6 +48,11 @@ pub struct Settings {
     pub body_limit_bytes: usize,
     /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// The access-token signing key (`MLX_MANAGER_JWT_SECRET`); when absent one is generated
+    /// once into the data directory.
+    pub jwt_secret: Option<SecretString>,
+    /// How long an access token stays valid.
+    pub jwt_lifetime_secs: u64,
 }
 
 impl Settings {

@@ -176,11 +176,16 @@ fn cors_origins_are_read_from_a_comma_separated_list() {
 fn database_password_never_appears_in_debug_output() {
     Jail::expect_with(|jail| {
         jail.set_env(
+            "MLX_MANAGER_JWT_SECRET",
+            "jwt-secret-that-must-stay-hidden-0123456789",
+        );
+        jail.set_env(
             "MLX_MANAGER_DATABASE_URL",
             "postgres://app:hunter2-secret@db.internal/mlx",
         );
         let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
         assert!(!format!("{settings:?}").contains("hunter2-secret"));
+        assert!(!format!("{settings:?}").contains("must-stay-hidden"));
         assert!(!settings.database_url_redacted().contains("hunter2-secret"));
         assert!(
             settings

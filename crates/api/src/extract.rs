@@ -1,0 +1,95 @@
+//! Who is calling: the authentication middleware and the extractors handlers use.
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use mlx_manager_auth::{AuthService, Principal};
+
+use crate::error::ApiError;
+
+/// Header Anthropic clients send their key in.
+const API_KEY_HEADER: &str = "x-api-key";
+
+/// Deny by default: every route behind this middleware needs valid credentials, whether or
+/// not its handler asks for the caller.
+pub async fn require_authentication(
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let auth = request
+        .extensions()
+        .get::<AuthService>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("auth service missing from the request".into()))?;
+    let principal = authenticate(request.headers(), &auth).await?;
+    request.extensions_mut().insert(principal);
+    Ok(next.run(request).await)
+}
+
+async fn authenticate(
+    headers: &axum::http::HeaderMap,
+    auth: &AuthService,
+) -> Result<Principal, ApiError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            let (scheme, credential) = value.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| credential.trim())
+        })
+        .filter(|credential| !credential.is_empty());
+    if let Some(credential) = bearer {
+        return Ok(auth.authenticate(credential).await?);
+    }
+    if let Some(key) = headers.get(API_KEY_HEADER).and_then(|v| v.to_str().ok()) {
+        return Ok(auth.authenticate_api_key(key.trim()).await?);
+    }
+    Err(ApiError::Unauthorized {
+        detail: "sign in, or send an access token or API key as `Authorization: Bearer …`".into(),
+        invalid_token: false,
+    })
+}
+
+/// The authenticated caller (any approved user).
+pub struct CurrentUser(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        match parts.extensions.get::<Principal>() {
+            Some(principal) => Ok(Self(principal.clone())),
+            None => {
+                let auth = parts
+                    .extensions
+                    .get::<AuthService>()
+                    .cloned()
+                    .ok_or_else(|| ApiError::Internal("auth service missing".into()))?;
+                let principal = authenticate(&parts.headers, &auth).await?;
+                parts.extensions.insert(principal.clone());
+                Ok(Self(principal))
+            }
+        }
+    }
+}
+
+/// The authenticated caller, who must be an admin (403 otherwise).
+pub struct AdminUser(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let CurrentUser(principal) = CurrentUser::from_request_parts(parts, state).await?;
+        if !principal.user.is_admin {
+            return Err(ApiError::Forbidden(
+                "this action needs an administrator".into(),
+            ));
+        }
+        Ok(Self(principal))
+    }
+}

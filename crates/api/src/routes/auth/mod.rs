@@ -1,0 +1,34 @@
+//! `/api/auth`: registration, sessions, user administration, API keys.
+
+mod api_keys;
+mod dto;
+mod public;
+mod session;
+mod users;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+/// Routes anyone may call.
+pub fn public_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(public::register))
+        .routes(routes!(public::login))
+}
+
+/// Routes that need credentials (the caller wraps them in the authentication middleware).
+pub fn protected_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(session::me))
+        .routes(routes!(session::logout))
+        .routes(routes!(session::change_password))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::pending_count))
+        .routes(routes!(users::update_user, users::delete_user))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(users::revoke_sessions))
+        .routes(routes!(api_keys::create_api_key, api_keys::list_api_keys))
+        .routes(routes!(api_keys::revoke_api_key))
+}

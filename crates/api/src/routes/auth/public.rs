@@ -1,0 +1,96 @@
+//! The only `/api` routes open without credentials: registering and logging in.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::{StatusCode, header};
+
+use super::dto::{LoginRequest, RegisterRequest, TokenResponse, UserPublic};
+use crate::error::ApiError;
+use crate::json::{ApiJson, parse};
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// Registers a user. The first user becomes an approved admin; later users wait for approval.
+#[utoipa::path(
+    post,
+    path = "/api/auth/register",
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Registered", body = UserPublic),
+        (status = 409, description = "The e-mail is already registered", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid e-mail, or a weak password (the reason is given)", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RegisterRequest>,
+) -> Result<(StatusCode, Json<UserPublic>), ApiError> {
+    let user = state.auth.register(&body.email, &body.password).await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// Exchanges an e-mail and password for an access token. Accepts JSON or the OAuth2 password
+/// form. After 5 failures for one e-mail in 15 minutes, attempts get 429 with `Retry-After`.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "auth",
+    request_body(content(
+        (LoginRequest = "application/json"),
+        (LoginRequest = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Incorrect e-mail or password", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is pending approval or disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    LoginForm(body): LoginForm,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let outcome = state
+        .auth
+        .login(&body.username, &body.password, client.ip())
+        .await?;
+    Ok(Json(TokenResponse {
+        access_token: outcome.token.token,
+        token_type: "bearer",
+        expires_in: outcome.token.expires_in,
+    }))
+}
+
+/// The login body as JSON or as an `application/x-www-form-urlencoded` OAuth2 form.
+pub struct LoginForm(pub LoginRequest);
+
+impl<S: Send + Sync> FromRequest<S> for LoginForm {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let is_form = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            let ApiJson(body) = ApiJson::<LoginRequest>::from_request(request, state).await?;
+            return Ok(Self(body));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+        // Forms have no types: reuse the JSON path for uniform field errors.
+        let fields: serde_json::Map<String, serde_json::Value> =
+            url::form_urlencoded::parse(&bytes)
+                .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+                .collect();
+        let json = serde_json::to_vec(&fields).unwrap_or_default();
+        Ok(Self(parse(&json)?))
+    }
+}

@@ -1,0 +1,91 @@
+//! The auth use cases (register, login, sessions, administration, API keys) over core's
+//! repositories. Each method is one use case; the API crate only parses and maps.
+
+mod accounts;
+mod admin;
+mod keys;
+mod sessions;
+
+use std::sync::Arc;
+
+use mlx_manager_core::db::Database;
+use mlx_manager_core::db::repositories::{
+    ApiKeyRepository, RevokedTokenRepository, User, UserRepository,
+};
+
+pub use admin::UserEdit;
+pub use keys::CreatedApiKey;
+pub use sessions::{Credential, LoginOutcome, Principal};
+
+use crate::AuthError;
+use crate::hashing::PasswordHasher;
+use crate::throttle::{LoginThrottle, ThrottleSettings};
+use crate::tokens::{TokenKeys, TokenService, TokenSettings};
+
+/// How the auth service is set up.
+pub struct AuthConfig {
+    /// The HMAC key for access tokens (at least 32 bytes).
+    pub token_secret: Vec<u8>,
+    pub token_settings: TokenSettings,
+    pub throttle: ThrottleSettings,
+    /// Password hashes computed at once; each takes ~19 MiB and a core for tens of ms.
+    pub max_concurrent_hashes: usize,
+}
+
+/// Cheap to clone: everything is shared.
+#[derive(Clone)]
+pub struct AuthService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    users: UserRepository,
+    api_keys: ApiKeyRepository,
+    revoked: RevokedTokenRepository,
+    hasher: PasswordHasher,
+    tokens: TokenService,
+    throttle: LoginThrottle,
+}
+
+impl AuthService {
+    pub fn new(db: Database, config: AuthConfig) -> Result<Self, AuthError> {
+        let keys = TokenKeys::new(&config.token_secret)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                users: UserRepository::new(db.clone()),
+                api_keys: ApiKeyRepository::new(db.clone()),
+                revoked: RevokedTokenRepository::new(db),
+                hasher: PasswordHasher::new(config.max_concurrent_hashes.max(1)),
+                tokens: TokenService::new(keys, config.token_settings),
+                throttle: LoginThrottle::new(config.throttle),
+            }),
+        })
+    }
+
+    pub fn users(&self) -> &UserRepository {
+        &self.inner.users
+    }
+
+    /// How long access tokens live, in seconds.
+    pub fn token_lifetime_secs(&self) -> u64 {
+        self.inner.tokens.lifetime().as_secs()
+    }
+}
+
+/// The inputs zxcvbn should treat as guessable for this user: the e-mail and its local part.
+fn personal_inputs(email: &str) -> Vec<&str> {
+    let local = email.split('@').next().unwrap_or_default();
+    vec![email, local]
+}
+
+/// Audit records go to the `audit` log target: who did what, never a password or token.
+macro_rules! audit {
+    ($event:literal $(, $($field:tt)*)?) => {
+        tracing::info!(target: "audit", event = $event $(, $($field)*)?)
+    };
+}
+pub(crate) use audit;
+
+fn user_inputs_for(user: &User) -> Vec<&str> {
+    personal_inputs(user.email.as_str())
+}

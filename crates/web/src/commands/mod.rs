@@ -1,0 +1,3 @@
+//! Subcommands that work on the configured database without a running server.
+
+pub mod users;

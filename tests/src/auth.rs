@@ -1,0 +1,81 @@
+//! Typed helpers for the auth API, so tests read like the behaviour they check.
+
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+use crate::TestApp;
+
+/// A password zxcvbn rates strong enough.
+pub const STRONG_PASSWORD: &str = "correct horse battery staple 42";
+pub const OTHER_STRONG_PASSWORD: &str = "violet tangerine submarine orchestra 7";
+
+impl TestApp {
+    /// A request carrying `Authorization: Bearer <credential>`.
+    pub fn authed(&self, method: Method, path: &str, credential: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(credential)
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/auth/register"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("register")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/auth/login"))
+            .form(&[("username", email), ("password", password)])
+            .send()
+            .await
+            .expect("login")
+    }
+
+    /// Logs in and returns the access token, failing the test otherwise.
+    pub async fn token_for(&self, email: &str, password: &str) -> String {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status(), 200, "login of {email} failed");
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Registers the first user (who becomes the admin) and returns their token.
+    pub async fn admin_token(&self) -> String {
+        let response = self.register("admin@example.com", STRONG_PASSWORD).await;
+        assert_eq!(response.status(), 201);
+        self.token_for("admin@example.com", STRONG_PASSWORD).await
+    }
+
+    /// Registers a user and has the admin approve them; returns (user id, token).
+    pub async fn approved_user(&self, admin_token: &str, email: &str) -> (i64, String) {
+        let registered: Value = self
+            .register(email, STRONG_PASSWORD)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = registered["id"].as_i64().expect("user id");
+        let approved = self
+            .authed(Method::PUT, &format!("/api/auth/users/{id}"), admin_token)
+            .json(&json!({"status": "approved"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(approved.status(), 200);
+        (id, self.token_for(email, STRONG_PASSWORD).await)
+    }
+
+    /// `GET /api/auth/me` status with a credential.
+    pub async fn me_status(&self, credential: &str) -> u16 {
+        self.authed(Method::GET, "/api/auth/me", credential)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
