@@ -33,6 +33,8 @@ async fn health_turns_unhealthy_with_503_when_postgresql_goes_away() {
     let url = postgres::fresh_database().await;
     let app = TestApp::spawn_with(SpawnOptions::default().database_url(url.clone())).await;
     postgres::drop_database(&url).await;
+    // Probe results are reused for up to half a second.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let (status, body) = app.get_json("/health").await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["status"], "unhealthy");

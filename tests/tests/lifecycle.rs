@@ -166,6 +166,8 @@ async fn server_with_a_request_in_flight(
     let app = TestApp::spawn_with(extra.database_url(postgres::via(&url, proxy.address))).await;
     assert_eq!(app.get("/health").await.status(), 200);
     proxy.freeze();
+    // Let the last probe result (reused for up to 0.5 s) go stale.
+    tokio::time::sleep(Duration::from_millis(600)).await;
     let request = app.client.get(app.url("/health")).send();
     let in_flight = tokio::spawn(request);
     tokio::time::sleep(Duration::from_millis(300)).await;
