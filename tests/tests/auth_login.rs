@@ -399,3 +399,28 @@ async fn a_ten_megabyte_password_is_refused_with_413_before_it_is_read() {
     assert!(reply.contains("application/problem+json"), "{reply}");
     assert_eq!(app.get("/health").await.status(), 200);
 }
+
+#[tokio::test]
+async fn d3_4_probing_for_registered_emails_is_throttled_like_login() {
+    let app = TestApp::spawn().await;
+    app.register("taken@example.com", STRONG_PASSWORD).await;
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(
+            app.register("taken@example.com", OTHER_STRONG_PASSWORD)
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses[0], 409);
+    let throttled = statuses
+        .iter()
+        .position(|s| *s == 429)
+        .expect("throttled at some point");
+    assert!(
+        statuses[throttled..].iter().all(|s| *s == 429),
+        "{statuses:?}"
+    );
+    assert!(throttled <= 20, "{statuses:?}");
+}

@@ -1,5 +1,8 @@
 //! Self-service: registering and changing one's own password.
 
+use std::net::IpAddr;
+
+use mlx_manager_core::CoreError;
 use mlx_manager_core::db::repositories::{User, UserChanges};
 use mlx_manager_core::domain::Email;
 
@@ -9,14 +12,35 @@ use crate::tokens::IssuedToken;
 
 impl AuthService {
     /// Registers a user: the very first becomes an approved admin, later ones wait for approval.
-    pub async fn register(&self, email: &str, password: &str) -> Result<User, AuthError> {
+    ///
+    /// A taken e-mail is reported (as the original API does), so attempts that hit one count
+    /// against the client's address like failed logins: probing for accounts gets throttled.
+    pub async fn register(
+        &self,
+        email: &str,
+        password: &str,
+        client: IpAddr,
+    ) -> Result<User, AuthError> {
         let email = Email::parse(email)?;
+        let throttle_key = format!("register:{email}");
+        if let Err(retry_after) = self.inner.throttle.check(&throttle_key, client) {
+            audit!("register.throttled", ip = %client);
+            return Err(AuthError::Throttled { retry_after });
+        }
         self.inner
             .hasher
             .check_new_password(password, &personal_inputs(email.as_str()))
             .await?;
         let hash = self.inner.hasher.hash(password).await?;
-        let user = self.inner.users.register(email, hash).await?;
+        let user = match self.inner.users.register(email, hash).await {
+            Ok(user) => user,
+            Err(error @ CoreError::UniqueViolation { .. }) => {
+                self.inner.throttle.record_failure(&throttle_key, client);
+                audit!("register.refused", reason = "e-mail taken", ip = %client);
+                return Err(error.into());
+            }
+            Err(other) => return Err(other.into()),
+        };
         audit!(
             "user.registered",
             user_id = user.id,

@@ -22,13 +22,18 @@ use crate::state::AppState;
         (status = 201, description = "Registered", body = UserPublic),
         (status = 409, description = "The e-mail is already registered", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid e-mail, or a weak password (the reason is given)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts on taken e-mails from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 pub async fn register(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<UserPublic>), ApiError> {
-    let user = state.auth.register(&body.email, &body.password).await?;
+    let user = state
+        .auth
+        .register(&body.email, &body.password, client.ip())
+        .await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
