@@ -60,13 +60,30 @@ impl TestApp {
             .unwrap();
         let id = registered["id"].as_i64().expect("user id");
         let approved = self
-            .authed(Method::PUT, &format!("/api/auth/users/{id}"), admin_token)
-            .json(&json!({"status": "approved"}))
+            .edit_user(admin_token, id, json!({"status": "approved"}))
+            .await;
+        assert_eq!(approved.status(), 200);
+        (id, self.token_for(email, STRONG_PASSWORD).await)
+    }
+
+    /// `GET /api/auth/me` as JSON.
+    pub async fn me(&self, credential: &str) -> Value {
+        let response = self
+            .authed(Method::GET, "/api/auth/me", credential)
             .send()
             .await
             .unwrap();
-        assert_eq!(approved.status(), 200);
-        (id, self.token_for(email, STRONG_PASSWORD).await)
+        assert_eq!(response.status(), 200, "GET /api/auth/me");
+        response.json().await.unwrap()
+    }
+
+    /// `PUT /api/auth/users/{id}` as an admin.
+    pub async fn edit_user(&self, admin_token: &str, id: i64, changes: Value) -> Response {
+        self.authed(Method::PUT, &format!("/api/auth/users/{id}"), admin_token)
+            .json(&changes)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// `GET /api/auth/me` status with a credential.

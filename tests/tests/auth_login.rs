@@ -168,15 +168,8 @@ async fn pending_and_disabled_accounts_learn_their_state_only_with_the_right_pas
 
     let (id, _) = app.approved_user(&admin, "disabled@example.com").await;
     let disable = app
-        .authed(
-            reqwest::Method::PUT,
-            &format!("/api/auth/users/{id}"),
-            &admin,
-        )
-        .json(&json!({"status": "disabled"}))
-        .send()
-        .await
-        .unwrap();
+        .edit_user(&admin, id, json!({"status": "disabled"}))
+        .await;
     assert_eq!(disable.status(), 200);
     assert_eq!(
         app.login("disabled@example.com", OTHER_STRONG_PASSWORD)

@@ -9,14 +9,7 @@ use serde_json::{Value, json};
 async fn me_returns_the_caller() {
     let app = TestApp::spawn().await;
     let token = app.admin_token().await;
-    let me: Value = app
-        .authed(Method::GET, "/api/auth/me", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.me(&token).await;
     assert_eq!(me["email"], "admin@example.com");
     assert_eq!(me["is_admin"], true);
 }
@@ -180,14 +173,7 @@ async fn admin_password_reset_and_session_revocation_end_the_users_sessions() {
 async fn d3_15_the_last_approved_admin_cannot_be_demoted_disabled_or_deleted() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let me: Value = app
-        .authed(Method::GET, "/api/auth/me", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.me(&admin).await;
     let id = me["id"].as_i64().unwrap();
     for change in [
         json!({"is_admin": false}),
@@ -235,14 +221,7 @@ async fn d3_15_a_disabled_second_admin_does_not_let_the_only_approved_admin_step
             .status(),
         200
     );
-    let me: Value = app
-        .authed(Method::GET, "/api/auth/me", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.me(&admin).await;
     let demote_self = edit(me["id"].as_i64().unwrap(), json!({"is_admin": false}))
         .await
         .unwrap();
@@ -302,14 +281,7 @@ async fn admins_list_filter_count_create_and_approve_users_recording_who_approve
         .json()
         .await
         .unwrap();
-    let me: Value = app
-        .authed(Method::GET, "/api/auth/me", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.me(&admin).await;
     assert_eq!(approved["approved_by"], me["id"]);
     assert!(approved["approved_at"].is_string());
 

@@ -27,8 +27,10 @@ fn run_steps(steps: &mut Steps) -> Result {
             "warnings",
         ]))
     })?;
-    steps.step("build mlx-manager", || {
-        cmd::run(cmd::cargo().args(["build", "--locked", "-p", "mlx-manager"]))
+    // Built with the test build's feature set, so nextest reuses every artifact (and the
+    // end-to-end tests find the binary).
+    steps.step("cargo build (all targets)", || {
+        cmd::run(cmd::cargo().args(["build", "--locked", "--workspace", "--all-targets"]))
     })?;
 
     // Tests against PostgreSQL are never skipped: use the given server or start a throwaway one.
