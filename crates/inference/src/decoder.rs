@@ -1,0 +1,222 @@
+//! The decoder-only transformer that llama, mistral, qwen2 and qwen3 share; each architecture
+//! module states its differences as [`Traits`]. The op order follows mlx-lm's `llama.py` /
+//! `qwen3.py` so outputs match the reference exactly.
+
+use mlx_rs::Array;
+use mlx_rs::fast::{ScaledDotProductAttentionMask, rms_norm, scaled_dot_product_attention};
+use mlx_rs::nn::silu;
+
+use crate::InferenceError;
+use crate::config::ModelConfig;
+use crate::kv_cache::{KvCache, LayerCache};
+use crate::rope::Rope;
+use crate::weights::{Embedding, Linear, Weights};
+
+/// What sets one architecture apart from the plain llama layout.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Traits {
+    /// Biases on the q/k/v projections (qwen2).
+    pub qkv_bias: bool,
+    /// Bias on the output projection too (llama's `attention_bias`).
+    pub o_bias: bool,
+    /// RMS-normalised queries and keys per head (qwen3).
+    pub qk_norm: bool,
+}
+
+struct Attention {
+    q_proj: Linear,
+    k_proj: Linear,
+    v_proj: Linear,
+    o_proj: Linear,
+    q_norm: Option<Array>,
+    k_norm: Option<Array>,
+    heads: i32,
+    kv_heads: i32,
+    scale: f32,
+    eps: f32,
+    rope: Rope,
+}
+
+impl Attention {
+    fn forward(&self, x: &Array, cache: &mut LayerCache) -> Result<Array, InferenceError> {
+        let (b, l) = (x.dim(0), x.dim(1));
+        let split_heads =
+            |y: Array, heads: i32, norm: Option<&Array>| -> Result<Array, InferenceError> {
+                let y = y.reshape(&[b, l, heads, -1])?;
+                let y = match norm {
+                    Some(weight) => rms_norm(&y, Some(weight), self.eps)?,
+                    None => y,
+                };
+                Ok(y.transpose_axes(&[0, 2, 1, 3])?)
+            };
+        let queries = split_heads(self.q_proj.forward(x)?, self.heads, self.q_norm.as_ref())?;
+        let keys = split_heads(self.k_proj.forward(x)?, self.kv_heads, self.k_norm.as_ref())?;
+        let values = split_heads(self.v_proj.forward(x)?, self.kv_heads, None)?;
+
+        let offset = cache.offset();
+        let queries = self.rope.apply(&queries, offset)?;
+        let keys = self.rope.apply(&keys, offset)?;
+        let (keys, values) = cache.update_and_fetch(keys, values)?;
+
+        let mask = (l > 1).then_some(ScaledDotProductAttentionMask::Causal);
+        let output =
+            scaled_dot_product_attention(&queries, &keys, &values, self.scale, mask, None)?;
+        let output = output.transpose_axes(&[0, 2, 1, 3])?.reshape(&[b, l, -1])?;
+        self.o_proj.forward(&output)
+    }
+}
+
+struct Mlp {
+    gate_proj: Linear,
+    up_proj: Linear,
+    down_proj: Linear,
+}
+
+impl Mlp {
+    fn forward(&self, x: &Array) -> Result<Array, InferenceError> {
+        let gated = silu(self.gate_proj.forward(x)?)?.multiply(self.up_proj.forward(x)?)?;
+        self.down_proj.forward(&gated)
+    }
+}
+
+struct Layer {
+    attention: Attention,
+    mlp: Mlp,
+    input_norm: Array,
+    post_attention_norm: Array,
+}
+
+pub struct Decoder {
+    embed: Embedding,
+    layers: Vec<Layer>,
+    norm: Array,
+    /// `None` when the output projection is tied to the embeddings.
+    lm_head: Option<Linear>,
+    eps: f32,
+}
+
+impl Decoder {
+    pub fn load(
+        config: &ModelConfig,
+        weights: &mut Weights,
+        traits: Traits,
+    ) -> Result<Self, InferenceError> {
+        let hidden = config.hidden_size;
+        let head_dim = config.head_dim();
+        let embed = Embedding::load(weights, "model.embed_tokens")?;
+        if embed.rows() != config.vocab_size {
+            return Err(InferenceError::weight(
+                "model.embed_tokens.weight",
+                format!(
+                    "has {} rows, config.json says vocab_size {}",
+                    embed.rows(),
+                    config.vocab_size
+                ),
+            ));
+        }
+        let mut layers = Vec::with_capacity(config.num_hidden_layers);
+        for i in 0..config.num_hidden_layers {
+            let p = format!("model.layers.{i}");
+            let linear = |w: &mut Weights,
+                          name: &str,
+                          bias: bool,
+                          out: i32|
+             -> Result<Linear, InferenceError> {
+                let layer = Linear::load(w, &format!("{p}.{name}"), bias)?;
+                if layer.out_features() != out {
+                    return Err(InferenceError::weight(
+                        &format!("{p}.{name}.weight"),
+                        format!(
+                            "has {} output features, the config implies {out}",
+                            layer.out_features()
+                        ),
+                    ));
+                }
+                Ok(layer)
+            };
+            let attention = Attention {
+                q_proj: linear(
+                    weights,
+                    "self_attn.q_proj",
+                    traits.qkv_bias,
+                    config.num_attention_heads * head_dim,
+                )?,
+                k_proj: linear(
+                    weights,
+                    "self_attn.k_proj",
+                    traits.qkv_bias,
+                    config.kv_heads() * head_dim,
+                )?,
+                v_proj: linear(
+                    weights,
+                    "self_attn.v_proj",
+                    traits.qkv_bias,
+                    config.kv_heads() * head_dim,
+                )?,
+                o_proj: linear(weights, "self_attn.o_proj", traits.o_bias, hidden)?,
+                q_norm: traits
+                    .qk_norm
+                    .then(|| {
+                        weights.take_shaped(&format!("{p}.self_attn.q_norm.weight"), &[head_dim])
+                    })
+                    .transpose()?,
+                k_norm: traits
+                    .qk_norm
+                    .then(|| {
+                        weights.take_shaped(&format!("{p}.self_attn.k_norm.weight"), &[head_dim])
+                    })
+                    .transpose()?,
+                heads: config.num_attention_heads,
+                kv_heads: config.kv_heads(),
+                scale: (head_dim as f32).powf(-0.5),
+                eps: config.rms_norm_eps,
+                rope: Rope::new(config)?,
+            };
+            let mlp = Mlp {
+                gate_proj: linear(weights, "mlp.gate_proj", false, config.intermediate_size)?,
+                up_proj: linear(weights, "mlp.up_proj", false, config.intermediate_size)?,
+                down_proj: linear(weights, "mlp.down_proj", false, hidden)?,
+            };
+            layers.push(Layer {
+                attention,
+                mlp,
+                input_norm: weights
+                    .take_shaped(&format!("{p}.input_layernorm.weight"), &[hidden])?,
+                post_attention_norm: weights
+                    .take_shaped(&format!("{p}.post_attention_layernorm.weight"), &[hidden])?,
+            });
+        }
+        let norm = weights.take_shaped("model.norm.weight", &[hidden])?;
+        let lm_head = match config.tie_word_embeddings {
+            true => None,
+            false => Some(Linear::load(weights, "lm_head", false)?),
+        };
+        Ok(Self {
+            embed,
+            layers,
+            norm,
+            lm_head,
+            eps: config.rms_norm_eps,
+        })
+    }
+
+    pub fn layer_count(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Logits `[B, L, vocab]` for token ids `[B, L]`, extending the cache.
+    pub fn forward(&self, ids: &Array, cache: &mut KvCache) -> Result<Array, InferenceError> {
+        let mut h = self.embed.forward(ids)?;
+        for (layer, layer_cache) in self.layers.iter().zip(cache.layers.iter_mut()) {
+            let normed = rms_norm(&h, Some(&layer.input_norm), self.eps)?;
+            let h_attn = h.add(layer.attention.forward(&normed, layer_cache)?)?;
+            let normed = rms_norm(&h_attn, Some(&layer.post_attention_norm), self.eps)?;
+            h = h_attn.add(layer.mlp.forward(&normed)?)?;
+        }
+        let h = rms_norm(&h, Some(&self.norm), self.eps)?;
+        match &self.lm_head {
+            Some(head) => head.forward(&h),
+            None => self.embed.as_linear(&h),
+        }
+    }
+}

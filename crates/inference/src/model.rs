@@ -1,0 +1,59 @@
+//! A loaded model: configuration, network and the facts the rest of the app needs.
+
+use std::path::{Path, PathBuf};
+
+use mlx_rs::Array;
+use mlx_rs::ops::indexing::take_axis;
+
+use crate::InferenceError;
+use crate::config::ModelConfig;
+use crate::decoder::Decoder;
+use crate::kv_cache::KvCache;
+use crate::weights::Weights;
+
+/// Prompts are fed in chunks of this many tokens, bounding the memory of long prompts.
+pub const PREFILL_CHUNK: usize = 2048;
+
+pub struct Model {
+    pub config: ModelConfig,
+    pub dir: PathBuf,
+    decoder: Decoder,
+}
+
+impl Model {
+    /// Loads a model directory in the Hugging Face / mlx-lm layout.
+    pub fn load(dir: &Path) -> Result<Self, InferenceError> {
+        let config = ModelConfig::load(dir)?;
+        let traits = crate::models::traits_for(&config)?;
+        let mut weights = Weights::load(dir, config.quantization)?;
+        let decoder = Decoder::load(&config, &mut weights, traits)?;
+        Ok(Self {
+            config,
+            dir: dir.to_path_buf(),
+            decoder,
+        })
+    }
+
+    pub fn new_cache(&self) -> KvCache {
+        KvCache::new(self.decoder.layer_count())
+    }
+
+    /// Feeds tokens (the whole prompt, or one new token) and returns the logits `[1, vocab]`
+    /// predicting the next token. Long inputs go in chunks.
+    pub fn forward_last(&self, ids: &[u32], cache: &mut KvCache) -> Result<Array, InferenceError> {
+        let mut rest = ids;
+        while rest.len() > PREFILL_CHUNK {
+            let (chunk, tail) = rest.split_at(PREFILL_CHUNK);
+            self.decoder.forward(&token_array(chunk), cache)?;
+            mlx_rs::transforms::eval(cache.layers.iter().flat_map(|layer| layer.state()))?;
+            rest = tail;
+        }
+        let logits = self.decoder.forward(&token_array(rest), cache)?;
+        let last = Array::from_int(logits.dim(1) - 1);
+        Ok(take_axis(&logits, &last, 1)?)
+    }
+}
+
+fn token_array(ids: &[u32]) -> Array {
+    Array::from_slice(ids, &[1, ids.len() as i32])
+}
