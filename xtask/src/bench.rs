@@ -11,8 +11,12 @@ const STARTUP_RUNS: usize = 10;
 
 pub fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
-        None | Some("server") => server(),
-        Some(other) => Err(format!("unknown benchmark {other:?} (known: server)")),
+        None => server().and_then(|()| crate::bench_inference::run()),
+        Some("server") => server(),
+        Some("inference") => crate::bench_inference::run(),
+        Some(other) => Err(format!(
+            "unknown benchmark {other:?} (known: server, inference)"
+        )),
     }
 }
 
@@ -25,11 +29,7 @@ struct Row {
 
 fn server() -> Result {
     cmd::run(cmd::cargo().args(["build", "--release", "--locked", "-p", "mlx-manager"]))?;
-    let binary = cmd::root().join("target/release/mlx-manager");
-    let binary = std::env::var_os("CARGO_TARGET_DIR")
-        .map(|dir| std::path::PathBuf::from(dir).join("release/mlx-manager"))
-        .filter(|p| p.exists())
-        .unwrap_or(binary);
+    let binary = release_binary();
     let temp = std::env::temp_dir().join(format!("mlx-manager-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&temp);
 
@@ -118,6 +118,14 @@ fn server() -> Result {
         );
     }
     Ok(())
+}
+
+/// The release binary, honouring CARGO_TARGET_DIR.
+pub fn release_binary() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| cmd::root().join("target"));
+    target.join("release/mlx-manager")
 }
 
 /// Starts the server and returns how long it took to answer `/health` with 200.

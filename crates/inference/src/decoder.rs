@@ -103,7 +103,7 @@ impl Decoder {
     ) -> Result<Self, InferenceError> {
         let hidden = config.hidden_size;
         let head_dim = config.head_dim();
-        let embed = Embedding::load(weights, "model.embed_tokens")?;
+        let embed = Embedding::load(weights, "model.embed_tokens", hidden)?;
         if embed.rows() != config.vocab_size {
             return Err(InferenceError::weight(
                 "model.embed_tokens.weight",
@@ -120,9 +120,9 @@ impl Decoder {
             let linear = |w: &mut Weights,
                           name: &str,
                           bias: bool,
-                          out: i32|
+                          (inputs, out): (i32, i32)|
              -> Result<Linear, InferenceError> {
-                let layer = Linear::load(w, &format!("{p}.{name}"), bias)?;
+                let layer = Linear::load(w, &format!("{p}.{name}"), bias, inputs)?;
                 if layer.out_features() != out {
                     return Err(InferenceError::weight(
                         &format!("{p}.{name}.weight"),
@@ -139,21 +139,26 @@ impl Decoder {
                     weights,
                     "self_attn.q_proj",
                     traits.qkv_bias,
-                    config.num_attention_heads * head_dim,
+                    (hidden, config.num_attention_heads * head_dim),
                 )?,
                 k_proj: linear(
                     weights,
                     "self_attn.k_proj",
                     traits.qkv_bias,
-                    config.kv_heads() * head_dim,
+                    (hidden, config.kv_heads() * head_dim),
                 )?,
                 v_proj: linear(
                     weights,
                     "self_attn.v_proj",
                     traits.qkv_bias,
-                    config.kv_heads() * head_dim,
+                    (hidden, config.kv_heads() * head_dim),
                 )?,
-                o_proj: linear(weights, "self_attn.o_proj", traits.o_bias, hidden)?,
+                o_proj: linear(
+                    weights,
+                    "self_attn.o_proj",
+                    traits.o_bias,
+                    (config.num_attention_heads * head_dim, hidden),
+                )?,
                 q_norm: traits
                     .qk_norm
                     .then(|| {
@@ -173,9 +178,24 @@ impl Decoder {
                 rope: Rope::new(config)?,
             };
             let mlp = Mlp {
-                gate_proj: linear(weights, "mlp.gate_proj", false, config.intermediate_size)?,
-                up_proj: linear(weights, "mlp.up_proj", false, config.intermediate_size)?,
-                down_proj: linear(weights, "mlp.down_proj", false, hidden)?,
+                gate_proj: linear(
+                    weights,
+                    "mlp.gate_proj",
+                    false,
+                    (hidden, config.intermediate_size),
+                )?,
+                up_proj: linear(
+                    weights,
+                    "mlp.up_proj",
+                    false,
+                    (hidden, config.intermediate_size),
+                )?,
+                down_proj: linear(
+                    weights,
+                    "mlp.down_proj",
+                    false,
+                    (config.intermediate_size, hidden),
+                )?,
             };
             layers.push(Layer {
                 attention,
@@ -189,7 +209,7 @@ impl Decoder {
         let norm = weights.take_shaped("model.norm.weight", &[hidden])?;
         let lm_head = match config.tie_word_embeddings {
             true => None,
-            false => Some(Linear::load(weights, "lm_head", false)?),
+            false => Some(Linear::load(weights, "lm_head", false, hidden)?),
         };
         Ok(Self {
             embed,

@@ -28,6 +28,14 @@ pub enum InferenceError {
 
     #[error("MLX: {0}")]
     Mlx(String),
+
+    /// A chat template failed to parse or to render (`raise_exception` in a template lands here).
+    #[error("chat template: {0}")]
+    ChatTemplate(String),
+
+    /// A generation parameter (or an input of the sampler) is out of range.
+    #[error("invalid {name}: {message}")]
+    InvalidParameter { name: &'static str, message: String },
 }
 
 impl InferenceError {

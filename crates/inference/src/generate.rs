@@ -1,34 +1,30 @@
-//! Token generation.
-
-use mlx_rs::Array;
-use mlx_rs::ops::indexing::argmax_axis;
+//! Plain greedy decoding without streaming or stopping, for comparisons with the reference.
 
 use crate::InferenceError;
 use crate::model::Model;
+use crate::sampling::{Sampler, SamplingParams};
 
-/// Log-probabilities from logits, as mlx-lm samples from them.
-pub fn log_probs(logits: &Array) -> Result<Array, InferenceError> {
-    Ok(logits.subtract(logits.logsumexp_axis(-1, true)?)?)
-}
-
-/// Greedy decoding of `max_tokens` tokens after `prompt` (no stopping; the caller decides).
+/// `max_tokens` greedy tokens after `prompt`, never stopping early (as mlx-lm's
+/// `generate_step` with a temperature-0 sampler).
 pub fn greedy(
     model: &Model,
     prompt: &[u32],
     max_tokens: usize,
 ) -> Result<Vec<u32>, InferenceError> {
+    let mut sampler = Sampler::new(SamplingParams::default())?;
+    let mut history = prompt.to_vec();
     let mut cache = model.new_cache();
-    let mut tokens = Vec::with_capacity(max_tokens);
     let mut logits = model.forward_last(prompt, &mut cache)?;
-    for _ in 0..max_tokens {
-        let next = argmax_axis(log_probs(&logits)?, -1, None)?;
+    let mut tokens = Vec::with_capacity(max_tokens);
+    while tokens.len() < max_tokens {
+        let next = sampler.sample(&logits, &history)?;
         next.eval()?;
         let token = next.as_slice::<u32>()[0];
         tokens.push(token);
-        if tokens.len() == max_tokens {
-            break;
+        history.push(token);
+        if tokens.len() < max_tokens {
+            logits = model.forward_last(&[token], &mut cache)?;
         }
-        logits = model.forward_last(&[token], &mut cache)?;
     }
     Ok(tokens)
 }

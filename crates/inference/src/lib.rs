@@ -1,14 +1,19 @@
 //! The MLX inference engine of MLX Manager: loading models, tokenizing, generating. No HTTP here.
 
+pub mod chat_template;
 pub mod config;
 mod decoder;
 mod device;
+pub mod engine;
 mod error;
 pub mod generate;
+pub mod generation;
 mod kv_cache;
 mod model;
 mod models;
 mod rope;
+pub mod sampling;
+pub mod text;
 mod weights;
 
 pub use device::ComputeDevice;

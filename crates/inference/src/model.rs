@@ -17,6 +17,8 @@ pub const PREFILL_CHUNK: usize = 2048;
 pub struct Model {
     pub config: ModelConfig,
     pub dir: PathBuf,
+    pub parameter_count: u64,
+    pub bytes_on_disk: u64,
     decoder: Decoder,
 }
 
@@ -28,8 +30,10 @@ impl Model {
         let mut weights = Weights::load(dir, config.quantization)?;
         let decoder = Decoder::load(&config, &mut weights, traits)?;
         Ok(Self {
-            config,
             dir: dir.to_path_buf(),
+            parameter_count: weights.parameter_count,
+            bytes_on_disk: weights.bytes_on_disk,
+            config,
             decoder,
         })
     }

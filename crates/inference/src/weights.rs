@@ -17,6 +17,9 @@ use crate::config::QuantizationConfig;
 pub struct Weights {
     tensors: HashMap<String, Array>,
     quantization: Option<QuantizationConfig>,
+    /// Parameters as the model was trained (quantized weights counted unpacked).
+    pub parameter_count: u64,
+    pub bytes_on_disk: u64,
 }
 
 impl Weights {
@@ -27,15 +30,20 @@ impl Weights {
         quantization: Option<QuantizationConfig>,
     ) -> Result<Self, InferenceError> {
         let mut tensors = HashMap::new();
+        let mut bytes_on_disk = 0;
         for shard in shard_files(dir)? {
+            bytes_on_disk += std::fs::metadata(&shard).map(|m| m.len()).unwrap_or(0);
             let loaded = Array::load_safetensors(&shard).map_err(|e| {
                 InferenceError::file(&shard, format!("unreadable safetensors: {e}"))
             })?;
             tensors.extend(loaded);
         }
+        let parameter_count = count_parameters(&tensors, quantization);
         Ok(Self {
             tensors,
             quantization,
+            parameter_count,
+            bytes_on_disk,
         })
     }
 
@@ -47,10 +55,6 @@ impl Weights {
 
     pub fn take_optional(&mut self, name: &str) -> Option<Array> {
         self.tensors.remove(name)
-    }
-
-    fn has(&self, name: &str) -> bool {
-        self.tensors.contains_key(name)
     }
 
     /// A tensor that must have exactly this shape.
@@ -68,15 +72,82 @@ impl Weights {
         Ok(tensor)
     }
 
-    /// Quantization parameters when `prefix` was stored quantized (it has `scales`).
-    fn quantized(&self, prefix: &str) -> Result<Option<QuantizationConfig>, InferenceError> {
-        if !self.has(&format!("{prefix}.scales")) {
+    /// Quantization parameters when `prefix` was stored quantized (it has `scales`), inferred
+    /// from the tensor shapes as mlx-lm does, so mixed-precision checkpoints (e.g. an 8-bit
+    /// embedding in a 4-bit model) load: group = in_dims / scale columns, bits = packed
+    /// columns × 32 / in_dims.
+    fn quantized(
+        &self,
+        prefix: &str,
+        in_dims: i32,
+    ) -> Result<Option<QuantizationConfig>, InferenceError> {
+        let Some(scales) = self.tensors.get(&format!("{prefix}.scales")) else {
             return Ok(None);
+        };
+        if self.quantization.is_none() {
+            return Err(InferenceError::weight(
+                prefix,
+                "is quantized but config.json has no `quantization`",
+            ));
         }
-        self.quantization.map(Some).ok_or_else(|| {
-            InferenceError::weight(prefix, "is quantized but config.json has no `quantization`")
-        })
+        if scales.dtype() == mlx_rs::Dtype::Uint8 {
+            return Err(InferenceError::weight(
+                prefix,
+                "uses a microscaling quantization mode (mxfp4/nvfp4), not supported",
+            ));
+        }
+        let weight = self.tensors.get(&format!("{prefix}.weight"));
+        let packed_columns = weight.map_or(0, |w| w.dim(-1));
+        let scale_columns = scales.dim(-1);
+        let quant = QuantizationConfig {
+            group_size: if scale_columns > 0 {
+                in_dims / scale_columns
+            } else {
+                0
+            },
+            bits: if in_dims > 0 {
+                packed_columns * 32 / in_dims
+            } else {
+                0
+            },
+        };
+        let consistent = quant.group_size * scale_columns == in_dims
+            && quant.bits * in_dims == packed_columns * 32;
+        if !consistent
+            || !matches!(quant.bits, 2 | 3 | 4 | 5 | 6 | 8)
+            || !matches!(quant.group_size, 32 | 64 | 128)
+        {
+            return Err(InferenceError::weight(
+                prefix,
+                format!(
+                    "packed shape {packed_columns} with {scale_columns} scale columns does not fit {in_dims} inputs"
+                ),
+            ));
+        }
+        Ok(Some(quant))
     }
+}
+
+/// Parameters as trained: a packed quantized weight holds 32/bits values per uint32 element;
+/// quantization scales and biases are not parameters.
+fn count_parameters(
+    tensors: &HashMap<String, Array>,
+    quantization: Option<QuantizationConfig>,
+) -> u64 {
+    tensors
+        .iter()
+        .filter(|(name, _)| !name.ends_with(".scales") && !name.ends_with(".biases"))
+        .map(|(name, tensor)| {
+            let elements = tensor.size() as u64;
+            let packed = name
+                .strip_suffix(".weight")
+                .is_some_and(|prefix| tensors.contains_key(&format!("{prefix}.scales")));
+            match (packed, quantization) {
+                (true, Some(q)) => elements * 32 / q.bits as u64,
+                _ => elements,
+            }
+        })
+        .sum()
 }
 
 fn shard_files(dir: &Path) -> Result<Vec<PathBuf>, InferenceError> {
@@ -134,13 +205,15 @@ impl Linear {
         weights: &mut Weights,
         prefix: &str,
         with_bias: bool,
+        in_features: i32,
     ) -> Result<Self, InferenceError> {
         let bias = match with_bias {
             true => Some(weights.take(&format!("{prefix}.bias"))?),
             false => None,
         };
+        let quantized = weights.quantized(prefix, in_features)?;
         let weight = weights.take(&format!("{prefix}.weight"))?;
-        Ok(match weights.quantized(prefix)? {
+        Ok(match quantized {
             None => Self::Dense { weight, bias },
             Some(quant) => Self::Quantized {
                 weight,
@@ -205,9 +278,10 @@ pub enum Embedding {
 }
 
 impl Embedding {
-    pub fn load(weights: &mut Weights, prefix: &str) -> Result<Self, InferenceError> {
+    pub fn load(weights: &mut Weights, prefix: &str, dims: i32) -> Result<Self, InferenceError> {
+        let quantized = weights.quantized(prefix, dims)?;
         let weight = weights.take(&format!("{prefix}.weight"))?;
-        Ok(match weights.quantized(prefix)? {
+        Ok(match quantized {
             None => Self::Dense { weight },
             Some(quant) => Self::Quantized {
                 weight,

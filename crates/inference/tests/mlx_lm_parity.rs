@@ -71,6 +71,8 @@ fn assert_matches_mlx_lm(name: &str) {
             .collect();
 
         let logits = model.forward_last(&ids, &mut model.new_cache()).unwrap();
+        // Compared in f32: exact for f16/bf16 values, as Python's tolist() gives them.
+        let logits = logits.as_dtype(mlx_rs::Dtype::Float32).unwrap();
         logits.eval().unwrap();
         let ours = logits.as_slice::<f32>();
         let theirs: Vec<f32> = case["first_logits"]
@@ -132,4 +134,14 @@ fn greedy_decoding_matches_mlx_lm_on_tiny_qwen2_4bit() {
 #[test]
 fn greedy_decoding_matches_mlx_lm_on_tiny_qwen3_4bit() {
     assert_matches_mlx_lm("tiny-qwen3-4bit");
+}
+
+#[test]
+fn greedy_decoding_matches_mlx_lm_on_tiny_qwen3_float16() {
+    assert_matches_mlx_lm("tiny-qwen3-f16");
+}
+
+#[test]
+fn greedy_decoding_matches_mlx_lm_on_tiny_qwen3_bfloat16() {
+    assert_matches_mlx_lm("tiny-qwen3-bf16");
 }

@@ -19,6 +19,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the OpenAPI specification of the HTTP API.
     Openapi(OpenapiArgs),
+    /// Generate text with a local MLX model (streams to stdout, statistics to stderr).
+    Generate(crate::commands::generate::GenerateArgs),
     /// Manage users directly in the database (for a locked-out owner; no server needed).
     Users(crate::commands::users::UsersArgs),
 }

@@ -19,5 +19,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Openapi(args) => cli::write_openapi(&args),
         Command::Users(args) => commands::users::run(args),
+        Command::Generate(args) => commands::generate::run(args),
     }
 }

@@ -1,3 +1,4 @@
 //! Subcommands that work on the configured database without a running server.
 
+pub mod generate;
 pub mod users;

@@ -1,0 +1,170 @@
+//! One generation: prompt → prefill → decode loop with sampling, end-of-sequence and stop
+//! strings, streaming text deltas and finishing with statistics. Runs on the model's thread.
+
+use std::time::{Duration, Instant};
+
+use crate::InferenceError;
+use crate::chat_template::{ChatMessage, RenderOptions};
+use crate::engine::Loaded;
+use crate::sampling::{Sampler, SamplingParams};
+use crate::text::{StopCheck, StopStrings, StreamingDetokenizer};
+
+/// What to generate from.
+#[derive(Debug, Clone)]
+pub enum Prompt {
+    /// Raw text, tokenized as is (with the tokenizer's special tokens, as mlx-lm does).
+    Text(String),
+    /// A conversation, rendered with the model's chat template.
+    Chat {
+        messages: Vec<ChatMessage>,
+        options: RenderOptions,
+    },
+    Tokens(Vec<u32>),
+}
+
+#[derive(Debug, Clone)]
+pub struct GenerationRequest {
+    pub prompt: Prompt,
+    pub max_tokens: usize,
+    pub sampling: SamplingParams,
+    /// Generation ends before any of these; they are never emitted.
+    pub stop: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishReason {
+    /// An end-of-sequence token or a stop string.
+    Stop,
+    /// `max_tokens` reached.
+    Length,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GenerationStats {
+    pub prompt_tokens: usize,
+    pub prompt_tokens_per_sec: f64,
+    pub generated_tokens: usize,
+    pub decode_tokens_per_sec: f64,
+    pub time_to_first_token: Duration,
+    pub peak_memory_bytes: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum GenerationEvent {
+    /// New text (possibly empty while a character or stop string is incomplete) and the token
+    /// that produced it.
+    Delta { text: String, token_id: u32 },
+    Finished {
+        reason: FinishReason,
+        stats: GenerationStats,
+    },
+}
+
+/// Runs one request; `emit` returns false when nobody listens any more, which cancels.
+pub fn run(
+    loaded: &Loaded,
+    request: &GenerationRequest,
+    mut emit: impl FnMut(GenerationEvent) -> bool,
+) -> Result<(), InferenceError> {
+    let prompt = loaded.prompt_ids(&request.prompt)?;
+    if let Some(context) = loaded.model.config.max_position_embeddings
+        && prompt.len() >= context
+    {
+        return Err(InferenceError::PromptTooLong {
+            prompt: prompt.len(),
+            context,
+        });
+    }
+    if prompt.is_empty() {
+        return Err(InferenceError::Tokenizer("the prompt is empty".into()));
+    }
+    let mut sampler = Sampler::new(request.sampling.clone())?;
+    let mut detokenizer = StreamingDetokenizer::new();
+    let mut stops = StopStrings::new(request.stop.iter().cloned());
+    let mut history = prompt.clone();
+    let mut cache = loaded.model.new_cache();
+    let _ = mlx_rs::memory::reset_peak_memory();
+
+    let started = Instant::now();
+    let logits = loaded.model.forward_last(&prompt, &mut cache)?;
+    let mut next = sampler.sample(&logits, &history)?;
+    next.eval()?;
+    let first_token_at = started.elapsed();
+    let mut generated = 0usize;
+
+    let reason = loop {
+        if request.max_tokens == 0 {
+            break FinishReason::Length;
+        }
+        let token = next.as_slice::<u32>()[0];
+        generated += 1;
+        history.push(token);
+        if loaded.eos_ids.contains(&token) {
+            let rest = stops.finish();
+            if !rest.is_empty()
+                && !emit(GenerationEvent::Delta {
+                    text: rest,
+                    token_id: token,
+                })
+            {
+                return Ok(());
+            }
+            break FinishReason::Stop;
+        }
+        // Build the next step's graph before converting this token to text.
+        let at_limit = generated >= request.max_tokens;
+        if !at_limit {
+            let logits = loaded.model.forward_last(&[token], &mut cache)?;
+            next = sampler.sample(&logits, &history)?;
+            mlx_rs::transforms::async_eval([&next])?;
+        }
+        let delta = detokenizer.push(&loaded.tokenizer, token)?;
+        let (text, stopped) = match stops.push(&delta) {
+            StopCheck::Continue(text) => (text, false),
+            StopCheck::Stop(text) => (text, true),
+        };
+        if !emit(GenerationEvent::Delta {
+            text,
+            token_id: token,
+        }) {
+            return Ok(());
+        }
+        if stopped {
+            break FinishReason::Stop;
+        }
+        if at_limit {
+            let tail = detokenizer.finish(&loaded.tokenizer)?;
+            let text = match stops.push(&tail) {
+                StopCheck::Continue(text) => text + &stops.finish(),
+                StopCheck::Stop(text) => text,
+            };
+            if !text.is_empty()
+                && !emit(GenerationEvent::Delta {
+                    text,
+                    token_id: token,
+                })
+            {
+                return Ok(());
+            }
+            break FinishReason::Length;
+        }
+        next.eval()?;
+    };
+
+    let total = started.elapsed();
+    let decode_time = total.saturating_sub(first_token_at).as_secs_f64();
+    let stats = GenerationStats {
+        prompt_tokens: prompt.len(),
+        prompt_tokens_per_sec: prompt.len() as f64 / first_token_at.as_secs_f64().max(1e-9),
+        generated_tokens: generated,
+        decode_tokens_per_sec: if generated > 1 && decode_time > 0.0 {
+            (generated - 1) as f64 / decode_time
+        } else {
+            0.0
+        },
+        time_to_first_token: first_token_at,
+        peak_memory_bytes: mlx_rs::memory::peak_memory().unwrap_or(0),
+    };
+    emit(GenerationEvent::Finished { reason, stats });
+    Ok(())
+}

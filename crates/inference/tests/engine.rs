@@ -1,0 +1,261 @@
+//! The engine end to end: a real model answers, sampling is reproducible, stop strings and
+//! cancellation work, and bad model directories fail with typed errors.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use mlx_manager_inference::InferenceError;
+use mlx_manager_inference::chat_template::{ChatMessage, RenderOptions};
+use mlx_manager_inference::engine::LoadedModel;
+use mlx_manager_inference::generation::{FinishReason, GenerationRequest, Prompt};
+use mlx_manager_inference::sampling::SamplingParams;
+use support::{collect, copy_of, edit_json, fixture, load};
+
+fn request(prompt: &str, max_tokens: usize) -> GenerationRequest {
+    GenerationRequest {
+        prompt: Prompt::Text(prompt.into()),
+        max_tokens,
+        sampling: SamplingParams::default(),
+        stop: Vec::new(),
+    }
+}
+
+fn chat(question: &str, max_tokens: usize) -> GenerationRequest {
+    GenerationRequest {
+        prompt: Prompt::Chat {
+            messages: vec![ChatMessage {
+                role: "user".into(),
+                content: question.into(),
+            }],
+            options: RenderOptions {
+                add_generation_prompt: true,
+                ..RenderOptions::default()
+            },
+        },
+        ..request("", max_tokens)
+    }
+}
+
+#[test]
+fn smollm2_answers_that_the_capital_of_france_is_paris() {
+    let model = load("smollm2-135m-f32");
+    let outcome = collect(model.generate(chat("What is the capital of France?", 24))).unwrap();
+    assert!(outcome.text.contains("Paris"), "{:?}", outcome.text);
+    assert_eq!(
+        outcome.reason,
+        FinishReason::Stop,
+        "it ends with <|im_end|>: {:?}",
+        outcome.text
+    );
+    assert!(outcome.stats.prompt_tokens > 10 && outcome.stats.decode_tokens_per_sec > 0.0);
+}
+
+#[test]
+fn smollm2_4bit_answers_too() {
+    let model = load("smollm2-135m-4bit");
+    let outcome = collect(model.generate(chat("What is the capital of France?", 24))).unwrap();
+    assert!(outcome.text.contains("Paris"), "{:?}", outcome.text);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_text_and_another_seed_another() {
+    let model = load("tiny-qwen3");
+    let sampled = |seed| {
+        let sampling = SamplingParams {
+            temperature: 1.0,
+            seed: Some(seed),
+            ..SamplingParams::default()
+        };
+        collect(model.generate(GenerationRequest {
+            sampling,
+            ..request("Hello there", 40)
+        }))
+        .unwrap()
+        .tokens
+    };
+    assert_eq!(sampled(7), sampled(7));
+    assert_ne!(sampled(7), sampled(8));
+}
+
+#[test]
+fn a_loaded_model_serves_requests_one_after_another() {
+    let model = load("tiny-qwen3");
+    let first = collect(model.generate(request("One two three", 16))).unwrap();
+    let second = collect(model.generate(request("One two three", 16))).unwrap();
+    assert_eq!(
+        first.tokens, second.tokens,
+        "greedy is deterministic and the cache starts fresh"
+    );
+    assert_eq!(first.reason, FinishReason::Length);
+    assert_eq!(first.stats.generated_tokens, 16);
+}
+
+#[test]
+fn a_stop_string_ends_generation_and_is_never_emitted() {
+    let model = load("tiny-qwen3");
+    let free = collect(model.generate(request("The quick brown fox", 48))).unwrap();
+    // A stop string taken from the middle of the free-running text, spanning tokens.
+    let chars: Vec<char> = free.text.chars().collect();
+    assert!(chars.len() > 20, "{:?}", free.text);
+    let stop: String = chars[chars.len() / 2..chars.len() / 2 + 3].iter().collect();
+    let expected = &free.text[..free.text.find(&stop).unwrap()];
+    let stopped = collect(model.generate(GenerationRequest {
+        stop: vec![stop.clone()],
+        ..request("The quick brown fox", 48)
+    }))
+    .unwrap();
+    assert_eq!(stopped.reason, FinishReason::Stop);
+    assert_eq!(stopped.text, expected);
+    assert!(!stopped.text.contains(&stop));
+}
+
+#[test]
+fn dropping_the_receiver_cancels_within_a_step_and_the_model_moves_on() {
+    let model = load("tiny-qwen3");
+    let mut events = model.generate(request("Count forever", 1_000_000));
+    for _ in 0..3 {
+        events.blocking_recv().unwrap().unwrap();
+    }
+    drop(events);
+    let started = Instant::now();
+    let next = collect(model.generate(request("Hello", 4))).unwrap();
+    assert_eq!(next.stats.generated_tokens, 4);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the cancelled request kept the thread busy"
+    );
+}
+
+#[test]
+fn streamed_text_never_splits_a_multi_byte_character() {
+    use mlx_manager_inference::text::{StreamingDetokenizer, Tokenizer};
+    let tokenizer = Tokenizer::load(&fixture("tiny-qwen3")).unwrap();
+    let text = "héllo wörld 🌍 → ✓ 日本語";
+    let ids = tokenizer.encode(text, false).unwrap();
+    assert!(
+        ids.len() > text.chars().count(),
+        "multi-byte characters span several tokens"
+    );
+    let mut detokenizer = StreamingDetokenizer::new();
+    let mut streamed = String::new();
+    for id in ids {
+        let delta = detokenizer.push(&tokenizer, id).unwrap();
+        assert!(
+            !delta.contains('\u{FFFD}'),
+            "a broken character was emitted: {delta:?}"
+        );
+        streamed.push_str(&delta);
+    }
+    streamed.push_str(&detokenizer.finish(&tokenizer).unwrap());
+    assert_eq!(streamed, text);
+}
+
+#[test]
+fn facts_count_parameters_the_same_for_dense_and_quantized_weights() {
+    let dense = load("tiny-qwen3");
+    let quantized = load("tiny-qwen3-4bit");
+    assert_eq!(dense.facts.architecture, "qwen3");
+    assert!(dense.facts.parameters > 100_000);
+    assert_eq!(quantized.facts.parameters, dense.facts.parameters);
+    assert_eq!(quantized.facts.quantization_bits, Some(4));
+    assert!(quantized.facts.bytes_on_disk * 3 < dense.facts.bytes_on_disk);
+    assert_eq!(dense.facts.context_length, Some(2048));
+    assert!(dense.facts.has_chat_template);
+    assert!(dense.facts.estimated_memory_bytes >= dense.facts.bytes_on_disk);
+}
+
+fn load_error(dir: &std::path::Path) -> InferenceError {
+    match LoadedModel::load(dir) {
+        Ok(_) => panic!("{} should not load", dir.display()),
+        Err(error) => error,
+    }
+}
+
+#[test]
+fn an_unknown_architecture_is_a_typed_error_naming_the_supported_ones() {
+    let dir = copy_of("tiny-qwen3");
+    edit_json(&dir.path().join("config.json"), |c| {
+        c["model_type"] = "gpt_neox".into()
+    });
+    match load_error(dir.path()) {
+        InferenceError::UnsupportedArchitecture {
+            model_type,
+            supported,
+        } => {
+            assert_eq!(model_type, "gpt_neox");
+            assert!(supported.contains("llama") && supported.contains("qwen3"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn missing_files_are_typed_errors() {
+    for missing in ["config.json", "tokenizer.json", "model.safetensors"] {
+        let dir = copy_of("tiny-llama");
+        std::fs::remove_file(dir.path().join(missing)).unwrap();
+        if missing == "model.safetensors" {
+            std::fs::remove_file(dir.path().join("model.safetensors.index.json")).unwrap();
+        }
+        let error = load_error(dir.path());
+        assert!(
+            matches!(error, InferenceError::ModelFile { .. }),
+            "{missing}: {error:?}"
+        );
+    }
+}
+
+#[test]
+fn corrupt_weights_are_a_typed_error_not_a_crash() {
+    let dir = copy_of("tiny-llama");
+    let weights = dir.path().join("model.safetensors");
+    let bytes = std::fs::read(&weights).unwrap();
+    std::fs::write(&weights, &bytes[..bytes.len() / 3]).unwrap();
+    assert!(matches!(
+        load_error(dir.path()),
+        InferenceError::ModelFile { .. }
+    ));
+    std::fs::write(&weights, b"not safetensors at all").unwrap();
+    assert!(matches!(
+        load_error(dir.path()),
+        InferenceError::ModelFile { .. }
+    ));
+}
+
+#[test]
+fn weights_that_do_not_fit_the_config_are_a_typed_error() {
+    let dir = copy_of("tiny-qwen3");
+    edit_json(&dir.path().join("config.json"), |c| {
+        c["intermediate_size"] = 999.into()
+    });
+    let error = load_error(dir.path());
+    assert!(matches!(error, InferenceError::Weight { .. }), "{error:?}");
+    let dir = copy_of("tiny-qwen3");
+    edit_json(&dir.path().join("config.json"), |c| {
+        c["vocab_size"] = 1000.into()
+    });
+    assert!(matches!(
+        load_error(dir.path()),
+        InferenceError::Weight { .. }
+    ));
+}
+
+#[test]
+fn a_prompt_longer_than_the_context_is_refused() {
+    let dir = copy_of("tiny-qwen3");
+    edit_json(&dir.path().join("config.json"), |c| {
+        c["max_position_embeddings"] = 8.into()
+    });
+    let model = LoadedModel::load(dir.path()).unwrap();
+    let error = collect(model.generate(request(
+        "a prompt with clearly more than eight tokens in it",
+        4,
+    )))
+    .err()
+    .expect("refused");
+    assert!(
+        matches!(error, InferenceError::PromptTooLong { context: 8, .. }),
+        "{error:?}"
+    );
+}

@@ -1,0 +1,83 @@
+//! Shared helpers for the engine's integration tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use mlx_manager_inference::engine::{EventReceiver, LoadedModel};
+use mlx_manager_inference::generation::{FinishReason, GenerationEvent, GenerationStats};
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A model from `.fixtures/` (built by ./setup), or from `MLX_MANAGER_FIXTURES`.
+pub fn fixture(name: &str) -> PathBuf {
+    let root = std::env::var_os("MLX_MANAGER_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join(".fixtures"));
+    let dir = root.join(name);
+    assert!(
+        dir.join("config.json").exists(),
+        "fixture {} is missing: run ./setup",
+        dir.display()
+    );
+    dir
+}
+
+/// A writable copy of a fixture, to break on purpose.
+pub fn copy_of(name: &str) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture(name)).unwrap().flatten() {
+        std::fs::copy(entry.path(), temp.path().join(entry.file_name())).unwrap();
+    }
+    temp
+}
+
+pub fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut value);
+    std::fs::write(path, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+}
+
+/// Everything one request produced.
+pub struct Outcome {
+    pub text: String,
+    pub tokens: Vec<u32>,
+    pub deltas: Vec<String>,
+    pub reason: FinishReason,
+    pub stats: GenerationStats,
+}
+
+pub fn collect(
+    mut events: EventReceiver,
+) -> Result<Outcome, mlx_manager_inference::InferenceError> {
+    let (mut text, mut tokens, mut deltas) = (String::new(), Vec::new(), Vec::new());
+    while let Some(event) = events.blocking_recv() {
+        match event? {
+            GenerationEvent::Delta {
+                text: delta,
+                token_id,
+            } => {
+                text.push_str(&delta);
+                tokens.push(token_id);
+                deltas.push(delta);
+            }
+            GenerationEvent::Finished { reason, stats } => {
+                return Ok(Outcome {
+                    text,
+                    tokens,
+                    deltas,
+                    reason,
+                    stats,
+                });
+            }
+        }
+    }
+    panic!("the stream ended without a Finished event")
+}
+
+pub fn load(name: &str) -> LoadedModel {
+    LoadedModel::load(&fixture(name)).expect("load fixture")
+}

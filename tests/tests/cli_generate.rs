@@ -1,0 +1,96 @@
+//! `mlx-manager generate`: text on stdout, statistics on stderr, clear errors.
+
+use std::time::Duration;
+
+use mlx_manager_tests::run_cli;
+
+fn fixture(name: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../.fixtures")
+        .join(name);
+    assert!(
+        dir.join("config.json").exists(),
+        "{} is missing: run ./setup",
+        dir.display()
+    );
+    dir.to_string_lossy().into_owned()
+}
+
+#[test]
+fn generate_streams_text_to_stdout_and_statistics_to_stderr() {
+    let model = fixture("smollm2-135m-f32");
+    let output = run_cli(
+        &[
+            "generate",
+            "--model",
+            &model,
+            "--chat",
+            "--prompt",
+            "What is the capital of France?",
+            "--max-tokens",
+            "24",
+        ],
+        &[],
+        Duration::from_secs(120),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Paris"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stats = stderr
+        .lines()
+        .find(|l| l.starts_with("prompt:"))
+        .expect("a statistics line");
+    for part in [
+        "tok/s",
+        "generation:",
+        "first token:",
+        "peak memory:",
+        "finish: Stop",
+    ] {
+        assert!(stats.contains(part), "{stats}");
+    }
+}
+
+#[test]
+fn generate_with_a_seed_is_reproducible() {
+    let model = fixture("tiny-qwen3");
+    let run = |seed: &str| {
+        let args = [
+            "generate",
+            "--model",
+            &model,
+            "--prompt",
+            "Hello",
+            "--temp",
+            "1.0",
+            "--seed",
+            seed,
+            "--max-tokens",
+            "32",
+        ];
+        let output = run_cli(&args, &[], Duration::from_secs(60));
+        assert!(output.status.success());
+        output.stdout
+    };
+    assert_eq!(run("3"), run("3"));
+    assert_ne!(run("3"), run("4"));
+}
+
+#[test]
+fn generate_reports_a_bad_model_directory_in_one_line() {
+    let output = run_cli(
+        &["generate", "--model", "/nonexistent/model", "--prompt", "x"],
+        &[],
+        Duration::from_secs(30),
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("config.json"), "{}", errors[0]);
+    assert!(!stderr.contains("panicked"));
+}
