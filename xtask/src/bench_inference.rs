@@ -6,6 +6,7 @@ use std::process::Command;
 
 use crate::cmd::{self, Result};
 
+const RUNS: usize = 3;
 const PROMPT: &str = "Write a long story about a robot who learns to paint.";
 
 struct Case {
@@ -72,11 +73,16 @@ pub fn run() -> Result {
         if !model.join("config.json").exists() {
             return Err(format!("{} is missing: run ./setup", model.display()));
         }
-        // Warm both up once (page cache, lazy initialisation), then measure.
+        // Warm both up once (page cache, lazy initialisation), then take the median of
+        // interleaved runs, so a busy moment of the machine does not favour either side.
         let _ = ours(&binary, &model, 8);
-        let ours = ours(&binary, &model, case.max_tokens)?;
         let _ = reference(&root, &model, 8);
-        let theirs = reference(&root, &model, case.max_tokens)?;
+        let (mut our_runs, mut their_runs) = (Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            our_runs.push(ours(&binary, &model, case.max_tokens)?);
+            their_runs.push(reference(&root, &model, case.max_tokens)?);
+        }
+        let (ours, theirs) = (median(our_runs), median(their_runs));
         let decode_ratio = ours.decode_tps / theirs.decode_tps.max(1e-9);
         println!(
             "| {:<18} | {:>7.1} t/s | {:>7.1} t/s | {:>5.2}x | {:>7.1} t/s | {:>7.1} t/s | {:>5.2}x | {:>4.1}x{} | {:>6.1} ms | {:>6.1} ms | {:>6.1} MB | {:>6.1} MB |",
@@ -196,6 +202,12 @@ fn reference(
         ttft_ms: prompt[0] / prompt[1].max(1e-9) * 1000.0,
         peak_mb: peak[0] * 1000.0,
     })
+}
+
+/// The run with the median decode speed.
+fn median(mut runs: Vec<Figures>) -> Figures {
+    runs.sort_by(|a, b| a.decode_tps.total_cmp(&b.decode_tps));
+    runs.swap_remove(runs.len() / 2)
 }
 
 fn numbers_in(line: &str) -> Vec<f64> {

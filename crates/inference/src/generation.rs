@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use mlx_rs::Array;
+
 use crate::InferenceError;
 use crate::chat_template::{ChatMessage, RenderOptions};
 use crate::engine::Loaded;
@@ -88,15 +90,31 @@ pub fn run(
     let started = Instant::now();
     let logits = loaded.model.forward_last(&prompt, &mut cache)?;
     let mut next = sampler.sample(&logits, &history)?;
-    next.eval()?;
-    let first_token_at = started.elapsed();
+    mlx_rs::transforms::async_eval([&next])?;
+    // The sampler reads the history only for the repetition penalty. Without it, each step is
+    // queued on the still-lazy token of the step before, so MLX computes step n+1 while the
+    // host turns token n into text: no host round trip on the critical path.
+    let pipelined = sampler.params().repetition_penalty == 1.0;
+    let mut first_token_at = None;
     let mut generated = 0usize;
 
     let reason = loop {
         if request.max_tokens == 0 {
             break FinishReason::Length;
         }
+        let at_limit = generated + 1 >= request.max_tokens;
+        let queued = match pipelined && !at_limit {
+            true => {
+                let logits = loaded.model.forward_token(&next, &mut cache)?;
+                let following = sampler.sample(&logits, &history)?;
+                mlx_rs::transforms::async_eval([&following])?;
+                Some(following)
+            }
+            false => None,
+        };
+        next.eval()?;
         let token = next.as_slice::<u32>()[0];
+        first_token_at.get_or_insert_with(|| started.elapsed());
         generated += 1;
         history.push(token);
         if loaded.eos_ids.contains(&token) {
@@ -110,13 +128,6 @@ pub fn run(
                 return Ok(());
             }
             break FinishReason::Stop;
-        }
-        // Build the next step's graph before converting this token to text.
-        let at_limit = generated >= request.max_tokens;
-        if !at_limit {
-            let logits = loaded.model.forward_last(&[token], &mut cache)?;
-            next = sampler.sample(&logits, &history)?;
-            mlx_rs::transforms::async_eval([&next])?;
         }
         let delta = detokenizer.push(&loaded.tokenizer, token)?;
         let (text, stopped) = match stops.push(&delta) {
@@ -148,8 +159,19 @@ pub fn run(
             }
             break FinishReason::Length;
         }
-        next.eval()?;
+        next = match queued {
+            Some(following) => following,
+            None => {
+                let logits = loaded
+                    .model
+                    .forward_token(&Array::from_slice(&[token], &[1]), &mut cache)?;
+                let following = sampler.sample(&logits, &history)?;
+                mlx_rs::transforms::async_eval([&following])?;
+                following
+            }
+        };
     };
+    let first_token_at = first_token_at.unwrap_or_else(|| started.elapsed());
 
     let total = started.elapsed();
     let decode_time = total.saturating_sub(first_token_at).as_secs_f64();

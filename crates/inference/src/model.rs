@@ -45,9 +45,19 @@ impl Model {
     /// Feeds tokens (the whole prompt, or one new token) and returns the logits `[1, vocab]`
     /// predicting the next token. Long inputs go in chunks.
     pub fn forward_last(&self, ids: &[u32], cache: &mut KvCache) -> Result<Array, InferenceError> {
+        self.forward_last_chunked(ids, cache, PREFILL_CHUNK)
+    }
+
+    /// [`Model::forward_last`] with an explicit prefill chunk size.
+    pub fn forward_last_chunked(
+        &self,
+        ids: &[u32],
+        cache: &mut KvCache,
+        chunk_size: usize,
+    ) -> Result<Array, InferenceError> {
         let mut rest = ids;
-        while rest.len() > PREFILL_CHUNK {
-            let (chunk, tail) = rest.split_at(PREFILL_CHUNK);
+        while rest.len() > chunk_size {
+            let (chunk, tail) = rest.split_at(chunk_size);
             self.decoder.forward(&token_array(chunk), cache)?;
             mlx_rs::transforms::eval(cache.layers.iter().flat_map(|layer| layer.state()))?;
             rest = tail;
@@ -55,6 +65,18 @@ impl Model {
         let logits = self.decoder.forward(&token_array(rest), cache)?;
         let last = Array::from_int(logits.dim(1) - 1);
         Ok(take_axis(&logits, &last, 1)?)
+    }
+
+    /// One decoding step on a token that may not be computed yet (shape `[1]`): the graph is
+    /// built on the lazy array, so the next step is queued before the host reads this one.
+    pub fn forward_token(
+        &self,
+        token: &Array,
+        cache: &mut KvCache,
+    ) -> Result<Array, InferenceError> {
+        let logits = self.decoder.forward(&token.reshape(&[1, 1])?, cache)?;
+        let vocab = logits.dim(-1);
+        Ok(logits.reshape(&[1, vocab])?)
     }
 }
 

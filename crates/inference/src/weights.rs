@@ -38,6 +38,10 @@ impl Weights {
             })?;
             tensors.extend(loaded);
         }
+        // Read everything now, as mlx-lm does: load errors surface here, and the first request
+        // does not pay for disk reads.
+        mlx_rs::transforms::eval(tensors.values())
+            .map_err(|e| InferenceError::file(dir, format!("cannot read the weights: {e}")))?;
         let parameter_count = count_parameters(&tensors, quantization);
         Ok(Self {
             tensors,

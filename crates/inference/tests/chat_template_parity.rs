@@ -20,6 +20,8 @@ const FIXTURES: &[&str] = &[
     "tiny-qwen2-4bit",
     "tiny-qwen3",
     "tiny-qwen3-4bit",
+    "smollm2-135m-4bit",
+    "smollm2-135m-f32",
 ];
 
 fn workspace() -> PathBuf {
