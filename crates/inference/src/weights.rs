@@ -189,6 +189,62 @@ fn shard_files(dir: &Path) -> Result<Vec<PathBuf>, InferenceError> {
     Ok(files)
 }
 
+/// An MLX affine-quantized matrix: packed weights with per-group scales and biases.
+pub struct QuantizedMatrix {
+    weight: Array,
+    scales: Array,
+    biases: Option<Array>,
+    quant: QuantizationConfig,
+}
+
+impl QuantizedMatrix {
+    fn take(
+        weights: &mut Weights,
+        prefix: &str,
+        weight: Array,
+        quant: QuantizationConfig,
+    ) -> Result<Self, InferenceError> {
+        Ok(Self {
+            weight,
+            scales: weights.take(&format!("{prefix}.scales"))?,
+            biases: weights.take_optional(&format!("{prefix}.biases")),
+            quant,
+        })
+    }
+
+    /// `x · Wᵀ` without unpacking W.
+    fn matmul_transposed(&self, x: &Array) -> Result<Array, InferenceError> {
+        let q = self.quant;
+        Ok(quantized_matmul(
+            x,
+            &self.weight,
+            &self.scales,
+            self.biases.as_ref(),
+            true,
+            q.group_size,
+            q.bits,
+        )?)
+    }
+
+    /// The unpacked rows for `ids` (an embedding lookup).
+    fn rows(&self, ids: &Array) -> Result<Array, InferenceError> {
+        let rows = self.weight.take_axis(ids, 0)?;
+        let scales = self.scales.take_axis(ids, 0)?;
+        let biases = self
+            .biases
+            .as_ref()
+            .map(|b| b.take_axis(ids, 0))
+            .transpose()?;
+        Ok(dequantize(
+            &rows,
+            &scales,
+            biases.as_ref(),
+            self.quant.group_size,
+            self.quant.bits,
+        )?)
+    }
+}
+
 /// A projection `x · Wᵀ (+ b)`.
 pub enum Linear {
     Dense {
@@ -196,11 +252,8 @@ pub enum Linear {
         bias: Option<Array>,
     },
     Quantized {
-        weight: Array,
-        scales: Array,
-        biases: Option<Array>,
+        matrix: QuantizedMatrix,
         bias: Option<Array>,
-        quant: QuantizationConfig,
     },
 }
 
@@ -220,11 +273,8 @@ impl Linear {
         Ok(match quantized {
             None => Self::Dense { weight, bias },
             Some(quant) => Self::Quantized {
-                weight,
-                scales: weights.take(&format!("{prefix}.scales"))?,
-                biases: weights.take_optional(&format!("{prefix}.biases")),
+                matrix: QuantizedMatrix::take(weights, prefix, weight, quant)?,
                 bias,
-                quant,
             },
         })
     }
@@ -236,49 +286,30 @@ impl Linear {
                 weight,
                 bias: Some(bias),
             } => addmm(bias, x, weight.t(), None, None)?,
+            Self::Quantized { matrix, bias: None } => matrix.matmul_transposed(x)?,
             Self::Quantized {
-                weight,
-                scales,
-                biases,
-                bias,
-                quant,
-            } => {
-                let y = quantized_matmul(
-                    x,
-                    weight,
-                    scales,
-                    biases.as_ref(),
-                    true,
-                    quant.group_size,
-                    quant.bits,
-                )?;
-                match bias {
-                    Some(bias) => y.add(bias)?,
-                    None => y,
-                }
-            }
+                matrix,
+                bias: Some(bias),
+            } => matrix.matmul_transposed(x)?.add(bias)?,
         })
     }
 
     /// Output features (rows of the weight).
     pub fn out_features(&self) -> i32 {
         match self {
-            Self::Dense { weight, .. } | Self::Quantized { weight, .. } => weight.dim(0),
+            Self::Dense { weight, .. }
+            | Self::Quantized {
+                matrix: QuantizedMatrix { weight, .. },
+                ..
+            } => weight.dim(0),
         }
     }
 }
 
 /// A token embedding table, which tied models also use as their output projection.
 pub enum Embedding {
-    Dense {
-        weight: Array,
-    },
-    Quantized {
-        weight: Array,
-        scales: Array,
-        biases: Option<Array>,
-        quant: QuantizationConfig,
-    },
+    Dense { weight: Array },
+    Quantized(QuantizedMatrix),
 }
 
 impl Embedding {
@@ -287,63 +318,31 @@ impl Embedding {
         let weight = weights.take(&format!("{prefix}.weight"))?;
         Ok(match quantized {
             None => Self::Dense { weight },
-            Some(quant) => Self::Quantized {
-                weight,
-                scales: weights.take(&format!("{prefix}.scales"))?,
-                biases: weights.take_optional(&format!("{prefix}.biases")),
-                quant,
-            },
+            Some(quant) => Self::Quantized(QuantizedMatrix::take(weights, prefix, weight, quant)?),
         })
     }
 
     /// Rows for token ids of any shape: `[…] -> […, hidden]`.
     pub fn forward(&self, ids: &Array) -> Result<Array, InferenceError> {
-        Ok(match self {
-            Self::Dense { weight } => weight.take_axis(ids, 0)?,
-            Self::Quantized {
-                weight,
-                scales,
-                biases,
-                quant,
-            } => {
-                let rows = weight.take_axis(ids, 0)?;
-                let row_scales = scales.take_axis(ids, 0)?;
-                let row_biases = biases.as_ref().map(|b| b.take_axis(ids, 0)).transpose()?;
-                dequantize(
-                    &rows,
-                    &row_scales,
-                    row_biases.as_ref(),
-                    quant.group_size,
-                    quant.bits,
-                )?
-            }
-        })
+        match self {
+            Self::Dense { weight } => Ok(weight.take_axis(ids, 0)?),
+            Self::Quantized(matrix) => matrix.rows(ids),
+        }
     }
 
     /// The tied output projection: `x · Eᵀ`.
     pub fn as_linear(&self, x: &Array) -> Result<Array, InferenceError> {
-        Ok(match self {
-            Self::Dense { weight } => x.matmul(weight.t())?,
-            Self::Quantized {
-                weight,
-                scales,
-                biases,
-                quant,
-            } => quantized_matmul(
-                x,
-                weight,
-                scales,
-                biases.as_ref(),
-                true,
-                quant.group_size,
-                quant.bits,
-            )?,
-        })
+        match self {
+            Self::Dense { weight } => Ok(x.matmul(weight.t())?),
+            Self::Quantized(matrix) => matrix.matmul_transposed(x),
+        }
     }
 
     pub fn rows(&self) -> i32 {
         match self {
-            Self::Dense { weight } | Self::Quantized { weight, .. } => weight.dim(0),
+            Self::Dense { weight } | Self::Quantized(QuantizedMatrix { weight, .. }) => {
+                weight.dim(0)
+            }
         }
     }
 }

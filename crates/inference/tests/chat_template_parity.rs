@@ -4,6 +4,10 @@
 //! that exercises the Python-flavoured corners of Jinja. The text must be equal, and where
 //! transformers raises, so must we (with the same message for `raise_exception`).
 
+mod support;
+
+use support::{fixture, workspace};
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,24 +27,6 @@ const FIXTURES: &[&str] = &[
     "smollm2-135m-4bit",
     "smollm2-135m-f32",
 ];
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A model from `.fixtures/` (built by ./setup), or from `MLX_MANAGER_FIXTURES`.
-fn fixture(name: &str) -> PathBuf {
-    let root = std::env::var_os("MLX_MANAGER_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join(".fixtures"));
-    let dir = root.join(name);
-    assert!(
-        dir.join("tokenizer_config.json").exists(),
-        "fixture {} is missing: run ./setup",
-        dir.display()
-    );
-    dir
-}
 
 fn msg(role: &str, content: &str) -> ChatMessage {
     ChatMessage {
