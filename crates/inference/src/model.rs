@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use mlx_rs::Array;
-use mlx_rs::ops::indexing::take_axis;
 
 use crate::InferenceError;
 use crate::config::ModelConfig;
@@ -49,22 +48,23 @@ impl Model {
     }
 
     /// [`Model::forward_last`] with an explicit prefill chunk size.
+    ///
+    /// All tokens but the last only fill the cache: their logits are never evaluated, so the
+    /// output projection (vocabulary × hidden) runs for one position, as in mlx-lm.
     pub fn forward_last_chunked(
         &self,
         ids: &[u32],
         cache: &mut KvCache,
         chunk_size: usize,
     ) -> Result<Array, InferenceError> {
-        let mut rest = ids;
-        while rest.len() > chunk_size {
-            let (chunk, tail) = rest.split_at(chunk_size);
+        let Some((last, head)) = ids.split_last() else {
+            return Err(InferenceError::Tokenizer("no tokens to process".into()));
+        };
+        for chunk in head.chunks(chunk_size.max(1)) {
             self.decoder.forward(&token_array(chunk), cache)?;
             mlx_rs::transforms::eval(cache.layers.iter().flat_map(|layer| layer.state()))?;
-            rest = tail;
         }
-        let logits = self.decoder.forward(&token_array(rest), cache)?;
-        let last = Array::from_int(logits.dim(1) - 1);
-        Ok(take_axis(&logits, &last, 1)?)
+        self.forward_token(&Array::from_slice(&[*last], &[1]), cache)
     }
 
     /// One decoding step on a token that may not be computed yet (shape `[1]`): the graph is
