@@ -9,8 +9,9 @@ use mlx_rs::nn::silu;
 use crate::InferenceError;
 use crate::config::ModelConfig;
 use crate::kv_cache::{KvCache, LayerCache};
+use crate::layers::{Embedding, Linear};
 use crate::rope::Rope;
-use crate::weights::{Embedding, Linear, Weights};
+use crate::weights::Weights;
 
 /// What sets one architecture apart from the plain llama layout.
 #[derive(Debug, Clone, Copy, Default)]

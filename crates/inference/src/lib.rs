@@ -9,6 +9,7 @@ mod error;
 pub mod generate;
 pub mod generation;
 mod kv_cache;
+mod layers;
 mod model;
 mod models;
 mod rope;

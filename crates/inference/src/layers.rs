@@ -1,0 +1,170 @@
+//! The two layer kinds every architecture is made of: linear projections and token
+//! embeddings, each dense or MLX-affine-quantized.
+//!
+//! The arithmetic mirrors mlx-lm's `nn.Linear`, `nn.QuantizedLinear`, `nn.Embedding` and
+//! `nn.QuantizedEmbedding` op for op, so results match the reference bit for bit.
+
+use mlx_rs::Array;
+use mlx_rs::ops::{addmm, dequantize, quantized_matmul};
+
+use crate::InferenceError;
+use crate::config::QuantizationConfig;
+use crate::weights::Weights;
+
+/// An MLX affine-quantized matrix: packed weights with per-group scales and biases.
+pub struct QuantizedMatrix {
+    weight: Array,
+    scales: Array,
+    biases: Option<Array>,
+    quant: QuantizationConfig,
+}
+
+impl QuantizedMatrix {
+    fn take(
+        weights: &mut Weights,
+        prefix: &str,
+        weight: Array,
+        quant: QuantizationConfig,
+    ) -> Result<Self, InferenceError> {
+        Ok(Self {
+            weight,
+            scales: weights.take(&format!("{prefix}.scales"))?,
+            biases: weights.take_optional(&format!("{prefix}.biases")),
+            quant,
+        })
+    }
+
+    /// `x · Wᵀ` without unpacking W.
+    fn matmul_transposed(&self, x: &Array) -> Result<Array, InferenceError> {
+        let q = self.quant;
+        Ok(quantized_matmul(
+            x,
+            &self.weight,
+            &self.scales,
+            self.biases.as_ref(),
+            true,
+            q.group_size,
+            q.bits,
+        )?)
+    }
+
+    /// The unpacked rows for `ids` (an embedding lookup).
+    fn rows(&self, ids: &Array) -> Result<Array, InferenceError> {
+        let rows = self.weight.take_axis(ids, 0)?;
+        let scales = self.scales.take_axis(ids, 0)?;
+        let biases = self
+            .biases
+            .as_ref()
+            .map(|b| b.take_axis(ids, 0))
+            .transpose()?;
+        Ok(dequantize(
+            &rows,
+            &scales,
+            biases.as_ref(),
+            self.quant.group_size,
+            self.quant.bits,
+        )?)
+    }
+}
+
+/// A projection `x · Wᵀ (+ b)`.
+pub enum Linear {
+    Dense {
+        weight: Array,
+        bias: Option<Array>,
+    },
+    Quantized {
+        matrix: QuantizedMatrix,
+        bias: Option<Array>,
+    },
+}
+
+impl Linear {
+    pub fn load(
+        weights: &mut Weights,
+        prefix: &str,
+        with_bias: bool,
+        in_features: i32,
+    ) -> Result<Self, InferenceError> {
+        let bias = match with_bias {
+            true => Some(weights.take(&format!("{prefix}.bias"))?),
+            false => None,
+        };
+        let quantized = weights.quantized(prefix, in_features)?;
+        let weight = weights.take(&format!("{prefix}.weight"))?;
+        Ok(match quantized {
+            None => Self::Dense { weight, bias },
+            Some(quant) => Self::Quantized {
+                matrix: QuantizedMatrix::take(weights, prefix, weight, quant)?,
+                bias,
+            },
+        })
+    }
+
+    pub fn forward(&self, x: &Array) -> Result<Array, InferenceError> {
+        Ok(match self {
+            Self::Dense { weight, bias: None } => x.matmul(weight.t())?,
+            Self::Dense {
+                weight,
+                bias: Some(bias),
+            } => addmm(bias, x, weight.t(), None, None)?,
+            Self::Quantized { matrix, bias: None } => matrix.matmul_transposed(x)?,
+            Self::Quantized {
+                matrix,
+                bias: Some(bias),
+            } => matrix.matmul_transposed(x)?.add(bias)?,
+        })
+    }
+
+    /// Output features (rows of the weight).
+    pub fn out_features(&self) -> i32 {
+        match self {
+            Self::Dense { weight, .. }
+            | Self::Quantized {
+                matrix: QuantizedMatrix { weight, .. },
+                ..
+            } => weight.dim(0),
+        }
+    }
+}
+
+/// A token embedding table, which tied models also use as their output projection.
+pub enum Embedding {
+    Dense { weight: Array },
+    Quantized(QuantizedMatrix),
+}
+
+impl Embedding {
+    pub fn load(weights: &mut Weights, prefix: &str, dims: i32) -> Result<Self, InferenceError> {
+        let quantized = weights.quantized(prefix, dims)?;
+        let weight = weights.take(&format!("{prefix}.weight"))?;
+        Ok(match quantized {
+            None => Self::Dense { weight },
+            Some(quant) => Self::Quantized(QuantizedMatrix::take(weights, prefix, weight, quant)?),
+        })
+    }
+
+    /// Rows for token ids of any shape: `[…] -> […, hidden]`.
+    pub fn forward(&self, ids: &Array) -> Result<Array, InferenceError> {
+        match self {
+            Self::Dense { weight } => Ok(weight.take_axis(ids, 0)?),
+            Self::Quantized(matrix) => matrix.rows(ids),
+        }
+    }
+
+    /// The tied output projection: `x · Eᵀ`.
+    pub fn as_linear(&self, x: &Array) -> Result<Array, InferenceError> {
+        match self {
+            Self::Dense { weight } => Ok(x.matmul(weight.t())?),
+            Self::Quantized(matrix) => matrix.matmul_transposed(x),
+        }
+    }
+
+    pub fn rows(&self) -> i32 {
+        match self {
+            Self::Dense { weight } | Self::Quantized(QuantizedMatrix { weight, .. }) => {
+                weight.dim(0)
+            }
+        }
+    }
+}
