@@ -1,10 +1,17 @@
 //! Keys and values of the tokens seen so far, one pair per layer, so each new token attends to
 //! the past without recomputing it.
+//!
+//! Buffers grow in steps of [`STEP`] tokens and new entries are written in place, as mlx-lm's
+//! `KVCache` does: appending by concatenation would copy the whole cache at every token.
 
 use mlx_rs::Array;
-use mlx_rs::ops::concatenate;
+use mlx_rs::ops::indexing::{Ellipsis, IndexOp, TryIndexMutOp};
+use mlx_rs::ops::{concatenate, zeros_dtype};
 
 use crate::InferenceError;
+
+/// Tokens of room added at a time.
+const STEP: i32 = 256;
 
 #[derive(Default)]
 pub struct LayerCache {
@@ -25,23 +32,61 @@ impl LayerCache {
         keys: Array,
         values: Array,
     ) -> Result<(Array, Array), InferenceError> {
-        let (keys, values) = match (self.keys.take(), self.values.take()) {
-            (Some(old_keys), Some(old_values)) => (
-                concatenate(&[old_keys, keys], 2)?,
-                concatenate(&[old_values, values], 2)?,
-            ),
-            _ => (keys, values),
+        let previous = self.offset;
+        let added = keys.dim(2);
+        if self
+            .keys
+            .as_ref()
+            .is_none_or(|buffer| previous + added > buffer.dim(2))
+        {
+            self.grow(&keys, &values)?;
+        }
+        self.offset = previous + added;
+        let (Some(key_buffer), Some(value_buffer)) = (self.keys.as_mut(), self.values.as_mut())
+        else {
+            return Err(InferenceError::Mlx(
+                "KV cache buffers missing after growing".into(),
+            ));
         };
-        self.offset = keys.dim(2);
-        self.keys = Some(keys.clone());
-        self.values = Some(values.clone());
-        Ok((keys, values))
+        key_buffer
+            .try_index_mut((Ellipsis, previous..self.offset, ..), &keys)
+            .map_err(mlx_error)?;
+        value_buffer
+            .try_index_mut((Ellipsis, previous..self.offset, ..), &values)
+            .map_err(mlx_error)?;
+        Ok((
+            key_buffer.index((Ellipsis, ..self.offset, ..)),
+            value_buffer.index((Ellipsis, ..self.offset, ..)),
+        ))
+    }
+
+    fn grow(&mut self, keys: &Array, values: &Array) -> Result<(), InferenceError> {
+        let (batch, heads) = (keys.dim(0), keys.dim(1));
+        let steps = (STEP + keys.dim(2) - 1) / STEP;
+        let new_keys = zeros_dtype(&[batch, heads, steps * STEP, keys.dim(3)], keys.dtype())?;
+        let new_values = zeros_dtype(&[batch, heads, steps * STEP, values.dim(3)], values.dtype())?;
+        let trim = |buffer: Array| match self.offset % STEP {
+            0 => buffer,
+            _ => buffer.index((Ellipsis, ..self.offset, ..)),
+        };
+        (self.keys, self.values) = match (self.keys.take(), self.values.take()) {
+            (Some(old_keys), Some(old_values)) => (
+                Some(concatenate(&[trim(old_keys), new_keys], 2)?),
+                Some(concatenate(&[trim(old_values), new_values], 2)?),
+            ),
+            _ => (Some(new_keys), Some(new_values)),
+        };
+        Ok(())
     }
 
     /// The cached arrays, to evaluate them between prefill chunks.
     pub fn state(&self) -> impl Iterator<Item = &Array> {
         self.keys.iter().chain(self.values.iter())
     }
+}
+
+fn mlx_error(error: impl std::fmt::Display) -> InferenceError {
+    InferenceError::Mlx(error.to_string())
 }
 
 /// One cache per layer.
