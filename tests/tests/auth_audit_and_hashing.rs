@@ -79,13 +79,7 @@ async fn d3_1_a_hash_with_older_parameters_is_upgraded_at_the_next_login() {
         .unwrap()
         .unwrap();
     users
-        .update(
-            admin.id,
-            UserChanges {
-                password_hash: Some(weak),
-                ..Default::default()
-            },
-        )
+        .update(admin.id, UserChanges::password_hash(weak))
         .await
         .unwrap();
 

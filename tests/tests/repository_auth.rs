@@ -61,18 +61,9 @@ async fn the_only_approved_admin_cannot_be_demoted_disabled_or_deleted(db: Datab
         .await
         .unwrap();
     for changes in [
-        UserChanges {
-            is_admin: Some(false),
-            ..Default::default()
-        },
-        UserChanges {
-            status: Some(UserStatus::Disabled),
-            ..Default::default()
-        },
-        UserChanges {
-            status: Some(UserStatus::Pending),
-            ..Default::default()
-        },
+        UserChanges::admin(false),
+        UserChanges::status(UserStatus::Disabled),
+        UserChanges::status(UserStatus::Pending),
     ] {
         let error = users.update(admin.id, changes).await.unwrap_err();
         assert!(matches!(error, CoreError::RuleViolation(_)), "{error:?}");
@@ -105,45 +96,21 @@ async fn a_disabled_second_admin_does_not_count_as_the_remaining_admin(db: Datab
     let second = users.update(second.id, promoted).await.unwrap();
     assert_eq!(second.approved_by, Some(first.id));
     users
-        .update(
-            second.id,
-            UserChanges {
-                status: Some(UserStatus::Disabled),
-                ..Default::default()
-            },
-        )
+        .update(second.id, UserChanges::status(UserStatus::Disabled))
         .await
         .unwrap();
     let error = users
-        .update(
-            first.id,
-            UserChanges {
-                is_admin: Some(false),
-                ..Default::default()
-            },
-        )
+        .update(first.id, UserChanges::admin(false))
         .await
         .unwrap_err();
     assert!(matches!(error, CoreError::RuleViolation(_)), "{error:?}");
     // With the second admin approved again, the first may step down.
     users
-        .update(
-            second.id,
-            UserChanges {
-                status: Some(UserStatus::Approved),
-                ..Default::default()
-            },
-        )
+        .update(second.id, UserChanges::status(UserStatus::Approved))
         .await
         .unwrap();
     users
-        .update(
-            first.id,
-            UserChanges {
-                is_admin: Some(false),
-                ..Default::default()
-            },
-        )
+        .update(first.id, UserChanges::admin(false))
         .await
         .unwrap();
 }
@@ -167,17 +134,7 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin(db: Database) {
     for _ in 0..10 {
         let demote = |id| {
             let users = users.clone();
-            tokio::spawn(async move {
-                users
-                    .update(
-                        id,
-                        UserChanges {
-                            is_admin: Some(false),
-                            ..Default::default()
-                        },
-                    )
-                    .await
-            })
+            tokio::spawn(async move { users.update(id, UserChanges::admin(false)).await })
         };
         let (ra, rb) = (demote(a.id), demote(b.id));
         let outcomes = [ra.await.unwrap().is_ok(), rb.await.unwrap().is_ok()];
@@ -187,16 +144,7 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin(db: Database) {
             "exactly one demotion wins"
         );
         for id in [a.id, b.id] {
-            users
-                .update(
-                    id,
-                    UserChanges {
-                        is_admin: Some(true),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .unwrap();
+            users.update(id, UserChanges::admin(true)).await.unwrap();
         }
     }
 }

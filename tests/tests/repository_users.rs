@@ -81,10 +81,7 @@ async fn missing_users_are_not_found(db: Database) {
         users.delete(4242).await,
         Err(CoreError::NotFound { .. })
     ));
-    let changes = UserChanges {
-        is_admin: Some(true),
-        ..Default::default()
-    };
+    let changes = UserChanges::admin(true);
     assert!(matches!(
         users.update(4242, changes).await,
         Err(CoreError::NotFound { .. })

@@ -72,10 +72,7 @@ impl AuthService {
             .check_new_password(new_password, &user_inputs_for(user))
             .await?;
         let hash = self.inner.hasher.hash(new_password).await?;
-        let changes = UserChanges {
-            password_hash: Some(hash),
-            ..Default::default()
-        };
+        let changes = UserChanges::password_hash(hash);
         self.inner.users.update(user.id, changes).await?;
         let session_version = self.inner.users.bump_session_version(user.id).await?;
         audit!("user.password_changed", user_id = user.id);

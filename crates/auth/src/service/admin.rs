@@ -120,10 +120,7 @@ impl AuthService {
             .check_new_password(password, &personal_inputs(user.email.as_str()))
             .await?;
         let hash = self.inner.hasher.hash(password).await?;
-        let changes = UserChanges {
-            password_hash: Some(hash),
-            ..Default::default()
-        };
+        let changes = UserChanges::password_hash(hash);
         self.inner.users.update(id, changes).await?;
         self.inner.users.bump_session_version(id).await?;
         audit!("user.password_reset", actor_id = actor.id, user_id = id);

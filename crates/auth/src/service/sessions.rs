@@ -82,10 +82,7 @@ impl AuthService {
         }
         if verification.needs_rehash {
             let hash = self.inner.hasher.hash(password).await?;
-            let changes = UserChanges {
-                password_hash: Some(hash),
-                ..Default::default()
-            };
+            let changes = UserChanges::password_hash(hash);
             self.inner.users.update(user.id, changes).await?;
             audit!("user.password_rehashed", user_id = user.id);
         }

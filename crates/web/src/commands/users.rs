@@ -102,10 +102,7 @@ async fn reset_password(users: &UserRepository, email: &str) -> Result<(), Strin
         .ok_or_else(|| format!("no user with e-mail {email}"))?;
     let hash = new_password_hash(&email)?;
     let hash = hash.await?;
-    let changes = UserChanges {
-        password_hash: Some(hash),
-        ..Default::default()
-    };
+    let changes = UserChanges::password_hash(hash);
     users
         .update(user.id, changes)
         .await

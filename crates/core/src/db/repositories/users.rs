@@ -81,6 +81,30 @@ pub struct UserChanges {
 }
 
 impl UserChanges {
+    /// Only the admin flag.
+    pub fn admin(is_admin: bool) -> Self {
+        Self {
+            is_admin: Some(is_admin),
+            ..Self::default()
+        }
+    }
+
+    /// Only the status.
+    pub fn status(status: UserStatus) -> Self {
+        Self {
+            status: Some(status),
+            ..Self::default()
+        }
+    }
+
+    /// Only the password hash.
+    pub fn password_hash(hash: String) -> Self {
+        Self {
+            password_hash: Some(hash),
+            ..Self::default()
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.email.is_none()
             && self.password_hash.is_none()
