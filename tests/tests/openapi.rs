@@ -51,6 +51,24 @@ async fn swagger_ui_is_served_offline_from_the_binary() {
         let response = app.get(&format!("/api/docs/{asset}")).await;
         assert_eq!(response.status(), 200, "{asset}");
     }
+    let redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/api/docs"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        redirect.status().is_redirection(),
+        "/api/docs leads to the docs page"
+    );
+    assert!(
+        redirect.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("/api/docs/")
+    );
     let initializer = app
         .get("/api/docs/swagger-initializer.js")
         .await
