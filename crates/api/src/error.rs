@@ -31,6 +31,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Unavailable(String),
+    #[error("{0}")]
+    InsufficientStorage(String),
     /// Something broke inside; the details are logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -51,6 +53,11 @@ impl From<CoreError> for ApiError {
                 tracing::error!(%error, "database unreachable");
                 Self::Unavailable("the database is unreachable".into())
             }
+            CoreError::Conflict(message) => Self::Conflict(message),
+            CoreError::Unavailable { .. } => Self::Unavailable(error.to_string()),
+            CoreError::AccessDenied(message) => Self::Forbidden(message),
+            CoreError::ChecksumMismatch(message) => Self::Unavailable(message),
+            CoreError::DiskFull(message) => Self::InsufficientStorage(message),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -107,6 +114,12 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service unavailable",
+                detail,
+            ),
+            Self::InsufficientStorage(detail) => Problem::typed(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "insufficient-storage",
+                "Insufficient storage",
                 detail,
             ),
             Self::Internal(detail) => {

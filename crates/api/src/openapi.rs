@@ -18,6 +18,8 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "Registration, sign-in and the caller's session"),
         (name = "users", description = "User administration (admins only)"),
         (name = "api-keys", description = "The caller's API keys"),
+        (name = "models", description = "Search the Hugging Face hub, model characteristics, the local cache"),
+        (name = "downloads", description = "Model downloads: persisted jobs with live progress"),
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldError)),
 )]

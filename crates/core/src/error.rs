@@ -28,6 +28,30 @@ pub enum CoreError {
     #[error("{0}")]
     RuleViolation(String),
 
+    /// The action cannot happen in the resource's current state (e.g. deleting a model that is
+    /// downloading).
+    #[error("{0}")]
+    Conflict(String),
+
+    /// A remote service (the Hugging Face hub) could not be reached or answered with an error.
+    #[error("{service} unavailable: {message}")]
+    Unavailable {
+        service: &'static str,
+        message: String,
+    },
+
+    /// The remote service refused access (a gated or private repository without a valid token).
+    #[error("{0}")]
+    AccessDenied(String),
+
+    /// Downloaded bytes do not match the checksum the hub announced.
+    #[error("{0}")]
+    ChecksumMismatch(String),
+
+    /// The disk is full; partial data was kept for a later resume.
+    #[error("{0}")]
+    DiskFull(String),
+
     #[error("cannot open database: {0}")]
     DatabaseUnreachable(String),
 

@@ -4,7 +4,9 @@
 
 pub mod db;
 pub mod domain;
+pub mod downloads;
 mod error;
+pub mod hub;
 pub mod settings;
 pub mod time;
 

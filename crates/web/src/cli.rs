@@ -21,6 +21,13 @@ pub enum Command {
     Openapi(OpenapiArgs),
     /// Generate text with a local MLX model (streams to stdout, statistics to stderr).
     Generate(crate::commands::generate::GenerateArgs),
+    /// Download a model from the Hugging Face hub into the cache (resumable; Ctrl-C keeps what
+    /// arrived).
+    Pull(crate::commands::models::PullArgs),
+    /// List the models in the Hugging Face cache.
+    Models(crate::commands::models::ModelsArgs),
+    /// Delete a model from the Hugging Face cache.
+    Rm(crate::commands::models::RmArgs),
     /// Manage users directly in the database (for a locked-out owner; no server needed).
     Users(crate::commands::users::UsersArgs),
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use mlx_manager_api::AppState;
 use mlx_manager_core::Settings;
 use mlx_manager_core::db::Database;
+use mlx_manager_core::downloads::DownloadManager;
 
 use crate::cli::ServeArgs;
 use crate::shutdown::Shutdown;
@@ -71,6 +72,9 @@ async fn serve(settings: Settings) -> Result<Stopped, String> {
         .await
         .map_err(|e| e.to_string())?;
     let auth = crate::auth_setup::auth_service(&settings, db.clone())?;
+    let downloads = DownloadManager::start(db.clone(), &settings)
+        .await
+        .map_err(|e| format!("cannot start downloads: {e}"))?;
 
     let address = SocketAddr::new(settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(address)
@@ -81,8 +85,18 @@ async fn serve(settings: Settings) -> Result<Stopped, String> {
         .map_err(|e| format!("cannot listen on {address}: {e}"))?;
 
     let grace = Duration::from_secs(settings.shutdown_timeout_secs);
-    let app = mlx_manager_api::app(AppState::new(db.clone(), settings, auth));
+    let app = mlx_manager_api::app(AppState::new(db.clone(), settings, auth, downloads.clone()));
     let shutdown = Shutdown::listen();
+    // Stopping the downloads first also ends their progress streams, which would otherwise keep
+    // the graceful shutdown waiting.
+    let stop_downloads = {
+        let shutdown = shutdown.clone();
+        let downloads = downloads.clone();
+        async move {
+            shutdown.requested().await;
+            downloads.shutdown(grace).await;
+        }
+    };
 
     // The one line on stdout: tests and scripts read the URL (and the port picked for port 0).
     println!(
@@ -95,7 +109,7 @@ async fn serve(settings: Settings) -> Result<Stopped, String> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown.clone().requested());
+    .with_graceful_shutdown(stop_downloads);
     tokio::select! {
         result = server => result.map_err(|e| format!("server error: {e}"))?,
         () = shutdown.deadline(grace) => {

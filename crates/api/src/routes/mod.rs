@@ -5,6 +5,7 @@
 
 mod auth;
 pub mod health;
+mod models;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -17,5 +18,5 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
 
 /// Every other `/api` route.
 pub fn protected_routes() -> OpenApiRouter<AppState> {
-    auth::protected_routes()
+    auth::protected_routes().merge(models::protected_routes())
 }

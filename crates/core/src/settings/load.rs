@@ -56,6 +56,16 @@ struct RawSettings {
     #[serde(default = "default_log_format")]
     log_format: LogFormat,
     hf_home: Option<RelativePathBuf>,
+    hf_hub_cache: Option<RelativePathBuf>,
+    hf_token: Option<String>,
+    #[serde(default = "default_download_concurrent_jobs")]
+    download_concurrent_jobs: usize,
+    #[serde(default = "default_download_concurrent_files")]
+    download_concurrent_files: usize,
+    #[serde(default = "default_download_stall_timeout_secs")]
+    download_stall_timeout_secs: u64,
+    #[serde(default = "default_hub_request_timeout_secs")]
+    hub_request_timeout_secs: u64,
     #[serde(default = "default_hf_endpoint")]
     hf_endpoint: String,
     #[serde(default, deserialize_with = "de::flexible_bool")]
@@ -97,6 +107,18 @@ fn default_body_limit_bytes() -> usize {
 fn default_shutdown_timeout_secs() -> u64 {
     10
 }
+fn default_download_concurrent_jobs() -> usize {
+    2
+}
+fn default_download_concurrent_files() -> usize {
+    4
+}
+fn default_download_stall_timeout_secs() -> u64 {
+    30
+}
+fn default_hub_request_timeout_secs() -> u64 {
+    15
+}
 fn default_jwt_lifetime_secs() -> u64 {
     7 * 24 * 60 * 60
 }
@@ -118,7 +140,13 @@ pub fn load(overrides: &Overrides, env: &ProcessEnv) -> Result<Settings, CoreErr
         figment = figment.merge(Toml::file_exact(config_file));
     }
     figment = figment
-        .merge(Env::raw().only(&["HF_HOME", "HF_ENDPOINT", "HF_HUB_OFFLINE"]))
+        .merge(Env::raw().only(&[
+            "HF_HOME",
+            "HF_HUB_CACHE",
+            "HF_ENDPOINT",
+            "HF_HUB_OFFLINE",
+            "HF_TOKEN",
+        ]))
         .merge(Env::prefixed(ENV_PREFIX).ignore(&["DATA_DIR"]));
     if let Some(host) = &overrides.host {
         figment = figment.merge(Serialized::default("host", host));
@@ -162,6 +190,11 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
         },
     };
 
+    let hf_hub_cache = match raw.hf_hub_cache {
+        Some(path) => expand_tilde(&path.relative(), env.home.as_deref()),
+        None => hf_home.join("hub"),
+    };
+
     let hf_endpoint = url::Url::parse(raw.hf_endpoint.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
@@ -187,6 +220,22 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
     if raw.jwt_lifetime_secs < 60 {
         return Err(invalid("jwt_lifetime_secs", "must be at least 60"));
     }
+    for (key, value) in [
+        ("download_concurrent_jobs", raw.download_concurrent_jobs),
+        ("download_concurrent_files", raw.download_concurrent_files),
+    ] {
+        if !(1..=64).contains(&value) {
+            return Err(invalid(key, "must be between 1 and 64"));
+        }
+    }
+    if raw.download_stall_timeout_secs == 0 || raw.hub_request_timeout_secs == 0 {
+        let key = if raw.download_stall_timeout_secs == 0 {
+            "download_stall_timeout_secs"
+        } else {
+            "hub_request_timeout_secs"
+        };
+        return Err(invalid(key, "must be at least 1"));
+    }
     if raw.body_limit_bytes < 1024 {
         return Err(invalid("body_limit_bytes", "must be at least 1024"));
     }
@@ -199,8 +248,18 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
         log_level: raw.log_level,
         log_format: raw.log_format,
         hf_home,
+        hf_hub_cache,
         hf_endpoint,
         hf_hub_offline: raw.hf_hub_offline,
+        hf_token: raw
+            .hf_token
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .map(SecretString::from),
+        download_concurrent_jobs: raw.download_concurrent_jobs,
+        download_concurrent_files: raw.download_concurrent_files,
+        download_stall_timeout_secs: raw.download_stall_timeout_secs,
+        hub_request_timeout_secs: raw.hub_request_timeout_secs,
         cors_allowed_origins,
         request_timeout_secs: raw.request_timeout_secs,
         body_limit_bytes: raw.body_limit_bytes,

@@ -38,8 +38,21 @@ pub struct Settings {
     pub log_level: String,
     pub log_format: LogFormat,
     pub hf_home: PathBuf,
+    /// Where the hub cache lives: `HF_HUB_CACHE`, else `<hf_home>/hub`.
+    pub hf_hub_cache: PathBuf,
     pub hf_endpoint: url::Url,
     pub hf_hub_offline: bool,
+    /// The Hugging Face token for gated and private repos (`HF_TOKEN`, `hf_token` in the config
+    /// file, else the `<hf_home>/token` file that `hf auth login` writes). Never logged.
+    pub hf_token: Option<SecretString>,
+    /// Downloads that run at once; more wait in a queue.
+    pub download_concurrent_jobs: usize,
+    /// Files of one download fetched at once.
+    pub download_concurrent_files: usize,
+    /// A transfer that receives no byte for this long is dropped and retried.
+    pub download_stall_timeout_secs: u64,
+    /// Upper bound on a hub API call (search, model info) and on connecting.
+    pub hub_request_timeout_secs: u64,
     /// Origins allowed to call the API from another site. Empty: CORS stays off (same origin only).
     pub cors_allowed_origins: Vec<url::Origin>,
     /// Upper bound on producing a response's headers (streams may run longer).
@@ -59,6 +72,15 @@ impl Settings {
     /// Loads the settings from every source, validating them.
     pub fn load(overrides: &Overrides) -> Result<Self, crate::CoreError> {
         load::load(overrides, &load::process_env())
+    }
+
+    /// The hub token, if any: the configured one, else the token file in `hf_home`.
+    pub fn hf_token(&self) -> Option<SecretString> {
+        self.hf_token.clone().or_else(|| {
+            let raw = std::fs::read_to_string(self.hf_home.join("token")).ok()?;
+            let token = raw.trim();
+            (!token.is_empty()).then(|| SecretString::from(token.to_string()))
+        })
     }
 
     /// The database URL with any password masked, safe to log.

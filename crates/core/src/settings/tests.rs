@@ -101,6 +101,49 @@ fn standard_hugging_face_variables_are_honoured() {
         assert_eq!(settings.hf_home, PathBuf::from("/srv/hf"));
         assert_eq!(settings.hf_endpoint.as_str(), "http://127.0.0.1:9999/");
         assert!(settings.hf_hub_offline);
+        assert_eq!(settings.hf_hub_cache, PathBuf::from("/srv/hf/hub"));
+        assert!(settings.hf_token.is_none());
+        Ok(())
+    });
+}
+
+#[test]
+fn hub_cache_and_token_come_from_the_standard_variables() {
+    Jail::expect_with(|jail| {
+        jail.set_env("HF_HUB_CACHE", "/srv/cache");
+        jail.set_env("HF_TOKEN", "hf_secret");
+        let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
+        assert_eq!(settings.hf_hub_cache, PathBuf::from("/srv/cache"));
+        let token = settings.hf_token().expect("token");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "hf_secret");
+        assert!(!format!("{settings:?}").contains("hf_secret"));
+        Ok(())
+    });
+}
+
+#[test]
+fn the_token_file_written_by_hf_auth_login_is_used_when_no_token_is_configured() {
+    Jail::expect_with(|jail| {
+        let hf_home = jail.directory().join("hf");
+        std::fs::create_dir_all(&hf_home).unwrap();
+        std::fs::write(hf_home.join("token"), "hf_from_file\n").unwrap();
+        jail.set_env("HF_HOME", hf_home.display().to_string());
+        let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
+        let token = settings.hf_token().expect("token from file");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "hf_from_file");
+        Ok(())
+    });
+}
+
+#[test]
+fn download_concurrency_out_of_range_is_refused() {
+    Jail::expect_with(|jail| {
+        jail.set_env("MLX_MANAGER_DOWNLOAD_CONCURRENT_FILES", "0");
+        let error = load(&Overrides::default(), &env_in(jail)).unwrap_err();
+        assert!(
+            error.to_string().contains("download_concurrent_files"),
+            "{error}"
+        );
         Ok(())
     });
 }

@@ -1,4 +1,5 @@
 //! Subcommands that work on the configured database without a running server.
 
 pub mod generate;
+pub mod models;
 pub mod users;

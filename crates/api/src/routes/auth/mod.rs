@@ -6,6 +6,8 @@ mod public;
 mod session;
 mod users;
 
+pub(crate) use dto::rfc3339;
+
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -1,5 +1,6 @@
 //! sea-orm entities, one module per table.
 
 pub mod api_key;
+pub mod download;
 pub mod revoked_token;
 pub mod user;

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_users;
 mod m20261125_000002_create_auth_tables;
+mod m20261125_000003_create_downloads;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_users::Migration),
             Box::new(m20261125_000002_create_auth_tables::Migration),
+            Box::new(m20261125_000003_create_downloads::Migration),
         ]
     }
 }

@@ -1,11 +1,13 @@
 //! Repositories: the only code that issues queries. They speak domain types and [`crate::CoreError`].
 
 mod api_keys;
+mod downloads;
 mod revoked_tokens;
 mod user_rules;
 mod users;
 
 pub use api_keys::{ApiKey, ApiKeyRepository, NewApiKeyRecord};
+pub use downloads::{DownloadProgressUpdate, DownloadRecord, DownloadRepository};
 pub use revoked_tokens::RevokedTokenRepository;
 pub use user_rules::LAST_ADMIN;
 pub use users::{NewUser, User, UserChanges, UserRepository};

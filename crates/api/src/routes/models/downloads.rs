@@ -1,0 +1,159 @@
+//! Download jobs: start, list, inspect, pause, resume, cancel.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use mlx_manager_core::hub::RepoId;
+
+use super::dto::{DownloadRequest, DownloadResponse};
+use crate::error::ApiError;
+use crate::extract::CurrentUser;
+use crate::json::ApiJson;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// Starts downloading a model into the cache, or returns its open download. The job runs on
+/// the server whether or not anyone watches, and survives restarts.
+#[utoipa::path(
+    post,
+    path = "/api/models/download",
+    tag = "downloads",
+    security(("bearer" = []), ("api_key" = [])),
+    request_body = DownloadRequest,
+    responses(
+        (status = 202, description = "Started", body = DownloadResponse),
+        (status = 200, description = "A download of this model is already open", body = DownloadResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Gated or private repository (set an HF token)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such model or revision on the hub", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid model id", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The hub is unreachable, or offline mode", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn start_download(
+    State(state): State<AppState>,
+    CurrentUser(principal): CurrentUser,
+    ApiJson(body): ApiJson<DownloadRequest>,
+) -> Result<(StatusCode, Json<DownloadResponse>), ApiError> {
+    let repo_id = RepoId::parse(&body.model_id)?;
+    let (snapshot, created) = state
+        .downloads
+        .request(&repo_id, body.revision.as_deref(), Some(principal.user.id))
+        .await?;
+    if created {
+        tracing::info!(model = %repo_id, download = snapshot.id, user = principal.user.id, "download requested");
+    }
+    let status = if created {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(snapshot.into())))
+}
+
+/// Open downloads and the 50 most recent ones, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/models/downloads",
+    tag = "downloads",
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Downloads", body = Vec<DownloadResponse>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn list_downloads(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+) -> Result<Json<Vec<DownloadResponse>>, ApiError> {
+    let list = state.downloads.list().await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// One download and its progress.
+#[utoipa::path(
+    get,
+    path = "/api/models/downloads/{id}",
+    tag = "downloads",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, description = "The download", body = DownloadResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such download", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn get_download(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Json<DownloadResponse>, ApiError> {
+    Ok(Json(state.downloads.get(id).await?.into()))
+}
+
+/// Pauses a queued or running download; its partial data is kept.
+#[utoipa::path(
+    post,
+    path = "/api/models/downloads/{id}/pause",
+    tag = "downloads",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, description = "Paused", body = DownloadResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such download", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not running", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn pause_download(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Json<DownloadResponse>, ApiError> {
+    Ok(Json(state.downloads.pause(id).await?.into()))
+}
+
+/// Resumes a paused or failed download from its partial data.
+#[utoipa::path(
+    post,
+    path = "/api/models/downloads/{id}/resume",
+    tag = "downloads",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, description = "Queued again", body = DownloadResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such download", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not paused or failed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Offline mode", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn resume_download(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Json<DownloadResponse>, ApiError> {
+    Ok(Json(state.downloads.resume(id).await?.into()))
+}
+
+/// Cancels a download and removes its partial data (blobs other snapshots use are kept).
+#[utoipa::path(
+    post,
+    path = "/api/models/downloads/{id}/cancel",
+    tag = "downloads",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, description = "Cancelled", body = DownloadResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such download", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already finished", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn cancel_download(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Json<DownloadResponse>, ApiError> {
+    Ok(Json(state.downloads.cancel(id).await?.into()))
+}

@@ -1,0 +1,17 @@
+//! Model downloads into the hub cache: the engine that fetches one repository (used by the CLI's
+//! `pull` directly) and the manager that runs persisted jobs for the server.
+
+mod checksum;
+mod job;
+mod manager;
+mod progress;
+mod run;
+mod snapshot;
+mod status;
+mod transfer;
+
+pub use manager::DownloadManager;
+pub use progress::{Counters, RateMeter, eta_secs};
+pub use run::{Completed, DownloadEngine, RunError};
+pub use snapshot::DownloadSnapshot;
+pub use status::DownloadStatus;

@@ -1,0 +1,219 @@
+//! One repository download from start to snapshot: resolve the revision to a commit, plan the
+//! files, transfer them a few at a time, and only when every file is verified link the snapshot
+//! and point the ref at it — so a failed or stopped run never leaves a half snapshot behind.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use super::checksum::Expected;
+use super::progress::Counters;
+use super::transfer::{PlannedFile, Transfer, TransferError};
+use crate::CoreError;
+use crate::hub::{HubCache, HubClient, RepoCache, RepoId, TreeEntry};
+
+/// What every run needs, shared by the server's jobs and the CLI's `pull`.
+#[derive(Clone)]
+pub struct DownloadEngine {
+    pub client: HubClient,
+    pub cache: HubCache,
+    pub concurrent_files: usize,
+    pub stall_timeout: Duration,
+}
+
+/// How a run ended, when it did not complete.
+#[derive(Debug)]
+pub enum RunError {
+    /// Stopped through its token: partial data kept.
+    Stopped,
+    Failed(CoreError),
+}
+
+impl From<CoreError> for RunError {
+    fn from(error: CoreError) -> Self {
+        Self::Failed(error)
+    }
+}
+
+/// A finished download.
+#[derive(Debug, Clone)]
+pub struct Completed {
+    pub commit: String,
+    pub snapshot: std::path::PathBuf,
+}
+
+impl DownloadEngine {
+    pub fn new(settings: &crate::Settings) -> Result<Self, CoreError> {
+        Ok(Self {
+            client: HubClient::new(settings)?,
+            cache: HubCache::new(&settings.hf_hub_cache),
+            concurrent_files: settings.download_concurrent_files,
+            stall_timeout: Duration::from_secs(settings.download_stall_timeout_secs),
+        })
+    }
+
+    /// Downloads `repo` at `revision`, resuming whatever partial data is in the cache.
+    pub async fn run(
+        &self,
+        repo_id: &RepoId,
+        revision: &str,
+        counters: &Arc<Counters>,
+        stop: &CancellationToken,
+    ) -> Result<Completed, RunError> {
+        let repo = self.cache.repo(repo_id);
+        let commit = self
+            .with_retries(stop, || self.client.resolve_revision(repo_id, revision))
+            .await?;
+        let entries = self
+            .with_retries(stop, || self.client.list_files(repo_id, &commit))
+            .await?;
+        let files = plan(&entries)?;
+        self.cache
+            .ensure_root()
+            .map_err(|e| CoreError::io("creating the hub cache", e))?;
+        std::fs::create_dir_all(repo.dir().join("blobs"))
+            .map_err(|e| CoreError::io("creating the model's cache folder", e))?;
+        report_plan(&repo, &commit, &files, counters);
+
+        // Cancelled by the caller (pause, cancel, shutdown) or by the first failing transfer.
+        let transfers_stop = stop.child_token();
+        let transfer = Transfer {
+            client: &self.client,
+            repo: &repo,
+            commit: &commit,
+            counters,
+            stop: &transfers_stop,
+            stall_timeout: self.stall_timeout,
+        };
+        // Largest first: the long transfers start early, small files fill the gaps.
+        let mut order = files.clone();
+        order.sort_by_key(|f| std::cmp::Reverse(f.size));
+        let transfer = &transfer;
+        let mut results = futures_util::stream::iter(
+            order
+                .into_iter()
+                .map(move |file| async move { transfer.run(&file).await }),
+        )
+        .buffer_unordered(self.concurrent_files);
+        let mut first_error = None;
+        while let Some(result) = results.next().await {
+            if let Err(error) = result
+                && first_error.is_none()
+            {
+                // One failure ends the run: stop the other transfers (their partials stay).
+                transfers_stop.cancel();
+                first_error = Some(error);
+            }
+        }
+        drop(results);
+        counters.set_current_file(None);
+        match first_error {
+            Some(TransferError::Stopped) => return Err(RunError::Stopped),
+            Some(TransferError::Failed(error)) => return Err(RunError::Failed(error)),
+            None if stop.is_cancelled() => return Err(RunError::Stopped),
+            None => {}
+        }
+
+        for file in &files {
+            repo.link_snapshot_file(&commit, &file.path, file.expected.etag())
+                .map_err(|e| CoreError::io(format!("linking {}", file.path), e))?;
+        }
+        let ref_name = if revision == commit { "main" } else { revision };
+        if revision != commit || repo.read_ref("main").is_none() {
+            repo.write_ref(ref_name, &commit)
+                .map_err(|e| CoreError::io("writing the ref", e))?;
+        }
+        Ok(Completed {
+            snapshot: repo.snapshot_dir(&commit),
+            commit,
+        })
+    }
+
+    /// Retries hub API calls that failed for network reasons, like the transfers do.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        stop: &CancellationToken,
+        call: F,
+    ) -> Result<T, RunError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, CoreError>>,
+    {
+        let mut delay = Duration::from_millis(500);
+        for attempt in 1.. {
+            let result = tokio::select! {
+                _ = stop.cancelled() => return Err(RunError::Stopped),
+                result = call() => result,
+            };
+            match result {
+                Err(CoreError::Unavailable { message, .. }) if attempt < 4 => {
+                    tracing::warn!(%message, attempt, "hub call failed; retrying");
+                    tokio::select! {
+                        _ = stop.cancelled() => return Err(RunError::Stopped),
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                    delay *= 2;
+                }
+                other => return other.map_err(RunError::Failed),
+            }
+        }
+        unreachable!("the loop returns")
+    }
+}
+
+/// The files to fetch, with their checksums; refuses paths that would leave the snapshot.
+pub(crate) fn plan(entries: &[TreeEntry]) -> Result<Vec<PlannedFile>, CoreError> {
+    entries
+        .iter()
+        .map(|entry| {
+            let unsafe_path = entry.path.is_empty()
+                || entry.path.starts_with('/')
+                || entry.path.contains('\\')
+                || entry
+                    .path
+                    .split('/')
+                    .any(|p| p.is_empty() || p == "." || p == "..");
+            if unsafe_path {
+                return Err(CoreError::Unavailable {
+                    service: crate::hub::HUB_NAME,
+                    message: format!("the hub listed an unsafe file path {:?}", entry.path),
+                });
+            }
+            let (expected, size) = match &entry.lfs {
+                Some(lfs) => (Expected::Sha256(lfs.oid.to_lowercase()), lfs.size),
+                None => (Expected::GitBlobSha1(entry.oid.to_lowercase()), entry.size),
+            };
+            if !expected.etag().chars().all(|c| c.is_ascii_hexdigit()) || expected.etag().len() < 40
+            {
+                return Err(CoreError::Unavailable {
+                    service: crate::hub::HUB_NAME,
+                    message: format!("the hub gave no usable checksum for {:?}", entry.path),
+                });
+            }
+            Ok(PlannedFile {
+                path: entry.path.clone(),
+                size,
+                expected,
+            })
+        })
+        .collect()
+}
+
+/// Counts what is already on disk so progress starts where the last run stopped.
+fn report_plan(repo: &RepoCache, commit: &str, files: &[PlannedFile], counters: &Counters) {
+    let mut present = 0;
+    let mut done = 0;
+    for file in files {
+        let etag = file.expected.etag();
+        if repo.blob_path(etag).exists() {
+            present += file.size;
+            done += 1;
+        } else if let Ok(meta) = std::fs::metadata(repo.incomplete_path(etag)) {
+            present += meta.len().min(file.size);
+        }
+    }
+    let total = files.iter().map(|f| f.size).sum();
+    counters.set_plan(commit, total, files.len() as u32, present, done);
+}

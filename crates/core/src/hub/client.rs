@@ -1,0 +1,353 @@
+//! The Hugging Face hub's HTTP API, as far as search and downloads need it (`HF_ENDPOINT`).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap, LOCATION, RANGE};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+use super::RepoId;
+use crate::{CoreError, Settings};
+
+pub(crate) const HUB: &str = "Hugging Face hub";
+const USER_AGENT: &str = concat!("mlx-manager/", env!("CARGO_PKG_VERSION"));
+const MAX_REDIRECTS: usize = 5;
+
+/// A model as the hub's search lists it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubModel {
+    pub id: String,
+    #[serde(default)]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub downloads: u64,
+    #[serde(default)]
+    pub likes: u64,
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default, rename = "library_name")]
+    pub library_name: Option<String>,
+    #[serde(default, rename = "pipeline_tag")]
+    pub pipeline_tag: Option<String>,
+    #[serde(default)]
+    pub used_storage: Option<u64>,
+    #[serde(default)]
+    pub safetensors: Option<SafetensorsInfo>,
+    #[serde(default)]
+    pub config: Option<serde_json::Value>,
+    #[serde(default)]
+    pub sha: Option<String>,
+}
+
+/// Parameter counts per dtype, as the hub reads them from the safetensors headers.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct SafetensorsInfo {
+    #[serde(default)]
+    pub parameters: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub total: u64,
+}
+
+/// One file of a repository at a commit (`/api/models/{id}/tree/{rev}`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TreeEntry {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub path: String,
+    #[serde(default)]
+    pub size: u64,
+    /// The git blob sha1: the cache's blob name for regular files.
+    #[serde(default)]
+    pub oid: String,
+    #[serde(default)]
+    pub lfs: Option<LfsInfo>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LfsInfo {
+    /// The sha256 of the content: the cache's blob name for LFS files.
+    pub oid: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ModelInfo {
+    sha: Option<String>,
+}
+
+/// What search asks the hub for.
+#[derive(Debug, Clone)]
+pub struct SearchQuery {
+    pub text: String,
+    pub limit: usize,
+    /// `downloads`, `likes`, `lastModified` or `trendingScore`.
+    pub sort: String,
+}
+
+/// A file body being received, possibly from an offset.
+pub struct FileBody {
+    pub response: Response,
+    /// True when the server honoured the `Range` (206); false means the body starts at 0.
+    pub resumed: bool,
+}
+
+#[derive(Clone)]
+pub struct HubClient {
+    http: reqwest::Client,
+    endpoint: Url,
+    token: Option<SecretString>,
+    api_timeout: Duration,
+}
+
+impl HubClient {
+    pub fn new(settings: &Settings) -> Result<Self, CoreError> {
+        Self::with(
+            settings.hf_endpoint.clone(),
+            settings.hf_token(),
+            Duration::from_secs(settings.hub_request_timeout_secs),
+        )
+    }
+
+    pub fn with(
+        endpoint: Url,
+        token: Option<SecretString>,
+        api_timeout: Duration,
+    ) -> Result<Self, CoreError> {
+        // Redirects are followed by hand: the token must never travel to another host.
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(api_timeout)
+            .build()
+            .map_err(|e| unavailable(format!("cannot build an HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            endpoint,
+            token,
+            api_timeout,
+        })
+    }
+
+    pub fn endpoint(&self) -> &Url {
+        &self.endpoint
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let base = self.endpoint.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}{path}")).expect("endpoint joined with a path is a URL")
+    }
+
+    fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        let same_host = url.origin() == self.endpoint.origin();
+        let mut request = self.http.request(method, url);
+        if let (true, Some(token)) = (same_host, &self.token) {
+            request = request.header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()));
+        }
+        request
+    }
+
+    async fn api_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        url: Url,
+        what: &str,
+    ) -> Result<T, CoreError> {
+        let response = self
+            .request(Method::GET, url)
+            .timeout(self.api_timeout)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))?;
+        let response = check_status(response, what).await?;
+        response
+            .json()
+            .await
+            .map_err(|e| unavailable(format!("unexpected answer to {what}: {e}")))
+    }
+
+    /// MLX models matching the text, from `/api/models` (any author).
+    pub async fn search(&self, query: &SearchQuery) -> Result<Vec<HubModel>, CoreError> {
+        let mut url = self.url("/api/models");
+        url.query_pairs_mut()
+            .append_pair("search", &query.text)
+            .append_pair("filter", "mlx")
+            .append_pair("sort", &query.sort)
+            .append_pair("direction", "-1")
+            .append_pair("limit", &query.limit.to_string());
+        for field in [
+            "author",
+            "downloads",
+            "likes",
+            "lastModified",
+            "tags",
+            "library_name",
+            "pipeline_tag",
+            "safetensors",
+            "usedStorage",
+            "config",
+            "sha",
+        ] {
+            url.query_pairs_mut().append_pair("expand[]", field);
+        }
+        self.api_json(url, "the model search").await
+    }
+
+    /// The commit a revision (branch, tag or sha) points to.
+    pub async fn resolve_revision(
+        &self,
+        repo: &RepoId,
+        revision: &str,
+    ) -> Result<String, CoreError> {
+        let url = self.url(&format!(
+            "/api/models/{repo}/revision/{}",
+            encode_segment(revision)
+        ));
+        let info: ModelInfo = self
+            .api_json(url, &format!("model info for {repo}"))
+            .await?;
+        info.sha
+            .filter(|sha| !sha.is_empty())
+            .ok_or_else(|| unavailable(format!("the hub gave no commit for {repo}@{revision}")))
+    }
+
+    /// Every file of the repository at a commit, recursively.
+    pub async fn list_files(
+        &self,
+        repo: &RepoId,
+        commit: &str,
+    ) -> Result<Vec<TreeEntry>, CoreError> {
+        let mut url = self.url(&format!("/api/models/{repo}/tree/{commit}"));
+        url.query_pairs_mut()
+            .append_pair("recursive", "true")
+            .append_pair("expand", "false");
+        let entries: Vec<TreeEntry> = self
+            .api_json(url, &format!("the file list of {repo}"))
+            .await?;
+        Ok(entries.into_iter().filter(|e| e.kind == "file").collect())
+    }
+
+    /// A small file's content (e.g. `config.json`), `None` when the repo has no such file.
+    pub async fn small_file(
+        &self,
+        repo: &RepoId,
+        revision: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, CoreError> {
+        match self.open_file(repo, revision, path, 0).await {
+            Ok(body) => {
+                let bytes = tokio::time::timeout(self.api_timeout, body.response.bytes())
+                    .await
+                    .map_err(|_| unavailable(format!("reading {path} of {repo} timed out")))?
+                    .map_err(|e| transport_error(&e))?;
+                Ok(Some(bytes.to_vec()))
+            }
+            Err(CoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts receiving a file from `offset`, following the hub's redirect to its file host
+    /// without the token.
+    pub async fn open_file(
+        &self,
+        repo: &RepoId,
+        revision: &str,
+        path: &str,
+        offset: u64,
+    ) -> Result<FileBody, CoreError> {
+        let encoded: Vec<String> = path.split('/').map(encode_segment).collect();
+        let mut url = self.url(&format!(
+            "/{repo}/resolve/{}/{}",
+            encode_segment(revision),
+            encoded.join("/")
+        ));
+        let what = format!("{path} of {repo}");
+        for _ in 0..=MAX_REDIRECTS {
+            let mut request = self.request(Method::GET, url.clone());
+            if offset > 0 {
+                request = request.header(RANGE, format!("bytes={offset}-"));
+            }
+            let response = tokio::time::timeout(self.api_timeout, request.send())
+                .await
+                .map_err(|_| unavailable(format!("no answer for {what} in time")))?
+                .map_err(|e| transport_error(&e))?;
+            if response.status().is_redirection() {
+                url = redirect_target(&url, response.headers())
+                    .ok_or_else(|| unavailable(format!("bad redirect for {what}")))?;
+                continue;
+            }
+            if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+                return Err(unavailable(format!("the hub refused to resume {what}")));
+            }
+            let response = check_status(response, &what).await?;
+            let resumed = response.status() == StatusCode::PARTIAL_CONTENT;
+            return Ok(FileBody { response, resumed });
+        }
+        Err(unavailable(format!("too many redirects for {what}")))
+    }
+}
+
+fn redirect_target(from: &Url, headers: &HeaderMap) -> Option<Url> {
+    let location = headers.get(LOCATION)?.to_str().ok()?;
+    from.join(location).ok()
+}
+
+/// Percent-encodes one path segment (revisions may hold `/`, e.g. `refs/pr/1`).
+fn encode_segment(segment: &str) -> String {
+    percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC)
+        .to_string()
+        .replace("%2D", "-")
+        .replace("%2E", ".")
+        .replace("%5F", "_")
+}
+
+async fn check_status(response: Response, what: &str) -> Result<Response, CoreError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let code = response
+        .headers()
+        .get("x-error-code")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    Err(match (status, code.as_str()) {
+        (_, "GatedRepo") | (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, _) => {
+            CoreError::AccessDenied(format!(
+                "the hub refused access to {what}: the repository is gated or private; \
+                 accept its terms on the hub and set HF_TOKEN"
+            ))
+        }
+        (_, "RepoNotFound") => CoreError::NotFound {
+            entity: "model repository",
+        },
+        (_, "RevisionNotFound") => CoreError::NotFound { entity: "revision" },
+        (_, "EntryNotFound") | (StatusCode::NOT_FOUND, _) => CoreError::NotFound { entity: "file" },
+        _ => unavailable(format!("the hub answered {status} for {what}")),
+    })
+}
+
+fn transport_error(error: &reqwest::Error) -> CoreError {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "cannot connect"
+    } else {
+        "connection failed"
+    };
+    // reqwest's message holds the URL, which never holds a secret here (tokens go in headers).
+    unavailable(format!("{kind}: {error}"))
+}
+
+pub(crate) fn unavailable(message: String) -> CoreError {
+    CoreError::Unavailable {
+        service: HUB,
+        message,
+    }
+}
