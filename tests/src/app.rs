@@ -27,6 +27,12 @@ pub fn binary_path() -> PathBuf {
     binary
 }
 
+/// The binary with an environment that ignores the developer's own configuration, for tests
+/// that drive a command themselves (signals, timing).
+pub fn cli_command(data_dir: &Path) -> Command {
+    clean_command(data_dir)
+}
+
 /// Environment for a child that ignores the developer's own configuration.
 fn clean_command(data_dir: &Path) -> Command {
     let mut command = Command::new(binary_path());
@@ -208,6 +214,12 @@ impl TestApp {
         assert!(status.success(), "kill -TERM failed");
     }
 
+    /// Kills the process outright (SIGKILL: no chance to save anything) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -275,20 +287,22 @@ pub fn run_cli_with_input(
         use std::io::Write;
         pipe.write_all(input.as_bytes()).expect("write stdin");
     }
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Ok(Some(_)) = child.try_wait() {
-            return child.wait_with_output().expect("output");
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let output = child.wait_with_output().expect("output");
+    // Drain the pipes while waiting: a command that prints more than a pipe holds would block.
+    let pid = child.id();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    match receiver.recv_timeout(timeout) {
+        Ok(output) => output.expect("output"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            let output = receiver.recv().expect("killed command").expect("output");
             panic!(
                 "`mlx-manager {}` did not finish within {timeout:?}; stderr:\n{}",
                 args.join(" "),
                 String::from_utf8_lossy(&output.stderr)
             );
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }

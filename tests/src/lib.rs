@@ -4,7 +4,9 @@
 pub mod app;
 pub mod auth;
 pub mod backends;
+pub mod fake_hub;
+pub mod models;
 pub mod postgres;
 pub mod tcp_proxy;
 
-pub use app::{SpawnOptions, TestApp, binary_path, run_cli, run_cli_with_input};
+pub use app::{SpawnOptions, TestApp, binary_path, cli_command, run_cli, run_cli_with_input};

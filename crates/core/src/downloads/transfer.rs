@@ -19,7 +19,8 @@ use crate::hub::{HubClient, RepoCache};
 const MAX_FAILURES_WITHOUT_PROGRESS: u32 = 6;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
-const WRITE_BUFFER: usize = 1 << 20;
+// Small, so a killed process loses little of what it received.
+const WRITE_BUFFER: usize = 64 << 10;
 
 /// A file of the snapshot and what its bytes must hash to.
 #[derive(Debug, Clone)]
