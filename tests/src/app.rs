@@ -296,7 +296,9 @@ pub fn run_cli_with_input(
     match receiver.recv_timeout(timeout) {
         Ok(output) => output.expect("output"),
         Err(_) => {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
             let output = receiver.recv().expect("killed command").expect("output");
             panic!(
                 "`mlx-manager {}` did not finish within {timeout:?}; stderr:\n{}",

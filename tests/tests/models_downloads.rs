@@ -481,3 +481,52 @@ async fn an_unknown_model_is_404_and_a_malformed_id_is_422() {
         .await;
     assert_eq!(status, 404, "{body}");
 }
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_full_disk_fails_the_job_with_a_clear_message_and_keeps_the_partial_data() {
+    use sha2::Digest;
+
+    let hub = FakeHub::start().await;
+    hub.publish(REPO, &fixture("tiny-qwen3"), ModelCard::default());
+    let home = HfHome::new();
+    // The weights' partial blob is /dev/full: every write to it fails with ENOSPC.
+    let weights = std::fs::read(fixture("tiny-qwen3").join("model.safetensors")).unwrap();
+    let sha256 = hex::encode(sha2::Sha256::digest(&weights));
+    let blobs = home.repo_dir(REPO).join("blobs");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let partial = blobs.join(format!("{sha256}.incomplete"));
+    std::os::unix::fs::symlink("/dev/full", &partial).unwrap();
+    let app = spawn_with_hub(&hub, &home, &[]).await;
+    let token = app.admin_token().await;
+
+    let (_, started) = app.start_download(&token, REPO).await;
+    let failed = app
+        .wait_status(&token, id_of(&started), "failed", LONG)
+        .await;
+
+    let error = failed["error"].as_str().unwrap();
+    assert!(
+        error.contains("disk is full") && error.contains("model.safetensors"),
+        "{error}"
+    );
+    assert!(
+        std::fs::symlink_metadata(&partial).is_ok(),
+        "the partial data was removed"
+    );
+    assert!(!home.repo_dir(REPO).join("snapshots").exists());
+
+    // Space is back: resuming completes the download.
+    std::fs::remove_file(&partial).unwrap();
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/models/downloads/{}/resume", id_of(&started)),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.wait_status(&token, id_of(&started), "completed", LONG)
+        .await;
+}

@@ -11,11 +11,14 @@ const STARTUP_RUNS: usize = 10;
 
 pub fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
-        None => server().and_then(|()| crate::bench_inference::run()),
+        None => server()
+            .and_then(|()| crate::bench_inference::run())
+            .and_then(|()| crate::bench_download::run()),
         Some("server") => server(),
         Some("inference") => crate::bench_inference::run(),
+        Some("download") => crate::bench_download::run(),
         Some(other) => Err(format!(
-            "unknown benchmark {other:?} (known: server, inference)"
+            "unknown benchmark {other:?} (known: server, inference, download)"
         )),
     }
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: project automation with nothing but the standard library.
 
 mod bench;
+mod bench_download;
 mod bench_inference;
 mod cmd;
 mod openapi;
@@ -15,8 +16,8 @@ commands:
   setup             install everything the project needs (runs ./setup)
   openapi [--check] write openapi.json from the code (--check: fail if it is stale)
   test              fmt, clippy, build, then every test (with a temporary PostgreSQL)
-  bench [server|inference]
-                    benchmarks of the release binary (inference: vs Python mlx-lm)
+  bench [server|inference|download]
+                    benchmarks of the release binary (inference: vs Python mlx-lm; download: vs curl)
   postgres          start a temporary PostgreSQL and print its URL until Ctrl-C";
 
 fn main() -> ExitCode {

@@ -19,8 +19,9 @@ use crate::hub::{HubClient, RepoCache};
 const MAX_FAILURES_WITHOUT_PROGRESS: u32 = 6;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
-// Small, so a killed process loses little of what it received.
-const WRITE_BUFFER: usize = 64 << 10;
+const WRITE_BUFFER: usize = 256 << 10;
+/// Bytes handed to the writer at once; small, so a killed process loses little of what arrived.
+const BATCH_BYTES: usize = 256 << 10;
 
 /// A file of the snapshot and what its bytes must hash to.
 #[derive(Debug, Clone)]
@@ -145,8 +146,11 @@ impl Transfer<'_> {
             offset = 0;
             hasher = file.expected.hasher(file.size);
         }
-        let (sender, receiver) = mpsc::channel::<Bytes>(16);
+        let (sender, receiver) = mpsc::channel::<Vec<Bytes>>(4);
         let writer = spawn_writer(partial.to_path_buf(), offset > 0, hasher, receiver);
+        // Chunks travel to the writer in batches: one thread wake-up per batch, not per chunk.
+        let mut batch = Vec::new();
+        let mut batch_bytes = 0;
         let mut ending: Option<AttemptError> = None;
         loop {
             let chunk = tokio::select! {
@@ -155,11 +159,15 @@ impl Transfer<'_> {
             };
             match chunk {
                 Ok(Ok(Some(bytes))) => {
-                    let len = bytes.len() as u64;
-                    if sender.send(bytes).await.is_err() {
-                        break; // the writer failed; its error is read below
+                    self.counters.received(bytes.len() as u64);
+                    batch_bytes += bytes.len();
+                    batch.push(bytes);
+                    if batch_bytes >= BATCH_BYTES {
+                        batch_bytes = 0;
+                        if sender.send(std::mem::take(&mut batch)).await.is_err() {
+                            break; // the writer failed; its error is read below
+                        }
                     }
-                    self.counters.received(len);
                 }
                 Ok(Ok(None)) => break,
                 Ok(Err(error)) => {
@@ -174,6 +182,10 @@ impl Transfer<'_> {
                     break;
                 }
             }
+        }
+        if !batch.is_empty() {
+            // What arrived is kept, whatever ended the transfer.
+            let _ = sender.send(batch).await;
         }
         drop(sender);
         let outcome = writer.await.map_err(|e| {
@@ -330,14 +342,25 @@ struct WriteOutcome {
     error: Option<io::Error>,
 }
 
-/// Writes and hashes chunks on a blocking thread, so neither touches the async executor.
+/// Writes batches on a blocking thread and hashes them on another, so neither the disk nor the
+/// hash holds up the network, and none of it runs on the async executor.
 fn spawn_writer(
     path: PathBuf,
     append: bool,
-    mut hasher: ContentHasher,
-    mut chunks: mpsc::Receiver<Bytes>,
+    hasher: ContentHasher,
+    mut batches: mpsc::Receiver<Vec<Bytes>>,
 ) -> tokio::task::JoinHandle<WriteOutcome> {
     tokio::task::spawn_blocking(move || {
+        let (to_hasher, hasher_input) = std::sync::mpsc::sync_channel::<Vec<Bytes>>(4);
+        let hashing = std::thread::spawn(move || {
+            let mut hasher = hasher;
+            for batch in hasher_input {
+                for chunk in &batch {
+                    hasher.update(chunk);
+                }
+            }
+            hasher
+        });
         let mut written = 0;
         let result = (|| -> io::Result<()> {
             let file = File::options()
@@ -347,15 +370,23 @@ fn spawn_writer(
                 .truncate(!append)
                 .open(&path)?;
             let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
-            while let Some(chunk) = chunks.blocking_recv() {
-                out.write_all(&chunk)?;
-                hasher.update(&chunk);
-                written += chunk.len() as u64;
+            while let Some(batch) = batches.blocking_recv() {
+                for chunk in &batch {
+                    out.write_all(chunk)?;
+                }
+                out.flush()?;
+                written += batch.iter().map(|c| c.len() as u64).sum::<u64>();
+                if to_hasher.send(batch).is_err() {
+                    break;
+                }
             }
-            out.flush()?;
-            out.get_ref().sync_data()
+            // No fsync: a partial that lost its tail in a power cut is resumed and then fails
+            // verification (and is fetched again); nothing unverified is ever promoted.
+            out.flush()
         })();
-        chunks.close();
+        batches.close();
+        drop(to_hasher);
+        let hasher = hashing.join().expect("the hashing thread does not panic");
         WriteOutcome {
             hasher,
             written,
@@ -372,7 +403,7 @@ fn hash_prefix(
     size: u64,
 ) -> io::Result<(ContentHasher, u64, u64)> {
     let mut hasher = expected.hasher(size);
-    let mut file = match File::open(path) {
+    let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((hasher, 0, 0)),
         Err(e) => return Err(e),
@@ -382,6 +413,8 @@ fn hash_prefix(
         File::create(path)?;
         return Ok((hasher, 0, length));
     }
+    // Never read past the length seen: the file may still be growing (or be a device).
+    let mut file = file.take(length);
     let mut buffer = vec![0; WRITE_BUFFER];
     loop {
         let read = file.read(&mut buffer)?;
