@@ -10,7 +10,7 @@ use mlx_manager_tests::fake_hub::{FakeHub, ModelCard};
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.is_empty() || args.len() % 2 != 0 {
+    if args.is_empty() || !args.len().is_multiple_of(2) {
         eprintln!("usage: fake-hub ORG/NAME DIR [ORG/NAME DIR]…");
         std::process::exit(2);
     }
