@@ -530,3 +530,115 @@ async fn a_full_disk_fails_the_job_with_a_clear_message_and_keeps_the_partial_da
     app.wait_status(&token, id_of(&started), "completed", LONG)
         .await;
 }
+
+#[tokio::test]
+async fn downloads_beyond_the_concurrency_limit_wait_in_the_queue() {
+    let hub = FakeHub::start().await;
+    hub.publish(REPO, &fixture("tiny-qwen3"), ModelCard::default());
+    hub.publish(
+        "mlx-test/tiny-llama",
+        &fixture("tiny-llama"),
+        ModelCard::default(),
+    );
+    hub.faults().rate_limit(Some(300_000));
+    let home = HfHome::new();
+    let app = spawn_with_hub(
+        &hub,
+        &home,
+        &[("MLX_MANAGER_DOWNLOAD_CONCURRENT_JOBS", "1")],
+    )
+    .await;
+    let token = app.admin_token().await;
+
+    let (_, first) = app.start_download(&token, REPO).await;
+    app.wait_status(&token, id_of(&first), "downloading", LONG)
+        .await;
+    let (_, second) = app.start_download(&token, "mlx-test/tiny-llama").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let waiting = app.download(&token, id_of(&second)).await;
+
+    assert_eq!(waiting["status"], "queued", "{waiting}");
+    assert_eq!(waiting["downloaded_bytes"], 0);
+    hub.faults().rate_limit(None);
+    app.wait_status(&token, id_of(&second), "completed", LONG)
+        .await;
+    assert_eq!(
+        app.download(&token, id_of(&first)).await["status"],
+        "completed"
+    );
+}
+
+#[tokio::test]
+async fn a_paused_download_stays_paused_across_a_restart() {
+    let hub = FakeHub::start().await;
+    hub.publish(REPO, &fixture("tiny-qwen3"), ModelCard::default());
+    hub.faults().rate_limit(Some(200_000));
+    let home = HfHome::new();
+    let app = spawn_with_hub(&hub, &home, &[]).await;
+    let token = app.admin_token().await;
+    let (_, started) = app.start_download(&token, REPO).await;
+    let id = id_of(&started);
+    app.wait_download(&token, id, LONG, |d| {
+        d["downloaded_bytes"].as_u64() > Some(100_000)
+    })
+    .await;
+    let (_, paused) = app
+        .call(
+            Method::POST,
+            &format!("/api/models/downloads/{id}/pause"),
+            &token,
+            None,
+        )
+        .await;
+    let kept = paused["downloaded_bytes"].as_u64().unwrap();
+
+    let app = app.restart().await;
+    let served = hub.bytes_served();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let after = app.download(&token, id).await;
+
+    assert_eq!(after["status"], "paused", "{after}");
+    assert_eq!(after["downloaded_bytes"].as_u64(), Some(kept));
+    assert_eq!(
+        hub.bytes_served(),
+        served,
+        "a paused download fetched bytes after the restart"
+    );
+}
+
+#[tokio::test]
+async fn a_graceful_stop_during_a_download_with_a_watcher_is_prompt_and_the_download_resumes() {
+    let hub = FakeHub::start().await;
+    hub.publish(REPO, &fixture("tiny-qwen3"), ModelCard::default());
+    hub.faults().rate_limit(Some(200_000));
+    let home = HfHome::new();
+    let app = spawn_with_hub(&hub, &home, &[]).await;
+    let token = app.admin_token().await;
+    let (_, started) = app.start_download(&token, REPO).await;
+    let id = id_of(&started);
+    app.wait_download(&token, id, LONG, |d| {
+        d["downloaded_bytes"].as_u64() > Some(100_000)
+    })
+    .await;
+    let watcher = app
+        .authed(
+            Method::GET,
+            &format!("/api/models/downloads/{id}/events"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let stopping = Instant::now();
+    let app = app.restart().await;
+    assert!(
+        stopping.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        stopping.elapsed()
+    );
+    drop(watcher);
+    hub.faults().rate_limit(None);
+    let done = app.wait_status(&token, id, "completed", LONG).await;
+    assert_eq!(done["downloaded_bytes"], done["total_bytes"]);
+}
