@@ -198,3 +198,19 @@ pub fn run_python(code: &str, env: &[(String, String)]) -> String {
         .trim()
         .to_string()
 }
+
+/// How long download tests wait for a state before failing.
+pub const LONG: Duration = Duration::from_secs(60);
+
+/// Bytes of every file of a fixture model.
+pub fn fixture_size(name: &str) -> u64 {
+    std::fs::read_dir(fixture(name))
+        .expect("fixture")
+        .map(|e| e.expect("entry").metadata().expect("metadata").len())
+        .sum()
+}
+
+/// The id of a download as the API returns it.
+pub fn id_of(download: &Value) -> i64 {
+    download["id"].as_i64().expect("download id")
+}

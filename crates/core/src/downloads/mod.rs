@@ -9,6 +9,7 @@ mod run;
 mod snapshot;
 mod status;
 mod transfer;
+mod writer;
 
 pub use manager::DownloadManager;
 pub use progress::{Counters, RateMeter, eta_secs};
