@@ -268,3 +268,37 @@ async fn model_routes_need_credentials() {
         assert_eq!(app.get(path).await.status(), 401, "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_hub_that_never_answers_gives_a_503_within_the_request_timeout() {
+    // Connections are accepted by the kernel's backlog, but nobody ever answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let home = HfHome::new();
+    let app = mlx_manager_tests::TestApp::spawn_with(
+        mlx_manager_tests::SpawnOptions::default()
+            .env("HF_HOME", &home.path().display().to_string())
+            .env("HF_ENDPOINT", &url)
+            .env("HF_HUB_OFFLINE", "0")
+            .env("MLX_MANAGER_HUB_REQUEST_TIMEOUT_SECS", "2"),
+    )
+    .await;
+    let token = app.admin_token().await;
+
+    let started = std::time::Instant::now();
+    let (status, problem) = app
+        .call(Method::GET, "/api/models/search?query=qwen", &token, None)
+        .await;
+
+    assert_eq!(status, 503, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("timed out"),
+        "{problem}"
+    );
+    let took = started.elapsed();
+    assert!(
+        took >= std::time::Duration::from_secs(2) && took < std::time::Duration::from_secs(6),
+        "{took:?}"
+    );
+    drop(silent);
+}
