@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::routing::any;
 use axum::{Extension, Router};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
@@ -42,11 +43,27 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 /// The complete application: routes, the spec and its viewer, and the middleware stack.
 pub fn app(state: AppState) -> Router {
+    build(state, None)
+}
+
+/// [`app`] with a frontend (the web UI) answering every path outside `/api` and `/health`.
+pub fn app_with_frontend(state: AppState, frontend: Router) -> Router {
+    build(state, Some(frontend))
+}
+
+fn build(state: AppState, frontend: Option<Router>) -> Router {
     let settings = state.settings.clone();
     let (router, spec) = routes().split_for_parts();
+    let router = router.merge(SwaggerUi::new(DOCS_PATH).url(SPEC_PATH, spec));
+    let router = match frontend {
+        // Unknown API paths stay problem+json 404s; everything else belongs to the frontend.
+        Some(frontend) => router
+            .route("/api", any(not_found))
+            .route("/api/{*rest}", any(not_found))
+            .fallback_service(frontend),
+        None => router.fallback(not_found),
+    };
     let router = router
-        .merge(SwaggerUi::new(DOCS_PATH).url(SPEC_PATH, spec))
-        .fallback(not_found)
         .layer(Extension(state.auth.clone()))
         .with_state(state);
     with_middleware(router, &settings)

@@ -13,7 +13,7 @@ mod problem;
 mod routes;
 mod state;
 
-pub use app::app;
+pub use app::{app, app_with_frontend};
 pub use error::ApiError;
 pub use extract::{AdminUser, CurrentUser};
 pub use json::ApiJson;

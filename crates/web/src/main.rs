@@ -6,6 +6,7 @@ mod commands;
 mod logging;
 mod serve;
 mod shutdown;
+mod ui;
 
 use std::process::ExitCode;
 

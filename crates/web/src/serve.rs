@@ -85,7 +85,10 @@ async fn serve(settings: Settings) -> Result<Stopped, String> {
         .map_err(|e| format!("cannot listen on {address}: {e}"))?;
 
     let grace = Duration::from_secs(settings.shutdown_timeout_secs);
-    let app = mlx_manager_api::app(AppState::new(db.clone(), settings, auth, downloads.clone()));
+    let app = mlx_manager_api::app_with_frontend(
+        AppState::new(db.clone(), settings, auth, downloads.clone()),
+        crate::ui::router(),
+    );
     let shutdown = Shutdown::listen();
     // Stopping the downloads first also ends their progress streams, which would otherwise keep
     // the graceful shutdown waiting.
