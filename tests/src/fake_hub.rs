@@ -6,9 +6,14 @@
 //! Both run on a dedicated thread with their own Tokio runtime, so a test may block its own thread
 //! (e.g. wait for a child process) without starving the hub.
 
+mod api_routes;
 mod body;
 mod faults;
+mod file_routes;
+pub mod probe;
+mod publish;
 mod repo;
+mod repo_json;
 mod routes;
 
 use std::collections::{BTreeMap, HashMap};
@@ -162,7 +167,7 @@ impl FakeHub {
     pub fn publish(&self, repo_id: &str, dir: &Path, card: ModelCard) -> String {
         let publish_index = self.shared.publishes.fetch_add(1, Ordering::SeqCst);
         let mut repos = self.shared.repos.lock().unwrap();
-        repo::publish(&mut repos, repo_id, dir, card, publish_index)
+        publish::publish(&mut repos, repo_id, dir, card, publish_index)
     }
 
     /// Fault injection, settable at any time.

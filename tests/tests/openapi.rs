@@ -77,3 +77,54 @@ async fn swagger_ui_is_served_offline_from_the_binary() {
         .unwrap();
     assert!(initializer.contains("/api/openapi.json"), "{initializer}");
 }
+
+#[test]
+fn every_operation_has_its_own_id_so_generated_clients_compile() {
+    let spec = committed_spec();
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if let Some(other) = seen.insert(id.clone(), format!("{method} {path}")) {
+                panic!("operationId {id:?} is used by {other} and {method} {path}");
+            }
+        }
+    }
+}
+
+/// The TypeScript types of the web UI and of the SDK are generated from the committed spec.
+#[test]
+fn the_generated_typescript_types_match_the_committed_spec() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let generator = root.join("crates/web/ui/node_modules/.bin/openapi-typescript");
+    assert!(
+        generator.exists(),
+        "{} is missing: run ./setup",
+        generator.display()
+    );
+    let temp = tempfile::tempdir().unwrap();
+    let fresh = temp.path().join("schema.ts");
+    let status = std::process::Command::new(&generator)
+        .arg(root.join("openapi.json"))
+        .arg("-o")
+        .arg(&fresh)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let fresh = std::fs::read_to_string(fresh).unwrap();
+    for committed in ["crates/web/ui/src/lib/api/schema.d.ts", "sdk/src/schema.ts"] {
+        let text = std::fs::read_to_string(root.join(committed))
+            .unwrap_or_else(|e| panic!("{committed}: {e}"));
+        assert!(
+            text == fresh,
+            "{committed} is stale: run `cargo xtask openapi` and commit the result"
+        );
+    }
+}

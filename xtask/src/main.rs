@@ -7,6 +7,7 @@ mod cmd;
 mod openapi;
 mod postgres;
 mod test;
+mod ui;
 
 use std::process::ExitCode;
 
@@ -14,8 +15,11 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   setup             install everything the project needs (runs ./setup)
-  openapi [--check] write openapi.json from the code (--check: fail if it is stale)
-  test              fmt, clippy, build, then every test (with a temporary PostgreSQL)
+  openapi [--check] write openapi.json from the code and the TypeScript types from it
+                    (--check: fail if any is stale)
+  ui                build the web UI (embedded by the next cargo build) and the TypeScript SDK
+  test              fmt, clippy, UI checks, build, every test (with a temporary PostgreSQL),
+                    then the browser tests against the release binary
   bench [server|inference|download]
                     benchmarks of the release binary (inference: vs Python mlx-lm; download: vs curl)
   postgres          start a temporary PostgreSQL and print its URL until Ctrl-C";
@@ -26,6 +30,7 @@ fn main() -> ExitCode {
         Some("setup") => cmd::run(cmd::command("./setup").current_dir(cmd::root())),
         Some("openapi") => openapi::run(args.iter().any(|a| a == "--check")),
         Some("test") => test::run(),
+        Some("ui") => ui::build(),
         Some("bench") => bench::run(&args[1..]),
         Some("postgres") => postgres::serve_until_interrupted(),
         _ => {

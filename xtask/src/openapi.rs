@@ -1,4 +1,5 @@
-//! `cargo xtask openapi`: the committed spec is generated from the code.
+//! `cargo xtask openapi`: the committed spec is generated from the code, and the TypeScript
+//! types of the web UI and the SDK from the spec.
 
 use crate::cmd::{self, Result};
 
@@ -15,10 +16,11 @@ pub fn run(check: bool) -> Result {
                 "{SPEC_FILE} is stale: run `cargo xtask openapi` and commit it"
             ));
         }
-        eprintln!("{SPEC_FILE} is up to date");
+        crate::ui::generate_types(true)?;
+        eprintln!("{SPEC_FILE} and the TypeScript types are up to date");
         return Ok(());
     }
     std::fs::write(&path, spec).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());
-    Ok(())
+    crate::ui::generate_types(false)
 }

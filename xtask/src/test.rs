@@ -27,6 +27,8 @@ fn run_steps(steps: &mut Steps) -> Result {
             "warnings",
         ]))
     })?;
+    steps.step("web UI and SDK: types, lint, unit tests", crate::ui::checks)?;
+    steps.step("web UI and SDK: build", crate::ui::build)?;
     // Built with the test build's feature set, so nextest reuses every artifact (and the
     // end-to-end tests find the binary).
     steps.step("cargo build (all targets)", || {
@@ -59,5 +61,11 @@ fn run_steps(steps: &mut Steps) -> Result {
         )
     })?;
     drop(postgres);
+    steps.step("cargo build --release (embeds the UI)", || {
+        cmd::run(cmd::cargo().args(["build", "--release", "--locked", "-p", "mlx-manager"]))
+    })?;
+    steps.step("browser tests (Playwright, Chromium)", || {
+        crate::ui::e2e(&crate::bench::release_binary())
+    })?;
     Ok(())
 }

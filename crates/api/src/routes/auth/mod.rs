@@ -28,7 +28,11 @@ pub fn protected_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(session::change_password))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::pending_count))
-        .routes(routes!(users::update_user, users::delete_user))
+        .routes(routes!(
+            users::update_user,
+            users::patch_user,
+            users::delete_user
+        ))
         .routes(routes!(users::reset_password))
         .routes(routes!(users::revoke_sessions))
         .routes(routes!(api_keys::create_api_key, api_keys::list_api_keys))

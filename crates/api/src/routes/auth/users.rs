@@ -88,7 +88,7 @@ pub async fn create_user(
 /// Changes a user's e-mail, role or status (approve, disable, enable). Refused with 409
 /// when it would leave no approved admin. Admin only.
 #[utoipa::path(
-    method(put, patch),
+    put,
     path = "/api/auth/users/{user_id}",
     tag = "users",
     security(("bearer" = ["admin"]), ("api_key" = ["admin"])),
@@ -115,6 +115,32 @@ pub async fn update_user(
     };
     let user = state.auth.edit_user(&admin.user, user_id, edit).await?;
     Ok(Json(user.into()))
+}
+
+/// The same as `PUT`: every field is optional, so both methods apply a partial update.
+#[utoipa::path(
+    patch,
+    path = "/api/auth/users/{user_id}",
+    operation_id = "patch_user",
+    tag = "users",
+    security(("bearer" = ["admin"]), ("api_key" = ["admin"])),
+    params(("user_id" = i32, Path, description = "The user's id")),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "Updated", body = UserPublic),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The e-mail is taken, or no approved admin would remain", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn patch_user(
+    state: State<AppState>,
+    admin: AdminUser,
+    user_id: Path<i32>,
+    body: ApiJson<UpdateUserRequest>,
+) -> Result<Json<UserPublic>, ApiError> {
+    update_user(state, admin, user_id, body).await
 }
 
 /// Deletes a user with their API keys and sessions. Refused with 409 for the last approved
