@@ -31,7 +31,13 @@ const COMMON = [
 	'000000'
 ];
 
-const SEQUENCES = ['0123456789', 'abcdefghijklmnopqrstuvwxyz', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm'];
+const SEQUENCES = [
+	'0123456789',
+	'abcdefghijklmnopqrstuvwxyz',
+	'qwertyuiop',
+	'asdfghjkl',
+	'zxcvbnm'
+];
 
 /** Whether the text holds 4+ characters in a row of a keyboard row or the alphabet (or reversed). */
 function hasSequence(lower: string): boolean {
@@ -60,31 +66,35 @@ export function passwordStrength(password: string, email = ''): Strength {
 	}
 
 	const lower = password.toLowerCase();
+	const hints: string[] = [];
+
+	// Words the user is known by add almost nothing: measure what is left without them.
+	const local = email.split('@')[0]?.toLowerCase() ?? '';
+	let rest = password;
+	if (local.length >= 3 && lower.includes(local)) {
+		rest = lower.split(local).join('');
+		hints.push('Do not include your e-mail address.');
+	}
+
 	let pool = 0;
-	if (/[a-z]/.test(password)) pool += 26;
-	if (/[A-Z]/.test(password)) pool += 26;
-	if (/[0-9]/.test(password)) pool += 10;
-	if (/[^a-zA-Z0-9\s]/.test(password)) pool += 33;
-	if (/\s/.test(password)) pool += 1;
+	if (/[a-z]/.test(rest)) pool += 26;
+	if (/[A-Z]/.test(rest)) pool += 26;
+	if (/[0-9]/.test(rest)) pool += 10;
+	if (/[^a-zA-Z0-9\s]/.test(rest)) pool += 33;
+	if (/\s/.test(rest)) pool += 1;
 
 	// Repeated characters add little: count distinct ones generously.
-	const distinct = new Set(password).size;
-	const effectiveLength = Math.min(password.length, distinct * 2);
+	const distinct = new Set(rest).size;
+	const effectiveLength = Math.min(rest.length, distinct * 2);
 	let bits = effectiveLength * Math.log2(Math.max(pool, 2));
 
-	const hints: string[] = [];
 	if (COMMON.some((word) => lower.includes(word))) {
 		bits = Math.min(bits, 20);
-		hints.push('Avoid common passwords.');
+		hints.unshift('Avoid common passwords.');
 	}
 	if (hasSequence(lower)) {
 		bits -= 15;
 		hints.push('Avoid sequences like “1234” or “qwer”.');
-	}
-	const local = email.split('@')[0]?.toLowerCase() ?? '';
-	if (local.length >= 3 && lower.includes(local)) {
-		bits -= 20;
-		hints.push('Do not include your e-mail address.');
 	}
 
 	const score: StrengthScore = bits < 30 ? 1 : bits < 45 ? 2 : bits < 65 ? 3 : 4;

@@ -19,6 +19,8 @@ api.use(
 			// While a navigation is loading, the protected layout's guard sees the same 401 and
 			// redirects with the destination as `next`; navigating here too would race it.
 			if (!router.ready || navigating.to) return;
+			// `href` comes from loginHref(): always a same-origin /login path.
+			// eslint-disable-next-line svelte/no-navigation-without-resolve
 			void goto(href);
 		}
 	})
