@@ -15,7 +15,7 @@ fn ci_runs_exactly_the_test_command_from_the_readme() {
     assert_eq!(
         first_commands,
         [
-            "./setup && cargo run --release -p mlx-manager -- serve",
+            "./setup && cargo xtask ui && cargo run --release -p mlx-manager -- serve",
             command
         ]
     );
