@@ -76,15 +76,16 @@ impl Steps {
 
     pub fn print_summary(&self) {
         eprintln!("\nstep timings:");
+        let width = self.done.iter().map(|(n, _, _)| n.chars().count()).max().unwrap_or(5);
         for (name, took, ok) in &self.done {
             eprintln!(
-                "  {:<28} {:>7.1}s  {}",
+                "  {:<width$} {:>7.1}s  {}",
                 name,
                 took.as_secs_f64(),
                 if *ok { "ok" } else { "FAILED" }
             );
         }
         let total: Duration = self.done.iter().map(|(_, d, _)| *d).sum();
-        eprintln!("  {:<28} {:>7.1}s", "total", total.as_secs_f64());
+        eprintln!("  {:<width$} {:>7.1}s", "total", total.as_secs_f64());
     }
 }
