@@ -76,7 +76,12 @@ impl Steps {
 
     pub fn print_summary(&self) {
         eprintln!("\nstep timings:");
-        let width = self.done.iter().map(|(n, _, _)| n.chars().count()).max().unwrap_or(5);
+        let width = self
+            .done
+            .iter()
+            .map(|(n, _, _)| n.chars().count())
+            .max()
+            .unwrap_or(5);
         for (name, took, ok) in &self.done {
             eprintln!(
                 "  {:<width$} {:>7.1}s  {}",
