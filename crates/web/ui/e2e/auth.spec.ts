@@ -4,6 +4,8 @@ import {
 	newSession,
 	patchUserApi,
 	registerApi,
+	replaceStoredToken,
+	resignedToken,
 	seedUsers,
 	shoot,
 	signIn,
@@ -156,6 +158,44 @@ test('a revoked token returns to /login, then back to where the user was', async
 	await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
 	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 	await expect(page).toHaveURL('/users?x=1');
+});
+
+test('an expired token returns to /login, then back to where the user was', async ({
+	page,
+	request,
+	server
+}) => {
+	await seedUsers(request);
+	await signIn(page, 'admin@example.com');
+	await expect(page).toHaveURL('/');
+	const token = await storedToken(page);
+	const now = Math.floor(Date.now() / 1000);
+
+	// The same claims re-signed with a future expiry still work, so the 401 below is the expiry.
+	const fresh = await resignedToken(server, token, { exp: now + 3600 });
+	const accepted = await request.get('/api/auth/me', {
+		headers: { Authorization: `Bearer ${fresh}` }
+	});
+	expect(accepted.status()).toBe(200);
+
+	const expired = await resignedToken(server, token, {
+		iat: now - 7200,
+		nbf: now - 7200,
+		exp: now - 600
+	});
+	const refused = await request.get('/api/auth/me', {
+		headers: { Authorization: `Bearer ${expired}` }
+	});
+	expect(refused.status()).toBe(401);
+
+	await replaceStoredToken(page, expired);
+	await page.goto('/account');
+	await expect(page).toHaveURL('/login?next=%2Faccount');
+	await page.getByLabel('E-mail').fill('admin@example.com');
+	await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+	await expect(page).toHaveURL('/account');
+	await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
 });
 
 test('next never leads off the site', async ({ page, request }) => {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createHmac } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,16 +30,19 @@ export interface Server {
 	url: string;
 	/** What the server wrote to stderr so far (attached to failed tests). */
 	log: () => string;
+	/** The server's data directory (it holds `jwt-secret`). */
+	dataDir: string;
 }
 
 /** Starts `mlx-manager serve --port 0` with a private data dir and waits for its URL. */
 async function startServer(dir: string): Promise<{ server: Server; stop: () => Promise<void> }> {
+	const dataDir = path.join(dir, 'data');
 	const env: NodeJS.ProcessEnv = {};
 	for (const [key, value] of Object.entries(process.env)) {
 		if (!key.startsWith('MLX_MANAGER_') && !key.startsWith('HF_')) env[key] = value;
 	}
 	Object.assign(env, {
-		MLX_MANAGER_DATA_DIR: path.join(dir, 'data'),
+		MLX_MANAGER_DATA_DIR: dataDir,
 		HOME: dir,
 		HF_HUB_OFFLINE: '1',
 		MLX_MANAGER_LOG_LEVEL: 'warn'
@@ -78,7 +82,7 @@ async function startServer(dir: string): Promise<{ server: Server; stop: () => P
 	});
 
 	return {
-		server: { url, log: () => stderr },
+		server: { url, log: () => stderr, dataDir },
 		stop: async () => {
 			if (child.exitCode === null && child.signalCode === null) {
 				child.kill('SIGTERM');
@@ -180,6 +184,35 @@ export async function storedToken(page: Page): Promise<string> {
 	const raw = await page.evaluate(() => localStorage.getItem('mlx-manager.session'));
 	expect(raw, 'a session in localStorage').toBeTruthy();
 	return (JSON.parse(raw!) as { token: string }).token;
+}
+
+/**
+ * The token with some claims changed, signed again with the server's own HS256 secret (the hex
+ * in `<data dir>/jwt-secret`): how a test gets a genuine token that has expired.
+ */
+export async function resignedToken(
+	server: Server,
+	token: string,
+	claims: Record<string, number | string>
+): Promise<string> {
+	const [header, payload] = token.split('.');
+	expect(header && payload, 'a JWT').toBeTruthy();
+	const decoded = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as object;
+	const body = Buffer.from(JSON.stringify({ ...decoded, ...claims })).toString('base64url');
+	const secret = Buffer.from(
+		(await readFile(path.join(server.dataDir, 'jwt-secret'), 'utf8')).trim(),
+		'hex'
+	);
+	const signature = createHmac('sha256', secret).update(`${header}.${body}`).digest('base64url');
+	return `${header}.${body}.${signature}`;
+}
+
+/** Replaces the session token the app keeps in localStorage, keeping its user. */
+export async function replaceStoredToken(page: Page, token: string) {
+	await page.evaluate((token) => {
+		const session = JSON.parse(localStorage.getItem('mlx-manager.session')!) as object;
+		localStorage.setItem('mlx-manager.session', JSON.stringify({ ...session, token }));
+	}, token);
 }
 
 export const screenshotDir = path.join(uiDir, 'screenshots');
