@@ -9,8 +9,8 @@ use mlx_rs::nn::silu;
 use crate::InferenceError;
 use crate::config::ModelConfig;
 use crate::kv_cache::{KvCache, LayerCache};
-use crate::layers::{Embedding, Linear};
-use crate::rope::Rope;
+use crate::layers::{Embedding, FusedLinear, Linear};
+use crate::rope::{Rope, RopeAngles};
 use crate::weights::Weights;
 
 /// What sets one architecture apart from the plain llama layout.
@@ -25,9 +25,8 @@ pub struct Traits {
 }
 
 struct Attention {
-    q_proj: Linear,
-    k_proj: Linear,
-    v_proj: Linear,
+    /// q, k and v projections, in that order.
+    qkv_proj: FusedLinear,
     o_proj: Linear,
     q_norm: Option<Array>,
     k_norm: Option<Array>,
@@ -35,47 +34,60 @@ struct Attention {
     kv_heads: i32,
     scale: f32,
     eps: f32,
-    rope: Rope,
 }
 
 impl Attention {
-    fn forward(&self, x: &Array, cache: &mut LayerCache) -> Result<Array, InferenceError> {
-        let (b, l) = (x.dim(0), x.dim(1));
+    fn forward(
+        &self,
+        x: &Array,
+        cache: &mut LayerCache,
+        rope: &Rope,
+        angles: Option<&RopeAngles>,
+    ) -> Result<Array, InferenceError> {
+        // Activations are `[L, hidden]` (one sequence): products on 2-D inputs need no reshaping.
+        let l = x.dim(0);
         let split_heads =
             |y: Array, heads: i32, norm: Option<&Array>| -> Result<Array, InferenceError> {
-                let y = y.reshape(&[b, l, heads, -1])?;
+                let y = y.reshape(&[1, l, heads, -1])?;
                 let y = match norm {
                     Some(weight) => rms_norm(&y, Some(weight), self.eps)?,
                     None => y,
                 };
                 Ok(y.transpose_axes(&[0, 2, 1, 3])?)
             };
-        let queries = split_heads(self.q_proj.forward(x)?, self.heads, self.q_norm.as_ref())?;
-        let keys = split_heads(self.k_proj.forward(x)?, self.kv_heads, self.k_norm.as_ref())?;
-        let values = split_heads(self.v_proj.forward(x)?, self.kv_heads, None)?;
+        let [queries, keys, values]: [Array; 3] =
+            self.qkv_proj.forward(x)?.try_into().map_err(|_| {
+                InferenceError::Mlx("q/k/v projection gave a wrong output count".into())
+            })?;
+        let queries = split_heads(queries, self.heads, self.q_norm.as_ref())?;
+        let keys = split_heads(keys, self.kv_heads, self.k_norm.as_ref())?;
+        let values = split_heads(values, self.kv_heads, None)?;
 
         let offset = cache.offset();
-        let queries = self.rope.apply(&queries, offset)?;
-        let keys = self.rope.apply(&keys, offset)?;
+        let queries = rope.rotate(&queries, offset, angles)?;
+        let keys = rope.rotate(&keys, offset, angles)?;
         let (keys, values) = cache.update_and_fetch(keys, values)?;
 
         let mask = (l > 1).then_some(ScaledDotProductAttentionMask::Causal);
         let output =
             scaled_dot_product_attention(&queries, &keys, &values, self.scale, mask, None)?;
-        let output = output.transpose_axes(&[0, 2, 1, 3])?.reshape(&[b, l, -1])?;
+        let output = output.transpose_axes(&[0, 2, 1, 3])?.reshape(&[l, -1])?;
         self.o_proj.forward(&output)
     }
 }
 
 struct Mlp {
-    gate_proj: Linear,
-    up_proj: Linear,
+    /// gate and up projections, in that order.
+    gate_up_proj: FusedLinear,
     down_proj: Linear,
 }
 
 impl Mlp {
     fn forward(&self, x: &Array) -> Result<Array, InferenceError> {
-        let gated = silu(self.gate_proj.forward(x)?)?.multiply(self.up_proj.forward(x)?)?;
+        let [gate, up]: [Array; 2] = self.gate_up_proj.forward(x)?.try_into().map_err(|_| {
+            InferenceError::Mlx("gate/up projection gave a wrong output count".into())
+        })?;
+        let gated = silu(gate)?.multiply(up)?;
         self.down_proj.forward(&gated)
     }
 }
@@ -94,6 +106,8 @@ pub struct Decoder {
     /// `None` when the output projection is tied to the embeddings.
     lm_head: Option<Linear>,
     eps: f32,
+    /// Shared by every layer: all rotate the same positions.
+    rope: Rope,
 }
 
 impl Decoder {
@@ -136,24 +150,26 @@ impl Decoder {
                 Ok(layer)
             };
             let attention = Attention {
-                q_proj: linear(
-                    weights,
-                    "self_attn.q_proj",
-                    traits.qkv_bias,
-                    (hidden, config.num_attention_heads * head_dim),
-                )?,
-                k_proj: linear(
-                    weights,
-                    "self_attn.k_proj",
-                    traits.qkv_bias,
-                    (hidden, config.kv_heads() * head_dim),
-                )?,
-                v_proj: linear(
-                    weights,
-                    "self_attn.v_proj",
-                    traits.qkv_bias,
-                    (hidden, config.kv_heads() * head_dim),
-                )?,
+                qkv_proj: FusedLinear::new(vec![
+                    linear(
+                        weights,
+                        "self_attn.q_proj",
+                        traits.qkv_bias,
+                        (hidden, config.num_attention_heads * head_dim),
+                    )?,
+                    linear(
+                        weights,
+                        "self_attn.k_proj",
+                        traits.qkv_bias,
+                        (hidden, config.kv_heads() * head_dim),
+                    )?,
+                    linear(
+                        weights,
+                        "self_attn.v_proj",
+                        traits.qkv_bias,
+                        (hidden, config.kv_heads() * head_dim),
+                    )?,
+                ])?,
                 o_proj: linear(
                     weights,
                     "self_attn.o_proj",
@@ -176,21 +192,22 @@ impl Decoder {
                 kv_heads: config.kv_heads(),
                 scale: (head_dim as f32).powf(-0.5),
                 eps: config.rms_norm_eps,
-                rope: Rope::new(config)?,
             };
             let mlp = Mlp {
-                gate_proj: linear(
-                    weights,
-                    "mlp.gate_proj",
-                    false,
-                    (hidden, config.intermediate_size),
-                )?,
-                up_proj: linear(
-                    weights,
-                    "mlp.up_proj",
-                    false,
-                    (hidden, config.intermediate_size),
-                )?,
+                gate_up_proj: FusedLinear::new(vec![
+                    linear(
+                        weights,
+                        "mlp.gate_proj",
+                        false,
+                        (hidden, config.intermediate_size),
+                    )?,
+                    linear(
+                        weights,
+                        "mlp.up_proj",
+                        false,
+                        (hidden, config.intermediate_size),
+                    )?,
+                ])?,
                 down_proj: linear(
                     weights,
                     "mlp.down_proj",
@@ -218,6 +235,7 @@ impl Decoder {
             norm,
             lm_head,
             eps: config.rms_norm_eps,
+            rope: Rope::new(config)?,
         })
     }
 
@@ -225,12 +243,17 @@ impl Decoder {
         self.layers.len()
     }
 
-    /// Logits `[B, L, vocab]` for token ids `[B, L]`, extending the cache.
+    /// Logits `[L, vocab]` for the token ids `[L]` of one sequence, extending the cache.
     pub fn forward(&self, ids: &Array, cache: &mut KvCache) -> Result<Array, InferenceError> {
         let mut h = self.embed.forward(ids)?;
+        let angles = self.rope.angles(1, ids.dim(0), cache.offset())?;
         for (layer, layer_cache) in self.layers.iter().zip(cache.layers.iter_mut()) {
             let normed = rms_norm(&h, Some(&layer.input_norm), self.eps)?;
-            let h_attn = h.add(layer.attention.forward(&normed, layer_cache)?)?;
+            let attended =
+                layer
+                    .attention
+                    .forward(&normed, layer_cache, &self.rope, angles.as_ref())?;
+            let h_attn = h.add(attended)?;
             let normed = rms_norm(&h_attn, Some(&layer.post_attention_norm), self.eps)?;
             h = h_attn.add(layer.mlp.forward(&normed)?)?;
         }

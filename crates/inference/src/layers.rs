@@ -11,6 +11,9 @@ use crate::InferenceError;
 use crate::config::QuantizationConfig;
 use crate::weights::Weights;
 
+mod fused;
+pub use fused::FusedLinear;
+
 /// An MLX affine-quantized matrix: packed weights with per-group scales and biases.
 pub struct QuantizedMatrix {
     weight: Array,
@@ -67,10 +70,31 @@ impl QuantizedMatrix {
     }
 }
 
+/// A dense matrix and its transpose, made once at load: `weight.t()` in every product would
+/// add an operation to every step's graph.
+pub struct DenseMatrix {
+    weight: Array,
+    transposed: Array,
+}
+
+impl DenseMatrix {
+    pub fn new(weight: Array) -> Result<Self, InferenceError> {
+        let transposed = weight.t();
+        // A transpose is a view: evaluating it shares the weight's memory.
+        transposed.eval()?;
+        Ok(Self { weight, transposed })
+    }
+
+    /// `x · Wᵀ`.
+    fn matmul_transposed(&self, x: &Array) -> Result<Array, InferenceError> {
+        Ok(x.matmul(&self.transposed)?)
+    }
+}
+
 /// A projection `x · Wᵀ (+ b)`.
 pub enum Linear {
     Dense {
-        weight: Array,
+        matrix: DenseMatrix,
         bias: Option<Array>,
     },
     Quantized {
@@ -93,7 +117,10 @@ impl Linear {
         let quantized = weights.quantized(prefix, in_features)?;
         let weight = weights.take(&format!("{prefix}.weight"))?;
         Ok(match quantized {
-            None => Self::Dense { weight, bias },
+            None => Self::Dense {
+                matrix: DenseMatrix::new(weight)?,
+                bias,
+            },
             Some(quant) => Self::Quantized {
                 matrix: QuantizedMatrix::take(weights, prefix, weight, quant)?,
                 bias,
@@ -103,11 +130,11 @@ impl Linear {
 
     pub fn forward(&self, x: &Array) -> Result<Array, InferenceError> {
         Ok(match self {
-            Self::Dense { weight, bias: None } => x.matmul(weight.t())?,
+            Self::Dense { matrix, bias: None } => matrix.matmul_transposed(x)?,
             Self::Dense {
-                weight,
+                matrix,
                 bias: Some(bias),
-            } => addmm(bias, x, weight.t(), None, None)?,
+            } => addmm(bias, x, &matrix.transposed, None, None)?,
             Self::Quantized { matrix, bias: None } => matrix.matmul_transposed(x)?,
             Self::Quantized {
                 matrix,
@@ -116,10 +143,44 @@ impl Linear {
         })
     }
 
+    /// The (packed, when quantized) weight matrix.
+    fn weight(&self) -> &Array {
+        match self {
+            Self::Dense {
+                matrix: DenseMatrix { weight, .. },
+                ..
+            }
+            | Self::Quantized {
+                matrix: QuantizedMatrix { weight, .. },
+                ..
+            } => weight,
+        }
+    }
+
+    fn bias(&self) -> Option<&Array> {
+        match self {
+            Self::Dense { bias, .. } | Self::Quantized { bias, .. } => bias.as_ref(),
+        }
+    }
+
+    /// Every array the layer holds, to evaluate them.
+    fn arrays(&self) -> Vec<&Array> {
+        let mut arrays = vec![self.weight()];
+        arrays.extend(self.bias());
+        if let Self::Quantized { matrix, .. } = self {
+            arrays.push(&matrix.scales);
+            arrays.extend(matrix.biases.as_ref());
+        }
+        arrays
+    }
+
     /// Output features (rows of the weight).
     pub fn out_features(&self) -> i32 {
         match self {
-            Self::Dense { weight, .. }
+            Self::Dense {
+                matrix: DenseMatrix { weight, .. },
+                ..
+            }
             | Self::Quantized {
                 matrix: QuantizedMatrix { weight, .. },
                 ..
@@ -130,7 +191,7 @@ impl Linear {
 
 /// A token embedding table, which tied models also use as their output projection.
 pub enum Embedding {
-    Dense { weight: Array },
+    Dense(DenseMatrix),
     Quantized(QuantizedMatrix),
 }
 
@@ -139,7 +200,7 @@ impl Embedding {
         let quantized = weights.quantized(prefix, dims)?;
         let weight = weights.take(&format!("{prefix}.weight"))?;
         Ok(match quantized {
-            None => Self::Dense { weight },
+            None => Self::Dense(DenseMatrix::new(weight)?),
             Some(quant) => Self::Quantized(QuantizedMatrix::take(weights, prefix, weight, quant)?),
         })
     }
@@ -147,7 +208,7 @@ impl Embedding {
     /// Rows for token ids of any shape: `[…] -> […, hidden]`.
     pub fn forward(&self, ids: &Array) -> Result<Array, InferenceError> {
         match self {
-            Self::Dense { weight } => Ok(weight.take_axis(ids, 0)?),
+            Self::Dense(matrix) => Ok(matrix.weight.take_axis(ids, 0)?),
             Self::Quantized(matrix) => matrix.rows(ids),
         }
     }
@@ -155,16 +216,15 @@ impl Embedding {
     /// The tied output projection: `x · Eᵀ`.
     pub fn as_linear(&self, x: &Array) -> Result<Array, InferenceError> {
         match self {
-            Self::Dense { weight } => Ok(x.matmul(weight.t())?),
+            Self::Dense(matrix) => matrix.matmul_transposed(x),
             Self::Quantized(matrix) => matrix.matmul_transposed(x),
         }
     }
 
     pub fn rows(&self) -> i32 {
         match self {
-            Self::Dense { weight } | Self::Quantized(QuantizedMatrix { weight, .. }) => {
-                weight.dim(0)
-            }
+            Self::Dense(DenseMatrix { weight, .. })
+            | Self::Quantized(QuantizedMatrix { weight, .. }) => weight.dim(0),
         }
     }
 }

@@ -69,17 +69,19 @@ impl Model {
 
     /// One decoding step on a token that may not be computed yet (shape `[1]`): the graph is
     /// built on the lazy array, so the next step is queued before the host reads this one.
+    /// Returns the logits `[1, vocab]`.
     pub fn forward_token(
         &self,
         token: &Array,
         cache: &mut KvCache,
     ) -> Result<Array, InferenceError> {
-        let logits = self.decoder.forward(&token.reshape(&[1, 1])?, cache)?;
-        let vocab = logits.dim(-1);
-        Ok(logits.reshape(&[1, vocab])?)
+        match token.shape() {
+            [1] => self.decoder.forward(token, cache),
+            _ => self.decoder.forward(&token.reshape(&[1])?, cache),
+        }
     }
 }
 
 fn token_array(ids: &[u32]) -> Array {
-    Array::from_slice(ids, &[1, ids.len() as i32])
+    Array::from_slice(ids, &[ids.len() as i32])
 }

@@ -1,11 +1,21 @@
 //! Rotary position embeddings, including Llama 3's frequency scaling.
+//!
+//! On a GPU, `mlx::fast::rope` is one fused kernel. On the CPU, MLX has no such kernel and
+//! expands every call into its reference graph of about thirty small operations (positions,
+//! angles, sines, cosines, rotation), which a decoding step would pay four times per layer. There
+//! the same graph is split in two: [`RopeAngles`] computes the sines and cosines once per
+//! forward pass, and every layer's queries and keys only rotate with them — the same operations
+//! on the same values, so the results are bit-for-bit those of `fast::rope`.
 
 use mlx_rs::Array;
 use mlx_rs::fast::rope;
 use mlx_rs::ops::{arange, power, select};
 
-use crate::InferenceError;
 use crate::config::ModelConfig;
+use crate::{ComputeDevice, InferenceError};
+
+mod angles;
+pub use angles::RopeAngles;
 
 pub struct Rope {
     dims: i32,
@@ -13,6 +23,9 @@ pub struct Rope {
     base: f32,
     /// Explicit per-dimension frequencies (Llama 3 scaling) replace `base`.
     freqs: Option<Array>,
+    /// `1 / frequency` per rotated pair, when angles are shared (on the CPU); `None` on a GPU,
+    /// where `fast::rope` runs as one kernel.
+    inverse_freqs: Option<Array>,
 }
 
 impl Rope {
@@ -31,15 +44,55 @@ impl Rope {
             }
             None => None,
         };
-        Ok(Self {
+        let mut rope = Self {
             dims,
             traditional: config.rope_traditional,
             base: config.rope_theta,
             freqs,
-        })
+            inverse_freqs: None,
+        };
+        if ComputeDevice::current() == ComputeDevice::Cpu {
+            rope.share_angles()?;
+        }
+        Ok(rope)
     }
 
-    /// Rotates `[B, heads, L, dim]` for positions starting at `offset`.
+    /// Switches to angles computed once per forward pass ([`Rope::angles`]).
+    fn share_angles(&mut self) -> Result<(), InferenceError> {
+        let inverse = angles::inverse_freqs(self.dims, self.base, self.freqs.as_ref())?;
+        inverse.eval()?;
+        self.inverse_freqs = Some(inverse);
+        Ok(())
+    }
+
+    /// The sines and cosines for `len` positions from `offset`; `None` where `fast::rope` is
+    /// used instead.
+    pub fn angles(
+        &self,
+        batch: i32,
+        len: i32,
+        offset: i32,
+    ) -> Result<Option<RopeAngles>, InferenceError> {
+        self.inverse_freqs
+            .as_ref()
+            .map(|inverse| RopeAngles::new(inverse, [batch, len], offset))
+            .transpose()
+    }
+
+    /// Rotates `[B, heads, L, dim]`, with the shared angles when given.
+    pub fn rotate(
+        &self,
+        x: &Array,
+        offset: i32,
+        angles: Option<&RopeAngles>,
+    ) -> Result<Array, InferenceError> {
+        match angles {
+            Some(angles) => angles.rotate(x, self.dims, self.traditional),
+            None => self.apply(x, offset),
+        }
+    }
+
+    /// Rotates `[B, heads, L, dim]` for positions starting at `offset` with `fast::rope`.
     pub fn apply(&self, x: &Array, offset: i32) -> Result<Array, InferenceError> {
         let base = if self.freqs.is_some() {
             None
