@@ -3,13 +3,14 @@
 //! `qwen3.py` so outputs match the reference exactly.
 
 use mlx_rs::Array;
-use mlx_rs::fast::{ScaledDotProductAttentionMask, rms_norm, scaled_dot_product_attention};
-use mlx_rs::nn::silu;
+use mlx_rs::fast::{ScaledDotProductAttentionMask, scaled_dot_product_attention};
+use mlx_rs::ops::sigmoid;
 
 use crate::InferenceError;
 use crate::config::ModelConfig;
 use crate::kv_cache::{KvCache, LayerCache};
 use crate::layers::{Embedding, FusedLinear, Linear};
+use crate::norm::RmsNorm;
 use crate::rope::{Rope, RopeAngles};
 use crate::weights::Weights;
 
@@ -28,12 +29,11 @@ struct Attention {
     /// q, k and v projections, in that order.
     qkv_proj: FusedLinear,
     o_proj: Linear,
-    q_norm: Option<Array>,
-    k_norm: Option<Array>,
+    q_norm: Option<RmsNorm>,
+    k_norm: Option<RmsNorm>,
     heads: i32,
     kv_heads: i32,
     scale: f32,
-    eps: f32,
 }
 
 impl Attention {
@@ -47,10 +47,10 @@ impl Attention {
         // Activations are `[L, hidden]` (one sequence): products on 2-D inputs need no reshaping.
         let l = x.dim(0);
         let split_heads =
-            |y: Array, heads: i32, norm: Option<&Array>| -> Result<Array, InferenceError> {
+            |y: Array, heads: i32, norm: Option<&RmsNorm>| -> Result<Array, InferenceError> {
                 let y = y.reshape(&[1, l, heads, -1])?;
                 let y = match norm {
-                    Some(weight) => rms_norm(&y, Some(weight), self.eps)?,
+                    Some(norm) => norm.forward(&y)?,
                     None => y,
                 };
                 Ok(y.transpose_axes(&[0, 2, 1, 3])?)
@@ -87,7 +87,9 @@ impl Mlp {
         let [gate, up]: [Array; 2] = self.gate_up_proj.forward(x)?.try_into().map_err(|_| {
             InferenceError::Mlx("gate/up projection gave a wrong output count".into())
         })?;
-        let gated = silu(gate)?.multiply(up)?;
+        // silu(gate) · up, as mlx-lm's `swiglu`. Not mlx-rs's `silu`: that compiles a new
+        // function on every call, and tracing it cost more than the two operations it fuses.
+        let gated = gate.multiply(sigmoid(&gate)?)?.multiply(up)?;
         self.down_proj.forward(&gated)
     }
 }
@@ -95,17 +97,16 @@ impl Mlp {
 struct Layer {
     attention: Attention,
     mlp: Mlp,
-    input_norm: Array,
-    post_attention_norm: Array,
+    input_norm: RmsNorm,
+    post_attention_norm: RmsNorm,
 }
 
 pub struct Decoder {
     embed: Embedding,
     layers: Vec<Layer>,
-    norm: Array,
+    norm: RmsNorm,
     /// `None` when the output projection is tied to the embeddings.
     lm_head: Option<Linear>,
-    eps: f32,
     /// Shared by every layer: all rotate the same positions.
     rope: Rope,
 }
@@ -179,19 +180,22 @@ impl Decoder {
                 q_norm: traits
                     .qk_norm
                     .then(|| {
-                        weights.take_shaped(&format!("{p}.self_attn.q_norm.weight"), &[head_dim])
+                        let weight = weights
+                            .take_shaped(&format!("{p}.self_attn.q_norm.weight"), &[head_dim])?;
+                        RmsNorm::new(weight, config.rms_norm_eps, 4)
                     })
                     .transpose()?,
                 k_norm: traits
                     .qk_norm
                     .then(|| {
-                        weights.take_shaped(&format!("{p}.self_attn.k_norm.weight"), &[head_dim])
+                        let weight = weights
+                            .take_shaped(&format!("{p}.self_attn.k_norm.weight"), &[head_dim])?;
+                        RmsNorm::new(weight, config.rms_norm_eps, 4)
                     })
                     .transpose()?,
                 heads: config.num_attention_heads,
                 kv_heads: config.kv_heads(),
                 scale: (head_dim as f32).powf(-0.5),
-                eps: config.rms_norm_eps,
             };
             let mlp = Mlp {
                 gate_up_proj: FusedLinear::new(vec![
@@ -218,13 +222,24 @@ impl Decoder {
             layers.push(Layer {
                 attention,
                 mlp,
-                input_norm: weights
-                    .take_shaped(&format!("{p}.input_layernorm.weight"), &[hidden])?,
-                post_attention_norm: weights
-                    .take_shaped(&format!("{p}.post_attention_layernorm.weight"), &[hidden])?,
+                input_norm: RmsNorm::new(
+                    weights.take_shaped(&format!("{p}.input_layernorm.weight"), &[hidden])?,
+                    config.rms_norm_eps,
+                    2,
+                )?,
+                post_attention_norm: RmsNorm::new(
+                    weights
+                        .take_shaped(&format!("{p}.post_attention_layernorm.weight"), &[hidden])?,
+                    config.rms_norm_eps,
+                    2,
+                )?,
             });
         }
-        let norm = weights.take_shaped("model.norm.weight", &[hidden])?;
+        let norm = RmsNorm::new(
+            weights.take_shaped("model.norm.weight", &[hidden])?,
+            config.rms_norm_eps,
+            2,
+        )?;
         let lm_head = match config.tie_word_embeddings {
             true => None,
             false => Some(Linear::load(weights, "lm_head", false, hidden)?),
@@ -234,7 +249,6 @@ impl Decoder {
             layers,
             norm,
             lm_head,
-            eps: config.rms_norm_eps,
             rope: Rope::new(config)?,
         })
     }
@@ -248,16 +262,16 @@ impl Decoder {
         let mut h = self.embed.forward(ids)?;
         let angles = self.rope.angles(1, ids.dim(0), cache.offset())?;
         for (layer, layer_cache) in self.layers.iter().zip(cache.layers.iter_mut()) {
-            let normed = rms_norm(&h, Some(&layer.input_norm), self.eps)?;
+            let normed = layer.input_norm.forward(&h)?;
             let attended =
                 layer
                     .attention
                     .forward(&normed, layer_cache, &self.rope, angles.as_ref())?;
             let h_attn = h.add(attended)?;
-            let normed = rms_norm(&h_attn, Some(&layer.post_attention_norm), self.eps)?;
+            let normed = layer.post_attention_norm.forward(&h_attn)?;
             h = h_attn.add(layer.mlp.forward(&normed)?)?;
         }
-        let h = rms_norm(&h, Some(&self.norm), self.eps)?;
+        let h = self.norm.forward(&h)?;
         match &self.lm_head {
             Some(head) => head.forward(&h),
             None => self.embed.as_linear(&h),

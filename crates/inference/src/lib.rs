@@ -12,6 +12,7 @@ mod kv_cache;
 mod layers;
 mod model;
 mod models;
+mod norm;
 mod rope;
 pub mod sampling;
 pub mod text;
