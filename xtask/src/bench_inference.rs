@@ -6,7 +6,7 @@ use std::process::Command;
 
 use crate::cmd::{self, Result};
 
-const RUNS: usize = 3;
+const RUNS: usize = 5;
 const PROMPT: &str = "Write a long story about a robot who learns to paint.";
 
 struct Case {
