@@ -9,6 +9,7 @@ import {
 	seedUsers,
 	shoot,
 	signIn,
+	submitSignIn,
 	storedToken,
 	test,
 	userMenuButton
@@ -107,9 +108,7 @@ test('disabling a user sends their next navigation to /login', async ({ page, re
 	await expect(page).toHaveURL('/login?next=%2Faccount');
 	expect(await page.evaluate(() => localStorage.getItem('mlx-manager.session'))).toBeNull();
 
-	await page.getByLabel('E-mail').fill(user!.email);
-	await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+	await submitSignIn(page, user!.email);
 	await expect(page.getByRole('alert')).toContainText('disabled');
 });
 
@@ -143,9 +142,7 @@ test('a revoked token returns to /login, then back to where the user was', async
 	await page.getByRole('menuitem', { name: 'Account' }).click();
 	await expect(page).toHaveURL('/login?next=%2Faccount');
 
-	await page.getByLabel('E-mail').fill('admin@example.com');
-	await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+	await submitSignIn(page, 'admin@example.com');
 	await expect(page).toHaveURL('/account');
 	await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
 
@@ -154,9 +151,7 @@ test('a revoked token returns to /login, then back to where the user was', async
 	await request.post('/api/auth/logout', { headers: { Authorization: `Bearer ${again}` } });
 	await page.goto('/users?x=1');
 	await expect(page).toHaveURL('/login?next=%2Fusers%3Fx%3D1');
-	await page.getByLabel('E-mail').fill('admin@example.com');
-	await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+	await submitSignIn(page, 'admin@example.com');
 	await expect(page).toHaveURL('/users?x=1');
 });
 
@@ -191,9 +186,7 @@ test('an expired token returns to /login, then back to where the user was', asyn
 	await replaceStoredToken(page, expired);
 	await page.goto('/account');
 	await expect(page).toHaveURL('/login?next=%2Faccount');
-	await page.getByLabel('E-mail').fill('admin@example.com');
-	await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+	await submitSignIn(page, 'admin@example.com');
 	await expect(page).toHaveURL('/account');
 	await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
 });
@@ -213,9 +206,7 @@ test('a wrong password shows the message in place, then throttling says when to 
 	// Survives only if the page is never reloaded.
 	await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
 
-	await page.getByLabel('E-mail').fill('admin@example.com');
-	await page.getByLabel('Password', { exact: true }).fill('not the password at all');
-	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+	await submitSignIn(page, 'admin@example.com', 'not the password at all');
 	await expect(page.getByRole('alert')).toHaveText('Incorrect e-mail or password');
 	await expect(page).toHaveURL('/login?next=%2Faccount');
 	expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);

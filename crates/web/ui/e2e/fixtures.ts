@@ -163,6 +163,11 @@ export async function seedUsers(request: APIRequestContext, { member = false } =
 
 export async function signIn(page: Page, email: string, password = PASSWORD, path = '/login') {
 	await page.goto(path);
+	await submitSignIn(page, email, password);
+}
+
+/** Fills and submits the sign-in form of the page as it is. */
+export async function submitSignIn(page: Page, email: string, password = PASSWORD) {
 	await page.getByLabel('E-mail').fill(email);
 	await page.getByLabel('Password', { exact: true }).fill(password);
 	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
