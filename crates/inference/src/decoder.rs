@@ -6,13 +6,14 @@ use mlx_rs::Array;
 use mlx_rs::fast::{ScaledDotProductAttentionMask, scaled_dot_product_attention};
 use mlx_rs::ops::sigmoid;
 
-use crate::InferenceError;
+use crate::attention::DecodeAttention;
 use crate::config::ModelConfig;
 use crate::kv_cache::{KvCache, LayerCache};
 use crate::layers::{Embedding, FusedLinear, Linear};
 use crate::norm::RmsNorm;
 use crate::rope::{Rope, RopeAngles};
 use crate::weights::Weights;
+use crate::{ComputeDevice, InferenceError};
 
 /// What sets one architecture apart from the plain llama layout.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,6 +35,9 @@ struct Attention {
     heads: i32,
     kv_heads: i32,
     scale: f32,
+    /// One new token's attention on the CPU, where it needs fewer operations than the
+    /// reference graph; `None` elsewhere.
+    decode: Option<DecodeAttention>,
 }
 
 impl Attention {
@@ -68,10 +72,15 @@ impl Attention {
         let keys = rope.rotate(&keys, offset, angles)?;
         let (keys, values) = cache.update_and_fetch(keys, values)?;
 
-        let mask = (l > 1).then_some(ScaledDotProductAttentionMask::Causal);
-        let output =
-            scaled_dot_product_attention(&queries, &keys, &values, self.scale, mask, None)?;
-        let output = output.transpose_axes(&[0, 2, 1, 3])?.reshape(&[l, -1])?;
+        let output = match (&self.decode, l) {
+            (Some(decode), 1) => decode.forward(&queries, &keys, &values)?,
+            _ => {
+                let mask = (l > 1).then_some(ScaledDotProductAttentionMask::Causal);
+                let output =
+                    scaled_dot_product_attention(&queries, &keys, &values, self.scale, mask, None)?;
+                output.transpose_axes(&[0, 2, 1, 3])?.reshape(&[l, -1])?
+            }
+        };
         self.o_proj.forward(&output)
     }
 }
@@ -196,6 +205,12 @@ impl Decoder {
                 heads: config.num_attention_heads,
                 kv_heads: config.kv_heads(),
                 scale: (head_dim as f32).powf(-0.5),
+                decode: DecodeAttention::new(
+                    config.num_attention_heads,
+                    config.kv_heads(),
+                    (head_dim as f32).powf(-0.5),
+                    ComputeDevice::current() == ComputeDevice::Cpu,
+                ),
             };
             let mlp = Mlp {
                 gate_up_proj: FusedLinear::new(vec![

@@ -1,5 +1,6 @@
 //! The MLX inference engine of MLX Manager: loading models, tokenizing, generating. No HTTP here.
 
+mod attention;
 pub mod chat_template;
 pub mod config;
 mod decoder;
