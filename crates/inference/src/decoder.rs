@@ -52,12 +52,20 @@ impl Attention {
         let l = x.dim(0);
         let split_heads =
             |y: Array, heads: i32, norm: Option<&RmsNorm>| -> Result<Array, InferenceError> {
-                let y = y.reshape(&[1, l, heads, -1])?;
+                // `[1, heads, L, dim]`. For one token that is a reshape alone: the transpose
+                // would move nothing.
+                let y = match l {
+                    1 => y.reshape(&[1, heads, 1, -1])?,
+                    _ => y.reshape(&[1, l, heads, -1])?,
+                };
                 let y = match norm {
                     Some(norm) => norm.forward(&y)?,
                     None => y,
                 };
-                Ok(y.transpose_axes(&[0, 2, 1, 3])?)
+                Ok(match l {
+                    1 => y,
+                    _ => y.transpose_axes(&[0, 2, 1, 3])?,
+                })
             };
         let [queries, keys, values]: [Array; 3] =
             self.qkv_proj.forward(x)?.try_into().map_err(|_| {

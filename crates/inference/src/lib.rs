@@ -1,6 +1,8 @@
 //! The MLX inference engine of MLX Manager: loading models, tokenizing, generating. No HTTP here.
 
 mod attention;
+#[cfg(target_os = "linux")]
+mod blas_rows;
 pub mod chat_template;
 pub mod config;
 mod decoder;

@@ -24,6 +24,8 @@ pub struct Model {
 impl Model {
     /// Loads a model directory in the Hugging Face / mlx-lm layout.
     pub fn load(dir: &Path) -> Result<Self, InferenceError> {
+        #[cfg(target_os = "linux")]
+        crate::blas_rows::ensure_linked();
         let config = ModelConfig::load(dir)?;
         let traits = crate::models::traits_for(&config)?;
         let mut weights = Weights::load(dir, config.quantization)?;

@@ -1,0 +1,261 @@
+//! Single-row matrix products as matrix–vector products, on Linux.
+//!
+//! Every f32 projection of a decoding step multiplies one row by a weight matrix. MLX's CPU
+//! backend sends every product to `cblas_sgemm`, and OpenBLAS's general product first copies
+//! ("packs") the whole weight matrix into its own layout — on each call, for a single row. Its
+//! `cblas_sgemv` reads the matrix in place and is about 1.6× faster on SmolLM2 in f32.
+//!
+//! This module defines `cblas_sgemm` in the executable. The dynamic linker binds libmlx's calls to
+//! the executable's definition first (as it does for mimalloc's `malloc`), so one-row products
+//! go to the BLAS library's `cblas_sgemv`, and every other product to its `cblas_sgemm`
+//! unchanged. Small matrices run on one BLAS thread: waking OpenBLAS's threads costs more than
+//! such a product. Results equal the general product's up to rounding (summation order).
+
+use std::ffi::{c_int, c_void};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+
+const ROW_MAJOR: c_int = 101;
+const NO_TRANS: c_int = 111;
+const TRANS: c_int = 112;
+
+/// Below this many matrix elements a product runs on one BLAS thread.
+const SINGLE_THREAD_BELOW: i64 = 256 * 1024;
+
+type Sgemm = unsafe extern "C" fn(
+    c_int,
+    c_int,
+    c_int,
+    c_int,
+    c_int,
+    c_int,
+    f32,
+    *const f32,
+    c_int,
+    *const f32,
+    c_int,
+    f32,
+    *mut f32,
+    c_int,
+);
+type Sgemv = unsafe extern "C" fn(
+    c_int,
+    c_int,
+    c_int,
+    c_int,
+    f32,
+    *const f32,
+    c_int,
+    *const f32,
+    c_int,
+    f32,
+    *mut f32,
+    c_int,
+);
+type SetThreads = unsafe extern "C" fn(c_int);
+type GetThreads = unsafe extern "C" fn() -> c_int;
+
+struct Blas {
+    sgemm: Option<Sgemm>,
+    sgemv: Option<Sgemv>,
+    /// OpenBLAS's thread control; absent with another BLAS.
+    set_threads: Option<SetThreads>,
+    default_threads: c_int,
+    current_threads: AtomicI32,
+}
+
+static ROUTED: AtomicU64 = AtomicU64::new(0);
+
+/// How many products went to `cblas_sgemv` so far.
+#[cfg(test)]
+fn single_row_products() -> u64 {
+    ROUTED.load(Ordering::Relaxed)
+}
+
+/// Keeps the definition below in the executable (an unused object is not linked).
+pub fn ensure_linked() {
+    std::hint::black_box(cblas_sgemm as *const c_void);
+}
+
+fn next_symbol(name: &std::ffi::CStr) -> *mut c_void {
+    // SAFETY: dlsym with a valid, NUL-terminated name; RTLD_NEXT finds the next definition
+    // after this executable's, i.e. the BLAS library's.
+    unsafe { libc::dlsym(libc::RTLD_NEXT, name.as_ptr()) }
+}
+
+fn blas() -> &'static Blas {
+    static BLAS: OnceLock<Blas> = OnceLock::new();
+    BLAS.get_or_init(|| {
+        // SAFETY: each non-null symbol is the BLAS function of that name and C signature.
+        unsafe {
+            let sgemm = next_symbol(c"cblas_sgemm");
+            let sgemv = next_symbol(c"cblas_sgemv");
+            let set = next_symbol(c"openblas_set_num_threads");
+            let get = next_symbol(c"openblas_get_num_threads");
+            let default_threads = match get.is_null() {
+                true => 1,
+                false => std::mem::transmute::<*mut c_void, GetThreads>(get)(),
+            };
+            Blas {
+                sgemm: (!sgemm.is_null()).then(|| std::mem::transmute::<_, Sgemm>(sgemm)),
+                sgemv: (!sgemv.is_null()).then(|| std::mem::transmute::<_, Sgemv>(sgemv)),
+                set_threads: (!set.is_null()).then(|| std::mem::transmute::<_, SetThreads>(set)),
+                default_threads,
+                current_threads: AtomicI32::new(default_threads),
+            }
+        }
+    })
+}
+
+impl Blas {
+    fn use_threads(&self, elements: i64) {
+        let Some(set_threads) = self.set_threads else {
+            return;
+        };
+        let wanted = match elements < SINGLE_THREAD_BELOW {
+            true => 1,
+            false => self.default_threads,
+        };
+        if self.current_threads.swap(wanted, Ordering::Relaxed) != wanted {
+            // SAFETY: OpenBLAS's setter, called with a positive count.
+            unsafe { set_threads(wanted) };
+        }
+    }
+}
+
+/// The CBLAS `sgemm` interface; see the module documentation.
+///
+/// # Safety
+/// The CBLAS contract: the pointers and leading dimensions describe valid matrices.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cblas_sgemm(
+    order: c_int,
+    trans_a: c_int,
+    trans_b: c_int,
+    m: c_int,
+    n: c_int,
+    k: c_int,
+    alpha: f32,
+    a: *const f32,
+    lda: c_int,
+    b: *const f32,
+    ldb: c_int,
+    beta: f32,
+    c: *mut f32,
+    ldc: c_int,
+) {
+    let blas = blas();
+    let valid_trans = |t| t == NO_TRANS || t == TRANS;
+    if let Some(sgemv) = blas.sgemv
+        && order == ROW_MAJOR
+        && m == 1
+        && n > 0
+        && k > 0
+        && valid_trans(trans_a)
+        && valid_trans(trans_b)
+    {
+        blas.use_threads(i64::from(n) * i64::from(k));
+        if beta == 0.0 {
+            // gemv scales y by beta; the output may hold garbage, and 0 · NaN is NaN.
+            // SAFETY: C holds at least n floats (one row).
+            unsafe { std::ptr::write_bytes(c, 0, n as usize) };
+        }
+        // The row of A: contiguous, or a column of the stored matrix when transposed.
+        let incx = match trans_a {
+            NO_TRANS => 1,
+            _ => lda,
+        };
+        // SAFETY: the same matrices, described for a matrix–vector product.
+        unsafe {
+            match trans_b {
+                // B stored [n, k]: y = B · a.
+                TRANS => sgemv(
+                    ROW_MAJOR, NO_TRANS, n, k, alpha, b, ldb, a, incx, beta, c, 1,
+                ),
+                // B stored [k, n]: y = Bᵀ · a.
+                _ => sgemv(ROW_MAJOR, TRANS, k, n, alpha, b, ldb, a, incx, beta, c, 1),
+            }
+        }
+        ROUTED.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let Some(sgemm) = blas.sgemm else {
+        // libmlx links a BLAS, so this cannot happen; computing nothing would be worse.
+        eprintln!("mlx-manager: no cblas_sgemm in the BLAS library");
+        std::process::abort();
+    };
+    blas.use_threads(i64::MAX);
+    // SAFETY: the caller's arguments, forwarded as they are.
+    unsafe {
+        sgemm(
+            order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mlx_rs::Array;
+    use mlx_rs::ops::{addmm, concatenate};
+
+    use super::*;
+
+    fn values(shape: &[i32], seed: i32) -> Array {
+        let n: i32 = shape.iter().product();
+        let values: Vec<f32> = (0..n)
+            .map(|i| (((i + seed) * 71 % 113) as f32 - 56.0) / 17.0)
+            .collect();
+        Array::from_slice(&values, shape)
+    }
+
+    /// Equal up to f32 rounding of a `k`-term sum of products of magnitude ≤ 11.
+    fn close(ours: &Array, reference: &Array, k: i32, case: &str) {
+        let worst = ours
+            .as_slice::<f32>()
+            .iter()
+            .zip(reference.as_slice::<f32>())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        let bound = 1e-6 * k as f32 * 11.0;
+        assert!(worst <= bound, "{case}: differs by {worst} (bound {bound})");
+    }
+
+    /// One row through `cblas_sgemv`, compared with the same row inside a two-row product,
+    /// which still goes to `cblas_sgemm`.
+    fn compare_rows() {
+        ensure_linked();
+        for (k, n) in [(3, 5), (128, 384), (576, 1536), (700, 1200)] {
+            let x = values(&[1, k], 1);
+            let other = values(&[1, k], 2);
+            let weight = values(&[n, k], 3);
+            let stored_kn = values(&[k, n], 4);
+            let bias = values(&[n], 5);
+            let pair = concatenate(&[&x, &other], 0).unwrap();
+            let before = single_row_products();
+
+            let row = x.matmul(weight.t()).unwrap();
+            let rows = pair.matmul(weight.t()).unwrap();
+            close(&row, &rows.index(0..1), k, &format!("x·Wᵀ {k}×{n}"));
+
+            let row = x.matmul(&stored_kn).unwrap();
+            let rows = pair.matmul(&stored_kn).unwrap();
+            close(&row, &rows.index(0..1), k, &format!("x·W {k}×{n}"));
+
+            let row = addmm(&bias, &x, weight.t(), None, None).unwrap();
+            let rows = addmm(&bias, &pair, weight.t(), None, None).unwrap();
+            close(&row, &rows.index(0..1), k, &format!("b + x·Wᵀ {k}×{n}"));
+
+            assert!(
+                single_row_products() >= before + 3,
+                "the one-row products did not go through cblas_sgemv"
+            );
+        }
+    }
+
+    use mlx_rs::ops::indexing::IndexOp;
+
+    #[test]
+    fn one_row_products_use_gemv_and_equal_the_general_product() {
+        mlx_rs::with_device(mlx_rs::Device::cpu(), compare_rows);
+    }
+}
