@@ -8,7 +8,13 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // `cargo run` sets the variable for the checkout it runs in. The compile-time value is only
+    // a fallback: with a target directory shared between checkouts (CI's), cargo may reuse an
+    // xtask binary built in another checkout, which would then build and test that one.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    Path::new(&manifest_dir)
         .parent()
         .expect("workspace root")
         .to_path_buf()
