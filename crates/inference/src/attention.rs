@@ -79,25 +79,18 @@ mod tests {
     use mlx_rs::fast::scaled_dot_product_attention;
 
     use super::*;
-
-    fn values(shape: &[i32], seed: i32) -> Array {
-        let n: i32 = shape.iter().product();
-        let values: Vec<f32> = (0..n)
-            .map(|i| (((i + seed) * 61 % 89) as f32 - 44.0) / 13.0)
-            .collect();
-        Array::from_slice(&values, shape)
-    }
+    use crate::test_values::spread;
 
     fn compare_with_fast_attention() {
         for dtype in [Dtype::Float32, Dtype::Float16, Dtype::Bfloat16] {
             for (heads, kv_heads) in [(4, 2), (8, 2), (6, 1)] {
                 for cached in [1, 7, 300] {
                     let dim = 16;
-                    let q = values(&[1, heads, 1, dim], 1).as_dtype(dtype).unwrap();
-                    let k = values(&[1, kv_heads, cached, dim], 2)
+                    let q = spread(&[1, heads, 1, dim], 1).as_dtype(dtype).unwrap();
+                    let k = spread(&[1, kv_heads, cached, dim], 2)
                         .as_dtype(dtype)
                         .unwrap();
-                    let v = values(&[1, kv_heads, cached, dim], 3)
+                    let v = spread(&[1, kv_heads, cached, dim], 3)
                         .as_dtype(dtype)
                         .unwrap();
                     let scale = (dim as f32).powf(-0.5);

@@ -22,35 +22,15 @@ const TRANS: c_int = 112;
 /// Below this many matrix elements a product runs on one BLAS thread.
 const SINGLE_THREAD_BELOW: i64 = 256 * 1024;
 
+// CBLAS signatures: order, transposes, sizes, alpha, A, lda, (B, ldb | x, incx), beta, C/y, ldc/incy.
+#[rustfmt::skip]
 type Sgemm = unsafe extern "C" fn(
-    c_int,
-    c_int,
-    c_int,
-    c_int,
-    c_int,
-    c_int,
-    f32,
-    *const f32,
-    c_int,
-    *const f32,
-    c_int,
-    f32,
-    *mut f32,
-    c_int,
+    c_int, c_int, c_int, c_int, c_int, c_int, f32, *const f32, c_int, *const f32, c_int, f32,
+    *mut f32, c_int,
 );
+#[rustfmt::skip]
 type Sgemv = unsafe extern "C" fn(
-    c_int,
-    c_int,
-    c_int,
-    c_int,
-    f32,
-    *const f32,
-    c_int,
-    *const f32,
-    c_int,
-    f32,
-    *mut f32,
-    c_int,
+    c_int, c_int, c_int, c_int, f32, *const f32, c_int, *const f32, c_int, f32, *mut f32, c_int,
 );
 type SetThreads = unsafe extern "C" fn(c_int);
 type GetThreads = unsafe extern "C" fn() -> c_int;
@@ -199,14 +179,7 @@ mod tests {
     use mlx_rs::ops::{addmm, concatenate};
 
     use super::*;
-
-    fn values(shape: &[i32], seed: i32) -> Array {
-        let n: i32 = shape.iter().product();
-        let values: Vec<f32> = (0..n)
-            .map(|i| (((i + seed) * 71 % 113) as f32 - 56.0) / 17.0)
-            .collect();
-        Array::from_slice(&values, shape)
-    }
+    use crate::test_values::spread;
 
     /// Equal up to f32 rounding of a `k`-term sum of products of magnitude ≤ 11.
     fn close(ours: &Array, reference: &Array, k: i32, case: &str) {
@@ -225,11 +198,11 @@ mod tests {
     fn compare_rows() {
         ensure_linked();
         for (k, n) in [(3, 5), (128, 384), (576, 1536), (700, 1200)] {
-            let x = values(&[1, k], 1);
-            let other = values(&[1, k], 2);
-            let weight = values(&[n, k], 3);
-            let stored_kn = values(&[k, n], 4);
-            let bias = values(&[n], 5);
+            let x = spread(&[1, k], 1);
+            let other = spread(&[1, k], 2);
+            let weight = spread(&[n, k], 3);
+            let stored_kn = spread(&[k, n], 4);
+            let bias = spread(&[n], 5);
             let pair = concatenate(&[&x, &other], 0).unwrap();
             let before = single_row_products();
 

@@ -18,6 +18,8 @@ mod models;
 mod norm;
 mod rope;
 pub mod sampling;
+#[cfg(test)]
+mod test_values;
 pub mod text;
 mod weights;
 

@@ -114,14 +114,7 @@ fn promote(a: Dtype, b: Dtype) -> Dtype {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn values(shape: &[i32], seed: i32) -> Array {
-        let n: i32 = shape.iter().product();
-        let values: Vec<f32> = (0..n)
-            .map(|i| (((i + seed) * 53 % 97) as f32 - 48.0) / 9.0)
-            .collect();
-        Array::from_slice(&values, shape)
-    }
+    use crate::test_values::spread;
 
     fn bits(a: &Array) -> Vec<u32> {
         let a = a.as_dtype(Dtype::Float32).unwrap();
@@ -138,8 +131,8 @@ mod tests {
                     (vec![1, 1, 4, 48], 4),
                     (vec![1, 5, 2, 48], 4),
                 ] {
-                    let x = values(&shape, 3).as_dtype(x_type).unwrap();
-                    let weight = values(&[48], 11).as_dtype(w_type).unwrap();
+                    let x = spread(&shape, 3).as_dtype(x_type).unwrap();
+                    let weight = spread(&[48], 11).as_dtype(w_type).unwrap();
                     let norm = RmsNorm::new(weight.clone(), 1e-5, ndim).unwrap();
                     // Twice: the second call uses the cached constants.
                     for _ in 0..2 {
@@ -163,7 +156,7 @@ mod tests {
 
     #[test]
     fn normalised_rows_have_unit_rms_before_the_weight() {
-        let x = values(&[3, 64], 5);
+        let x = spread(&[3, 64], 5);
         let norm = RmsNorm::new(Array::ones::<f32>(&[64]).unwrap(), 1e-6, 2).unwrap();
         let y = norm.forward(&x).unwrap();
         let rms = y

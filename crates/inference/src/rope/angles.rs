@@ -116,14 +116,11 @@ mod tests {
     use mlx_rs::ops::indexing::IndexOp;
 
     use super::*;
+    use crate::test_values::spread;
 
-    /// A deterministic `[1, heads, len, head_dim]` input with varied magnitudes.
+    /// A deterministic `[1, heads, len, head_dim]` input.
     fn input(heads: i32, len: i32, head_dim: i32, dtype: Dtype) -> Array {
-        let n = heads * len * head_dim;
-        let values: Vec<f32> = (0..n)
-            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
-            .collect();
-        Array::from_slice(&values, &[1, heads, len, head_dim])
+        spread(&[1, heads, len, head_dim], 0)
             .as_dtype(dtype)
             .unwrap()
     }
