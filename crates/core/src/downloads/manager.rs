@@ -55,6 +55,10 @@ impl DownloadManager {
             }),
         };
         if !manager.inner.offline {
+            // The HTTP client loads the system's CA certificates when built: off the executor,
+            // and after startup rather than during it.
+            let client = manager.inner.engine.client.clone();
+            tokio::task::spawn_blocking(move || client.warm_up());
             let unfinished = manager
                 .inner
                 .repository

@@ -1,6 +1,7 @@
 //! The Hugging Face hub's HTTP API, as far as search and downloads need it (`HF_ENDPOINT`).
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, LOCATION, RANGE};
@@ -99,7 +100,9 @@ pub struct FileBody {
 
 #[derive(Clone)]
 pub struct HubClient {
-    http: reqwest::Client,
+    /// Built on first use or by [`HubClient::warm_up`]: loading the system's CA certificates
+    /// takes tens of milliseconds, which startup (and offline use) should not pay.
+    http: Arc<OnceLock<Result<reqwest::Client, String>>>,
     endpoint: Url,
     token: Option<SecretString>,
     api_timeout: Duration,
@@ -119,19 +122,33 @@ impl HubClient {
         token: Option<SecretString>,
         api_timeout: Duration,
     ) -> Result<Self, CoreError> {
-        // Redirects are followed by hand: the token must never travel to another host.
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(api_timeout)
-            .build()
-            .map_err(|e| unavailable(format!("cannot build an HTTP client: {e}")))?;
         Ok(Self {
-            http,
+            http: Arc::new(OnceLock::new()),
             endpoint,
             token,
             api_timeout,
         })
+    }
+
+    /// Builds the HTTP client now (blocking: call it off the async executor).
+    pub fn warm_up(&self) {
+        let _ = self.http();
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, CoreError> {
+        let api_timeout = self.api_timeout;
+        self.http
+            .get_or_init(|| {
+                // Redirects are followed by hand: the token must never travel to another host.
+                reqwest::Client::builder()
+                    .user_agent(USER_AGENT)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(api_timeout)
+                    .build()
+                    .map_err(|e| format!("cannot build an HTTP client: {e}"))
+            })
+            .as_ref()
+            .map_err(|message| unavailable(message.clone()))
     }
 
     pub fn endpoint(&self) -> &Url {
@@ -143,13 +160,13 @@ impl HubClient {
         Url::parse(&format!("{base}{path}")).expect("endpoint joined with a path is a URL")
     }
 
-    fn request(&self, method: Method, url: Url) -> RequestBuilder {
+    fn request(&self, method: Method, url: Url) -> Result<RequestBuilder, CoreError> {
         let same_host = url.origin() == self.endpoint.origin();
-        let mut request = self.http.request(method, url);
+        let mut request = self.http()?.request(method, url);
         if let (true, Some(token)) = (same_host, &self.token) {
             request = request.header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()));
         }
-        request
+        Ok(request)
     }
 
     async fn api_json<T: for<'de> Deserialize<'de>>(
@@ -158,7 +175,7 @@ impl HubClient {
         what: &str,
     ) -> Result<T, CoreError> {
         let response = self
-            .request(Method::GET, url)
+            .request(Method::GET, url)?
             .timeout(self.api_timeout)
             .send()
             .await
@@ -268,7 +285,7 @@ impl HubClient {
         ));
         let what = format!("{path} of {repo}");
         for _ in 0..=MAX_REDIRECTS {
-            let mut request = self.request(Method::GET, url.clone());
+            let mut request = self.request(Method::GET, url.clone())?;
             if offset > 0 {
                 request = request.header(RANGE, format!("bytes={offset}-"));
             }
