@@ -147,6 +147,18 @@ impl Decoder {
                 ),
             ));
         }
+        // On the CPU, norms, rotary embeddings and one-token attention build graphs with fewer
+        // operations than MLX's fallbacks for its fused kernels; on a GPU the kernels run.
+        let on_cpu = ComputeDevice::current() == ComputeDevice::Cpu;
+        let norm = |w: &mut Weights, name: &str, dims: i32, input_ndim: usize| {
+            RmsNorm::new(
+                w.take_shaped(name, &[dims])?,
+                config.rms_norm_eps,
+                input_ndim,
+                on_cpu,
+            )
+        };
+        let scale = (head_dim as f32).powf(-0.5);
         let mut layers = Vec::with_capacity(config.num_hidden_layers);
         for i in 0..config.num_hidden_layers {
             let p = format!("model.layers.{i}");
@@ -197,27 +209,33 @@ impl Decoder {
                 q_norm: traits
                     .qk_norm
                     .then(|| {
-                        let weight = weights
-                            .take_shaped(&format!("{p}.self_attn.q_norm.weight"), &[head_dim])?;
-                        RmsNorm::new(weight, config.rms_norm_eps, 4)
+                        norm(
+                            weights,
+                            &format!("{p}.self_attn.q_norm.weight"),
+                            head_dim,
+                            4,
+                        )
                     })
                     .transpose()?,
                 k_norm: traits
                     .qk_norm
                     .then(|| {
-                        let weight = weights
-                            .take_shaped(&format!("{p}.self_attn.k_norm.weight"), &[head_dim])?;
-                        RmsNorm::new(weight, config.rms_norm_eps, 4)
+                        norm(
+                            weights,
+                            &format!("{p}.self_attn.k_norm.weight"),
+                            head_dim,
+                            4,
+                        )
                     })
                     .transpose()?,
                 heads: config.num_attention_heads,
                 kv_heads: config.kv_heads(),
-                scale: (head_dim as f32).powf(-0.5),
+                scale,
                 decode: DecodeAttention::new(
                     config.num_attention_heads,
                     config.kv_heads(),
-                    (head_dim as f32).powf(-0.5),
-                    ComputeDevice::current() == ComputeDevice::Cpu,
+                    scale,
+                    on_cpu,
                 ),
             };
             let mlp = Mlp {
@@ -245,24 +263,16 @@ impl Decoder {
             layers.push(Layer {
                 attention,
                 mlp,
-                input_norm: RmsNorm::new(
-                    weights.take_shaped(&format!("{p}.input_layernorm.weight"), &[hidden])?,
-                    config.rms_norm_eps,
-                    2,
-                )?,
-                post_attention_norm: RmsNorm::new(
-                    weights
-                        .take_shaped(&format!("{p}.post_attention_layernorm.weight"), &[hidden])?,
-                    config.rms_norm_eps,
+                input_norm: norm(weights, &format!("{p}.input_layernorm.weight"), hidden, 2)?,
+                post_attention_norm: norm(
+                    weights,
+                    &format!("{p}.post_attention_layernorm.weight"),
+                    hidden,
                     2,
                 )?,
             });
         }
-        let norm = RmsNorm::new(
-            weights.take_shaped("model.norm.weight", &[hidden])?,
-            config.rms_norm_eps,
-            2,
-        )?;
+        let final_norm = norm(weights, "model.norm.weight", hidden, 2)?;
         let lm_head = match config.tie_word_embeddings {
             true => None,
             false => Some(Linear::load(weights, "lm_head", false, hidden)?),
@@ -270,9 +280,9 @@ impl Decoder {
         Ok(Self {
             embed,
             layers,
-            norm,
+            norm: final_norm,
             lm_head,
-            rope: Rope::new(config)?,
+            rope: Rope::new(config, on_cpu)?,
         })
     }
 

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use mlx_rs::fast::rms_norm;
 use mlx_rs::{Array, Dtype};
 
-use crate::{ComputeDevice, InferenceError};
+use crate::InferenceError;
 
 pub struct RmsNorm {
     weight: Array,
@@ -28,11 +28,17 @@ struct Shaped {
 }
 
 impl RmsNorm {
-    /// `weight: [dims]`; `input_ndim` is the rank of the inputs it normalises most often.
-    pub fn new(weight: Array, eps: f32, input_ndim: usize) -> Result<Self, InferenceError> {
-        let shaped = match ComputeDevice::current() {
-            ComputeDevice::Gpu => None,
-            ComputeDevice::Cpu => {
+    /// `weight: [dims]`; `input_ndim` is the rank of the inputs it normalises most often;
+    /// `on_cpu` selects the shaped graph over `fast::rms_norm`.
+    pub fn new(
+        weight: Array,
+        eps: f32,
+        input_ndim: usize,
+        on_cpu: bool,
+    ) -> Result<Self, InferenceError> {
+        let shaped = match on_cpu {
+            false => None,
+            true => {
                 let mut shape = vec![1; input_ndim.max(1)];
                 shape[input_ndim.max(1) - 1] = weight.dim(0);
                 let weight = weight.reshape(&shape)?;
@@ -133,7 +139,7 @@ mod tests {
                 ] {
                     let x = spread(&shape, 3).as_dtype(x_type).unwrap();
                     let weight = spread(&[48], 11).as_dtype(w_type).unwrap();
-                    let norm = RmsNorm::new(weight.clone(), 1e-5, ndim).unwrap();
+                    let norm = RmsNorm::new(weight.clone(), 1e-5, ndim, true).unwrap();
                     // Twice: the second call uses the cached constants.
                     for _ in 0..2 {
                         let ours = norm.forward(&x).unwrap();
@@ -157,7 +163,7 @@ mod tests {
     #[test]
     fn normalised_rows_have_unit_rms_before_the_weight() {
         let x = spread(&[3, 64], 5);
-        let norm = RmsNorm::new(Array::ones::<f32>(&[64]).unwrap(), 1e-6, 2).unwrap();
+        let norm = RmsNorm::new(Array::ones::<f32>(&[64]).unwrap(), 1e-6, 2, true).unwrap();
         let y = norm.forward(&x).unwrap();
         let rms = y
             .square()

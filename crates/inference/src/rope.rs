@@ -11,8 +11,8 @@ use mlx_rs::Array;
 use mlx_rs::fast::rope;
 use mlx_rs::ops::{arange, power, select};
 
+use crate::InferenceError;
 use crate::config::ModelConfig;
-use crate::{ComputeDevice, InferenceError};
 
 mod angles;
 pub use angles::RopeAngles;
@@ -29,7 +29,8 @@ pub struct Rope {
 }
 
 impl Rope {
-    pub fn new(config: &ModelConfig) -> Result<Self, InferenceError> {
+    /// `on_cpu`: share angles across layers instead of calling `fast::rope`.
+    pub fn new(config: &ModelConfig, on_cpu: bool) -> Result<Self, InferenceError> {
         let dims = config.head_dim();
         let freqs = match &config.rope_scaling {
             Some(scaling) if scaling.rope_type.as_deref() == Some("llama3") => {
@@ -51,7 +52,7 @@ impl Rope {
             freqs,
             inverse_freqs: None,
         };
-        if ComputeDevice::current() == ComputeDevice::Cpu {
+        if on_cpu {
             rope.share_angles()?;
         }
         Ok(rope)
