@@ -8,9 +8,9 @@ use crate::cmd::{self, Result};
 
 pub const UI_DIR: &str = "crates/web/ui";
 pub const SDK_DIR: &str = "sdk";
-/// Generated from `openapi.json` by openapi-typescript, committed.
-pub const GENERATED_TYPES: [&str; 2] =
-    ["crates/web/ui/src/lib/api/schema.d.ts", "sdk/src/schema.ts"];
+/// Generated from `openapi.json` by openapi-typescript, committed. The one copy: the UI imports
+/// these types from the SDK (`$sdk/schema`, in `crates/web/ui/src/lib/api/schema.ts`).
+pub const GENERATED_TYPES: &str = "sdk/src/schema.ts";
 
 fn npm(dir: &str) -> Command {
     let mut command = Command::new("npm");
@@ -58,12 +58,12 @@ pub fn e2e(binary: &Path) -> Result {
 }
 
 /// Writes the TypeScript types for the current `openapi.json` (or, with `check`, fails when the
-/// committed ones differ).
+/// committed ones differ), with the SDK's openapi-typescript.
 pub fn generate_types(check: bool) -> Result {
-    ensure_installed(UI_DIR)?;
+    ensure_installed(SDK_DIR)?;
     let root = cmd::root();
     let generator = root
-        .join(UI_DIR)
+        .join(SDK_DIR)
         .join("node_modules/.bin/openapi-typescript");
     let fresh = std::env::temp_dir().join(format!("mlx-manager-schema-{}.ts", std::process::id()));
     cmd::output(
@@ -74,18 +74,16 @@ pub fn generate_types(check: bool) -> Result {
     )?;
     let text = std::fs::read_to_string(&fresh).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&fresh);
-    for target in GENERATED_TYPES {
-        let path: PathBuf = root.join(target);
-        if check {
-            if std::fs::read_to_string(&path).unwrap_or_default() != text {
-                return Err(format!(
-                    "{target} is stale: run `cargo xtask openapi` and commit it"
-                ));
-            }
-        } else {
-            std::fs::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
-            eprintln!("wrote {}", path.display());
+    let path: PathBuf = root.join(GENERATED_TYPES);
+    if check {
+        if std::fs::read_to_string(&path).unwrap_or_default() != text {
+            return Err(format!(
+                "{GENERATED_TYPES} is stale: run `cargo xtask openapi` and commit it"
+            ));
         }
+    } else {
+        std::fs::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
     }
     Ok(())
 }

@@ -13,8 +13,7 @@ export default ts.config(
 			'node_modules/',
 			'screenshots/',
 			'test-results/',
-			'playwright-report/',
-			'src/lib/api/schema.d.ts'
+			'playwright-report/'
 		]
 	},
 	js.configs.recommended,

@@ -1,5 +1,6 @@
 // Names for the generated OpenAPI schema types. Never write request or response shapes by hand:
-// regenerate `schema.d.ts` with `npm run gen:api` after the API changes.
+// after the API changes, `cargo xtask openapi` regenerates `openapi.json` and the SDK's
+// `sdk/src/schema.ts`, which `./schema` re-exports.
 import type { components } from './schema';
 
 type Schemas = components['schemas'];
