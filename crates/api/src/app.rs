@@ -6,6 +6,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::routing::any;
 use axum::{Extension, Router};
+use mlx_manager_core::settings::ServerSettings;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -30,30 +31,36 @@ use crate::state::AppState;
 pub const SPEC_PATH: &str = "/api/openapi.json";
 pub const DOCS_PATH: &str = "/api/docs";
 
-/// Every documented route. Routes exist only through here, so the spec cannot miss one.
-pub(crate) fn routes() -> OpenApiRouter<AppState> {
+/// Every documented route; `protect` wraps the ones that need credentials. Routes exist only
+/// through here, so the spec cannot miss one.
+pub(crate) fn routes(
+    protect: impl FnOnce(OpenApiRouter<AppState>) -> OpenApiRouter<AppState>,
+) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
         .merge(crate::routes::public_routes())
-        .merge(
-            crate::routes::protected_routes()
-                .route_layer(axum::middleware::from_fn(require_authentication)),
-        )
+        .merge(protect(crate::routes::protected_routes()))
 }
 
 /// The complete application: routes, the spec and its viewer, and the middleware stack.
-pub fn app(state: AppState) -> Router {
-    build(state, None)
+pub fn app(state: AppState, settings: &ServerSettings) -> Router {
+    build(state, settings, None)
 }
 
 /// [`app`] with a frontend (the web UI) answering every path outside `/api` and `/health`.
-pub fn app_with_frontend(state: AppState, frontend: Router) -> Router {
-    build(state, Some(frontend))
+pub fn app_with_frontend(state: AppState, settings: &ServerSettings, frontend: Router) -> Router {
+    build(state, settings, Some(frontend))
 }
 
-fn build(state: AppState, frontend: Option<Router>) -> Router {
-    let settings = state.settings.clone();
-    let (router, spec) = routes().split_for_parts();
+fn build(state: AppState, settings: &ServerSettings, frontend: Option<Router>) -> Router {
+    let auth = state.auth.clone();
+    let (router, spec) = routes(|protected| {
+        protected.route_layer(axum::middleware::from_fn_with_state(
+            auth,
+            require_authentication,
+        ))
+    })
+    .split_for_parts();
     let router = router.merge(SwaggerUi::new(DOCS_PATH).url(SPEC_PATH, spec));
     let router = match frontend {
         // Unknown API paths stay problem+json 404s; everything else belongs to the frontend.
@@ -63,14 +70,11 @@ fn build(state: AppState, frontend: Option<Router>) -> Router {
             .fallback_service(frontend),
         None => router.fallback(not_found),
     };
-    let router = router
-        .layer(Extension(state.auth.clone()))
-        .with_state(state);
-    with_middleware(router, &settings)
+    with_middleware(router.with_state(state), settings)
 }
 
 /// Wraps a router in the layers every request goes through (outermost first).
-pub(crate) fn with_middleware(router: Router, settings: &mlx_manager_core::Settings) -> Router {
+pub(crate) fn with_middleware(router: Router, settings: &ServerSettings) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(
@@ -97,7 +101,7 @@ pub(crate) fn with_middleware(router: Router, settings: &mlx_manager_core::Setti
 }
 
 /// CORS stays off (same origin only) unless origins are allowed explicitly.
-fn cors_layer(settings: &mlx_manager_core::Settings) -> Option<CorsLayer> {
+fn cors_layer(settings: &ServerSettings) -> Option<CorsLayer> {
     if settings.cors_allowed_origins.is_empty() {
         return None;
     }

@@ -1,6 +1,6 @@
 //! Who is calling: the authentication middleware and the extractors handlers use.
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRef, FromRequestParts, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -15,14 +15,10 @@ const API_KEY_HEADER: &str = "x-api-key";
 /// Deny by default: every route behind this middleware needs valid credentials, whether or
 /// not its handler asks for the caller.
 pub async fn require_authentication(
+    State(auth): State<AuthService>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let auth = request
-        .extensions()
-        .get::<AuthService>()
-        .cloned()
-        .ok_or_else(|| ApiError::Internal("auth service missing from the request".into()))?;
     let principal = authenticate(request.headers(), &auth).await?;
     request.extensions_mut().insert(principal);
     Ok(next.run(request).await)
@@ -57,18 +53,18 @@ async fn authenticate(
 /// The authenticated caller (any approved user).
 pub struct CurrentUser(pub Principal);
 
-impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    AuthService: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match parts.extensions.get::<Principal>() {
             Some(principal) => Ok(Self(principal.clone())),
             None => {
-                let auth = parts
-                    .extensions
-                    .get::<AuthService>()
-                    .cloned()
-                    .ok_or_else(|| ApiError::Internal("auth service missing".into()))?;
+                let auth = AuthService::from_ref(state);
                 let principal = authenticate(&parts.headers, &auth).await?;
                 parts.extensions.insert(principal.clone());
                 Ok(Self(principal))
@@ -80,7 +76,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
 /// The authenticated caller, who must be an admin (403 otherwise).
 pub struct AdminUser(pub Principal);
 
-impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
+impl<S> FromRequestParts<S> for AdminUser
+where
+    AuthService: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {

@@ -1,39 +1,35 @@
 use std::sync::Arc;
 
+use axum::extract::FromRef;
 use mlx_manager_auth::AuthService;
-use mlx_manager_core::Settings;
 use mlx_manager_core::db::Database;
-use mlx_manager_core::downloads::DownloadManager;
-use mlx_manager_core::hub::MemoryBudget;
+use mlx_manager_hub::HubService;
 
 use crate::routes::health::DatabaseProbe;
 
-/// What every handler can reach.
+/// What every handler can reach: the services, built once by the composition root.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Database,
-    pub settings: Arc<Settings>,
     pub auth: AuthService,
+    pub hub: HubService,
     pub database_probe: Arc<DatabaseProbe>,
-    pub downloads: DownloadManager,
-    /// Measured once at startup: what models may use.
-    pub memory_budget: MemoryBudget,
 }
 
 impl AppState {
-    pub fn new(
-        db: Database,
-        settings: Settings,
-        auth: AuthService,
-        downloads: DownloadManager,
-    ) -> Self {
+    pub fn new(db: Database, auth: AuthService, hub: HubService) -> Self {
         Self {
-            downloads,
-            memory_budget: MemoryBudget::detect(),
             database_probe: Arc::new(DatabaseProbe::new(db.clone())),
             db,
-            settings: Arc::new(settings),
             auth,
+            hub,
         }
+    }
+}
+
+/// The authentication extractors and middleware take the auth service from the state.
+impl FromRef<AppState> for AuthService {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
     }
 }

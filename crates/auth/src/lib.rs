@@ -20,7 +20,8 @@ pub use hashing::{HashCost, PasswordHasher, Verification};
 pub use password::check_new_password;
 pub use secret::load_or_create_jwt_secret;
 pub use service::{
-    AuthConfig, AuthService, CreatedApiKey, Credential, LoginOutcome, Principal, UserEdit,
+    AdminEnsured, AuthConfig, AuthService, CreatedApiKey, Credential, LoginOutcome, Principal,
+    UserEdit,
 };
 pub use throttle::{LoginThrottle, ThrottleSettings};
 pub use tokens::{AccessClaims, IssuedToken, TokenKeys, TokenService, TokenSettings};

@@ -28,38 +28,19 @@ pub enum CoreError {
     #[error("{0}")]
     RuleViolation(String),
 
-    /// The action cannot happen in the resource's current state (e.g. deleting a model that is
-    /// downloading).
-    #[error("{0}")]
-    Conflict(String),
-
-    /// A remote service (the Hugging Face hub) could not be reached or answered with an error.
-    #[error("{service} unavailable: {message}")]
-    Unavailable {
-        service: &'static str,
-        message: String,
-    },
-
-    /// The remote service refused access (a gated or private repository without a valid token).
-    #[error("{0}")]
-    AccessDenied(String),
-
-    /// Downloaded bytes do not match the checksum the hub announced.
-    #[error("{0}")]
-    ChecksumMismatch(String),
-
-    /// The disk is full; partial data was kept for a later resume.
-    #[error("{0}")]
-    DiskFull(String),
-
+    /// The database cannot be reached; the message names it with any password masked.
     #[error("cannot open database: {0}")]
     DatabaseUnreachable(String),
 
-    #[error("database migration failed: {0}")]
-    Migration(String),
+    #[error("database migration failed: {}", crate::db::clean_db_error(.0))]
+    Migration(#[source] sea_orm::DbErr),
 
-    #[error("database error: {0}")]
-    Database(String),
+    #[error("database error: {}", crate::db::clean_db_error(.0))]
+    Database(#[source] sea_orm::DbErr),
+
+    /// A stored value the code cannot read back (a bug or a hand-edited database).
+    #[error("corrupt record: {0}")]
+    CorruptRecord(String),
 
     #[error("{context}: {source}")]
     Io {

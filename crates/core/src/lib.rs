@@ -1,12 +1,14 @@
-//! MLX Manager's domain layer: settings, domain types and persistence.
+//! MLX Manager's domain layer: settings (in sections), domain types that are valid by
+//! construction, memory planning, and persistence (sea-orm entities, migrations, repositories,
+//! the downloads table included).
 //!
-//! Nothing here knows about HTTP; the `api` crate maps [`CoreError`] to responses.
+//! Nothing here knows about HTTP or the Hugging Face hub; the `api` crate maps [`CoreError`] to
+//! responses.
 
 pub mod db;
 pub mod domain;
-pub mod downloads;
 mod error;
-pub mod hub;
+pub mod memory;
 pub mod settings;
 pub mod time;
 

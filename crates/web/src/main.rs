@@ -1,12 +1,8 @@
 //! `mlx-manager`: the command-line entry point.
 
-mod auth_setup;
 mod cli;
 mod commands;
 mod logging;
-mod serve;
-mod shutdown;
-mod ui;
 
 use std::process::ExitCode;
 
@@ -22,7 +18,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => commands::serve::run(args),
         Command::Openapi(args) => cli::write_openapi(&args),
         Command::Users(args) => commands::users::run(args),
         Command::Generate(args) => commands::generate::run(args),

@@ -5,7 +5,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 /// Resolves on the first SIGINT or SIGTERM.
-pub async fn signal_received() {
+async fn signal_received() {
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -35,11 +35,17 @@ pub struct Shutdown {
 }
 
 impl Shutdown {
-    /// Starts listening for signals in the background.
-    pub fn listen() -> Self {
+    /// Requested on the first SIGINT or SIGTERM (listened for in the background).
+    pub fn on_signals() -> Self {
+        Self::when(signal_received())
+    }
+
+    /// Requested when `trigger` resolves: for embedders and tests that stop the server
+    /// themselves.
+    pub fn when(trigger: impl Future<Output = ()> + Send + 'static) -> Self {
         let (sender, receiver) = watch::channel(false);
         tokio::spawn(async move {
-            signal_received().await;
+            trigger.await;
             tracing::info!("shutdown requested; finishing in-flight requests");
             let _ = sender.send(true);
         });

@@ -31,28 +31,13 @@ async fn serve() -> SocketAddr {
 }
 
 async fn serve_with_timeout(request_timeout_secs: u64) -> SocketAddr {
-    let settings = mlx_manager_core::Settings {
+    let settings = mlx_manager_core::settings::ServerSettings {
         host: [127, 0, 0, 1].into(),
         port: 0,
-        data_dir: std::env::temp_dir(),
-        database_url: "sqlite::memory:".to_string().into(),
-        log_level: "info".into(),
-        log_format: mlx_manager_core::settings::LogFormat::Text,
-        hf_home: std::env::temp_dir(),
-        hf_hub_cache: std::env::temp_dir().join("hub"),
-        hf_endpoint: "http://127.0.0.1:1".parse().unwrap(),
-        hf_hub_offline: true,
-        hf_token: None,
-        download_concurrent_jobs: 1,
-        download_concurrent_files: 1,
-        download_stall_timeout_secs: 1,
-        hub_request_timeout_secs: 1,
         cors_allowed_origins: Vec::new(),
         request_timeout_secs,
         body_limit_bytes: BODY_LIMIT,
         shutdown_timeout_secs: 1,
-        jwt_secret: None,
-        jwt_lifetime_secs: 3600,
     };
     let slow = || async {
         tokio::time::sleep(std::time::Duration::from_secs(30)).await;

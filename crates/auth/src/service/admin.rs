@@ -1,7 +1,7 @@
 //! Administration of users (callers are admins; the API layer checks that).
 
-use mlx_manager_core::db::repositories::{NewUser, User, UserChanges};
-use mlx_manager_core::domain::{Email, UserStatus};
+use mlx_manager_core::db::repositories::{NewUser, UserChanges};
+use mlx_manager_core::domain::{Email, User, UserStatus};
 
 use super::{AuthService, audit, personal_inputs};
 use crate::AuthError;
@@ -115,14 +115,7 @@ impl AuthService {
         password: &str,
     ) -> Result<(), AuthError> {
         let user = self.inner.users.find_by_id(id).await?;
-        self.inner
-            .hasher
-            .check_new_password(password, &personal_inputs(user.email.as_str()))
-            .await?;
-        let hash = self.inner.hasher.hash(password).await?;
-        let changes = UserChanges::password_hash(hash);
-        self.inner.users.update(id, changes).await?;
-        self.inner.users.bump_session_version(id).await?;
+        self.set_password(id, &user.email, password).await?;
         audit!("user.password_reset", actor_id = actor.id, user_id = id);
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! API keys: for programs, shown once, stored hashed.
 
-use mlx_manager_core::db::repositories::{ApiKey, NewApiKeyRecord, User};
+use mlx_manager_core::db::repositories::NewApiKeyRecord;
+use mlx_manager_core::domain::{ApiKey, User};
 
 use super::{AuthService, audit};
 use crate::AuthError;

@@ -4,17 +4,18 @@
 mod accounts;
 mod admin;
 mod keys;
+mod recovery;
 mod sessions;
 
 use std::sync::Arc;
 
 use mlx_manager_core::db::Database;
-use mlx_manager_core::db::repositories::{
-    ApiKeyRepository, RevokedTokenRepository, User, UserRepository,
-};
+use mlx_manager_core::db::repositories::{ApiKeyRepository, RevokedTokenRepository, UserRepository};
+use mlx_manager_core::domain::User;
 
 pub use admin::UserEdit;
 pub use keys::CreatedApiKey;
+pub use recovery::AdminEnsured;
 pub use sessions::{Credential, LoginOutcome, Principal};
 
 use crate::AuthError;

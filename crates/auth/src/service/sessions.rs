@@ -3,8 +3,8 @@
 use std::net::IpAddr;
 
 use mlx_manager_core::CoreError;
-use mlx_manager_core::db::repositories::{User, UserChanges};
-use mlx_manager_core::domain::{Email, UserStatus};
+use mlx_manager_core::db::repositories::UserChanges;
+use mlx_manager_core::domain::{Email, User, UserStatus};
 
 use super::{AuthService, audit};
 use crate::AuthError;

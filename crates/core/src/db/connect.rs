@@ -64,7 +64,7 @@ impl Database {
         };
         Migrator::up(&connection, None)
             .await
-            .map_err(|e| CoreError::Migration(clean_db_error(&e)))?;
+            .map_err(CoreError::Migration)?;
         Ok(Self {
             connection,
             backend,
@@ -86,15 +86,12 @@ impl Database {
 
     /// Closes every pooled connection (SQLite checkpoints its WAL on the last close).
     pub async fn close(self) -> Result<(), CoreError> {
-        self.connection
-            .close()
-            .await
-            .map_err(|e| CoreError::Database(clean_db_error(&e)))
+        self.connection.close().await.map_err(CoreError::Database)
     }
 }
 
 /// sqlx errors repeat themselves through several wrappers; keep the innermost message.
-pub(crate) fn clean_db_error(error: &sea_orm::DbErr) -> String {
+pub fn clean_db_error(error: &sea_orm::DbErr) -> String {
     let text = error.to_string();
     text.rsplit(": ").next().unwrap_or(&text).trim().to_string()
 }

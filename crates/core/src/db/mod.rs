@@ -6,4 +6,4 @@ pub mod entities;
 mod migrations;
 pub mod repositories;
 
-pub use connect::{Backend, Database};
+pub use connect::{Backend, Database, clean_db_error};

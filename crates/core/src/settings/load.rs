@@ -7,7 +7,10 @@ use figment::value::magic::RelativePathBuf;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{LogFormat, Settings, de};
+use super::{
+    AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, LogFormat, LogSettings,
+    ServerSettings, Settings, de,
+};
 use crate::CoreError;
 
 pub const CONFIG_FILE_NAME: &str = "config.toml";
@@ -241,34 +244,46 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
     }
 
     Ok(Settings {
-        host,
-        port: raw.port,
         data_dir,
-        database_url: database_url.into(),
-        log_level: raw.log_level,
-        log_format: raw.log_format,
-        hf_home,
-        hf_hub_cache,
-        hf_endpoint,
-        hf_hub_offline: raw.hf_hub_offline,
-        hf_token: raw
-            .hf_token
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .map(SecretString::from),
-        download_concurrent_jobs: raw.download_concurrent_jobs,
-        download_concurrent_files: raw.download_concurrent_files,
-        download_stall_timeout_secs: raw.download_stall_timeout_secs,
-        hub_request_timeout_secs: raw.hub_request_timeout_secs,
-        cors_allowed_origins,
-        request_timeout_secs: raw.request_timeout_secs,
-        body_limit_bytes: raw.body_limit_bytes,
-        shutdown_timeout_secs: raw.shutdown_timeout_secs,
-        jwt_secret: raw
-            .jwt_secret
-            .filter(|s| !s.is_empty())
-            .map(SecretString::from),
-        jwt_lifetime_secs: raw.jwt_lifetime_secs,
+        server: ServerSettings {
+            host,
+            port: raw.port,
+            cors_allowed_origins,
+            request_timeout_secs: raw.request_timeout_secs,
+            body_limit_bytes: raw.body_limit_bytes,
+            shutdown_timeout_secs: raw.shutdown_timeout_secs,
+        },
+        database: DatabaseSettings {
+            url: database_url.into(),
+        },
+        log: LogSettings {
+            level: raw.log_level,
+            format: raw.log_format,
+        },
+        hub: HubSettings {
+            home: hf_home,
+            cache: hf_hub_cache,
+            endpoint: hf_endpoint,
+            offline: raw.hf_hub_offline,
+            token: raw
+                .hf_token
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .map(SecretString::from),
+            request_timeout_secs: raw.hub_request_timeout_secs,
+        },
+        downloads: DownloadSettings {
+            concurrent_jobs: raw.download_concurrent_jobs,
+            concurrent_files: raw.download_concurrent_files,
+            stall_timeout_secs: raw.download_stall_timeout_secs,
+        },
+        auth: AuthSettings {
+            jwt_secret: raw
+                .jwt_secret
+                .filter(|s| !s.is_empty())
+                .map(SecretString::from),
+            jwt_lifetime_secs: raw.jwt_lifetime_secs,
+        },
     })
 }
 

@@ -26,33 +26,26 @@ pub enum LogFormat {
     Json,
 }
 
-/// The fully resolved, validated configuration. `Debug` never shows secrets.
+/// The fully resolved, validated configuration, in sections: each component is given only the
+/// section it needs. `Debug` never shows secrets.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Where the database, secrets and `config.toml` live.
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    pub hub: HubSettings,
+    pub downloads: DownloadSettings,
+    pub auth: AuthSettings,
+}
+
+/// The HTTP listener and what every request gets.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
     pub host: IpAddr,
     /// `0` asks the OS for a free port (the binary prints the one it got).
     pub port: u16,
-    pub data_dir: PathBuf,
-    pub database_url: SecretString,
-    /// A `tracing` filter directive such as `info` or `info,sea_orm=warn`.
-    pub log_level: String,
-    pub log_format: LogFormat,
-    pub hf_home: PathBuf,
-    /// Where the hub cache lives: `HF_HUB_CACHE`, else `<hf_home>/hub`.
-    pub hf_hub_cache: PathBuf,
-    pub hf_endpoint: url::Url,
-    pub hf_hub_offline: bool,
-    /// The Hugging Face token for gated and private repos (`HF_TOKEN`, `hf_token` in the config
-    /// file, else the `<hf_home>/token` file that `hf auth login` writes). Never logged.
-    pub hf_token: Option<SecretString>,
-    /// Downloads that run at once; more wait in a queue.
-    pub download_concurrent_jobs: usize,
-    /// Files of one download fetched at once.
-    pub download_concurrent_files: usize,
-    /// A transfer that receives no byte for this long is dropped and retried.
-    pub download_stall_timeout_secs: u64,
-    /// Upper bound on a hub API call (search, model info) and on connecting.
-    pub hub_request_timeout_secs: u64,
     /// Origins allowed to call the API from another site. Empty: CORS stays off (same origin only).
     pub cors_allowed_origins: Vec<url::Origin>,
     /// Upper bound on producing a response's headers (streams may run longer).
@@ -61,6 +54,48 @@ pub struct Settings {
     pub body_limit_bytes: usize,
     /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
     pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`; may hold a password, hence secret.
+    pub url: SecretString,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    /// A `tracing` filter directive such as `info` or `info,sea_orm=warn`.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+/// The Hugging Face hub and its cache, as Python's `huggingface_hub` reads them.
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    pub home: PathBuf,
+    /// Where the hub cache lives: `HF_HUB_CACHE`, else `<home>/hub`.
+    pub cache: PathBuf,
+    pub endpoint: url::Url,
+    pub offline: bool,
+    /// The token for gated and private repos (`HF_TOKEN`, `hf_token` in the config file); see
+    /// [`HubSettings::token`] for the fallback. Never logged.
+    pub token: Option<SecretString>,
+    /// Upper bound on a hub API call (search, model info) and on connecting.
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DownloadSettings {
+    /// Downloads that run at once; more wait in a queue.
+    pub concurrent_jobs: usize,
+    /// Files of one download fetched at once.
+    pub concurrent_files: usize,
+    /// A transfer that receives no byte for this long is dropped and retried.
+    pub stall_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
     /// The access-token signing key (`MLX_MANAGER_JWT_SECRET`); when absent one is generated
     /// once into the data directory.
     pub jwt_secret: Option<SecretString>,
@@ -74,30 +109,34 @@ impl Settings {
         load::load(overrides, &load::process_env())
     }
 
-    /// The hub token, if any: the configured one, else the token file in `hf_home`.
-    pub fn hf_token(&self) -> Option<SecretString> {
-        self.hf_token.clone().or_else(|| {
-            let raw = std::fs::read_to_string(self.hf_home.join("token")).ok()?;
-            let token = raw.trim();
-            (!token.is_empty()).then(|| SecretString::from(token.to_string()))
-        })
-    }
-
-    /// The database URL with any password masked, safe to log.
-    pub fn database_url_redacted(&self) -> String {
-        redact_url(self.database_url.expose_secret())
-    }
-
-    /// The SQLite file this configuration uses, if it uses SQLite.
-    pub fn sqlite_path(&self) -> Option<PathBuf> {
-        sqlite_path_of(self.database_url.expose_secret())
-    }
-
     /// The default database: a SQLite file in the data directory.
     pub fn default_database_url(data_dir: &Path) -> String {
         let path = data_dir.join("mlx-manager.db");
         let encoded = utf8_percent_encode(&path.to_string_lossy(), PATH_UNSAFE).to_string();
         format!("sqlite://{encoded}?mode=rwc")
+    }
+}
+
+impl HubSettings {
+    /// The hub token, if any: the configured one, else the token file in `home`.
+    pub fn token(&self) -> Option<SecretString> {
+        self.token.clone().or_else(|| {
+            let raw = std::fs::read_to_string(self.home.join("token")).ok()?;
+            let token = raw.trim();
+            (!token.is_empty()).then(|| SecretString::from(token.to_string()))
+        })
+    }
+}
+
+impl DatabaseSettings {
+    /// The URL with any password masked, safe to log.
+    pub fn url_redacted(&self) -> String {
+        redact_url(self.url.expose_secret())
+    }
+
+    /// The SQLite file this configuration uses, if it uses SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        sqlite_path_of(self.url.expose_secret())
     }
 }
 

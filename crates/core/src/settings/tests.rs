@@ -40,20 +40,20 @@ fn defaults_bind_loopback_on_10242_with_sqlite_in_the_data_dir() {
         };
         let settings = load(&Overrides::default(), &env).unwrap();
         let data_dir = jail.directory().join(".mlx-manager");
-        assert_eq!(settings.host.to_string(), "127.0.0.1");
-        assert_eq!(settings.port, 10242);
+        assert_eq!(settings.server.host.to_string(), "127.0.0.1");
+        assert_eq!(settings.server.port, 10242);
         assert_eq!(settings.data_dir, data_dir);
         assert_eq!(
-            settings.sqlite_path(),
+            settings.database.sqlite_path(),
             Some(data_dir.join("mlx-manager.db"))
         );
         assert_eq!(
-            settings.hf_home,
+            settings.hub.home,
             jail.directory().join(".cache/huggingface")
         );
-        assert_eq!(settings.hf_endpoint.as_str(), "https://huggingface.co/");
-        assert!(!settings.hf_hub_offline);
-        assert!(settings.cors_allowed_origins.is_empty());
+        assert_eq!(settings.hub.endpoint.as_str(), "https://huggingface.co/");
+        assert!(!settings.hub.offline);
+        assert!(settings.server.cors_allowed_origins.is_empty());
         Ok(())
     });
 }
@@ -68,16 +68,16 @@ fn config_file_beats_defaults_env_beats_file_and_flags_beat_env() {
         let env = env_in(jail);
         let from_file = load(&Overrides::default(), &env).unwrap();
         assert_eq!(
-            (from_file.port, from_file.host.to_string()),
+            (from_file.server.port, from_file.server.host.to_string()),
             (1111, "0.0.0.0".into())
         );
-        assert_eq!(from_file.log_level, "debug");
+        assert_eq!(from_file.log.level, "debug");
 
         jail.set_env("MLX_MANAGER_PORT", "2222");
         let from_env = load(&Overrides::default(), &env).unwrap();
-        assert_eq!(from_env.port, 2222);
+        assert_eq!(from_env.server.port, 2222);
         assert_eq!(
-            from_env.host.to_string(),
+            from_env.server.host.to_string(),
             "0.0.0.0",
             "untouched keys keep the file's value"
         );
@@ -86,7 +86,7 @@ fn config_file_beats_defaults_env_beats_file_and_flags_beat_env() {
             port: Some(3333),
             ..Overrides::default()
         };
-        assert_eq!(load(&flags, &env).unwrap().port, 3333);
+        assert_eq!(load(&flags, &env).unwrap().server.port, 3333);
         Ok(())
     });
 }
@@ -98,11 +98,11 @@ fn standard_hugging_face_variables_are_honoured() {
         jail.set_env("HF_ENDPOINT", "http://127.0.0.1:9999");
         jail.set_env("HF_HUB_OFFLINE", "1");
         let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
-        assert_eq!(settings.hf_home, PathBuf::from("/srv/hf"));
-        assert_eq!(settings.hf_endpoint.as_str(), "http://127.0.0.1:9999/");
-        assert!(settings.hf_hub_offline);
-        assert_eq!(settings.hf_hub_cache, PathBuf::from("/srv/hf/hub"));
-        assert!(settings.hf_token.is_none());
+        assert_eq!(settings.hub.home, PathBuf::from("/srv/hf"));
+        assert_eq!(settings.hub.endpoint.as_str(), "http://127.0.0.1:9999/");
+        assert!(settings.hub.offline);
+        assert_eq!(settings.hub.cache, PathBuf::from("/srv/hf/hub"));
+        assert!(settings.hub.token.is_none());
         Ok(())
     });
 }
@@ -113,8 +113,8 @@ fn hub_cache_and_token_come_from_the_standard_variables() {
         jail.set_env("HF_HUB_CACHE", "/srv/cache");
         jail.set_env("HF_TOKEN", "hf_secret");
         let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
-        assert_eq!(settings.hf_hub_cache, PathBuf::from("/srv/cache"));
-        let token = settings.hf_token().expect("token");
+        assert_eq!(settings.hub.cache, PathBuf::from("/srv/cache"));
+        let token = settings.hub.token().expect("token");
         assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "hf_secret");
         assert!(!format!("{settings:?}").contains("hf_secret"));
         Ok(())
@@ -129,7 +129,7 @@ fn the_token_file_written_by_hf_auth_login_is_used_when_no_token_is_configured()
         std::fs::write(hf_home.join("token"), "hf_from_file\n").unwrap();
         jail.set_env("HF_HOME", hf_home.display().to_string());
         let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
-        let token = settings.hf_token().expect("token from file");
+        let token = settings.hub.token().expect("token from file");
         assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "hf_from_file");
         Ok(())
     });
@@ -206,6 +206,7 @@ fn cors_origins_are_read_from_a_comma_separated_list() {
         );
         let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
         let origins: Vec<_> = settings
+            .server
             .cors_allowed_origins
             .iter()
             .map(|o| o.ascii_serialization())
@@ -229,10 +230,11 @@ fn database_password_never_appears_in_debug_output() {
         let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
         assert!(!format!("{settings:?}").contains("hunter2-secret"));
         assert!(!format!("{settings:?}").contains("must-stay-hidden"));
-        assert!(!settings.database_url_redacted().contains("hunter2-secret"));
+        assert!(!settings.database.url_redacted().contains("hunter2-secret"));
         assert!(
             settings
-                .database_url
+                .database
+                .url
                 .expose_secret()
                 .contains("hunter2-secret")
         );

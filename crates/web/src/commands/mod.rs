@@ -1,5 +1,6 @@
-//! Subcommands that work on the configured database without a running server.
+//! The subcommands; each one works without a running server, on the same services it uses.
 
 pub mod generate;
 pub mod models;
+pub mod serve;
 pub mod users;

@@ -7,8 +7,10 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use mlx_manager_core::Settings;
-use mlx_manager_core::downloads::{Counters, DownloadEngine, RunError};
-use mlx_manager_core::hub::{HubCache, RepoId, local_model, local_models};
+use mlx_manager_core::domain::RepoId;
+use mlx_manager_core::memory::MemoryBudget;
+use mlx_manager_hub::downloads::{Counters, Downloader, RunError};
+use mlx_manager_hub::{HubCache, ModelCatalog, local_model};
 use tokio_util::sync::CancellationToken;
 
 /// Exit code after Ctrl-C, as shells report it.
@@ -72,8 +74,8 @@ async fn pull_async(
     repo_id: RepoId,
     revision: String,
 ) -> Result<ExitCode, String> {
-    let cache = HubCache::new(&settings.hf_hub_cache);
-    if settings.hf_hub_offline {
+    let cache = HubCache::new(&settings.hub.cache);
+    if settings.hub.offline {
         return match local_model(&cache, &repo_id).filter(|m| m.ready) {
             Some(model) => {
                 println!(
@@ -87,7 +89,7 @@ async fn pull_async(
             )),
         };
     }
-    let engine = DownloadEngine::new(&settings).map_err(|e| e.to_string())?;
+    let downloader = Downloader::new(&settings.hub, &settings.downloads);
     let counters = Arc::new(Counters::default());
     let stop = CancellationToken::new();
     let interrupt = {
@@ -109,7 +111,7 @@ async fn pull_async(
             }
         })
     };
-    let result = engine.run(&repo_id, &revision, &counters, &stop).await;
+    let result = downloader.run(&repo_id, &revision, &counters, &stop).await;
     display.abort();
     interrupt.abort();
     update_bar(&bar, &counters);
@@ -167,12 +169,11 @@ fn update_bar(bar: &ProgressBar, counters: &Counters) {
 
 pub fn list(args: ModelsArgs) -> ExitCode {
     finish((|| {
-        let settings = settings(args.data_dir)?;
-        let cache = HubCache::new(&settings.hf_hub_cache);
-        let models = local_models(&cache)
-            .map_err(|e| format!("cannot read {}: {e}", cache.root().display()))?;
+        let catalog = catalog(args.data_dir)?;
+        let models = block_on(catalog.cached_models())?.map_err(|e| e.to_string())?;
+        let root = catalog.cache().root().display();
         if models.is_empty() {
-            println!("no models in {}", cache.root().display());
+            println!("no models in {root}");
             return Ok(ExitCode::SUCCESS);
         }
         let width = models
@@ -200,18 +201,29 @@ pub fn list(args: ModelsArgs) -> ExitCode {
 
 pub fn remove(args: RmArgs) -> ExitCode {
     finish((|| {
-        let settings = settings(args.data_dir)?;
+        let catalog = catalog(args.data_dir)?;
         let repo_id = RepoId::parse(&args.model).map_err(|e| e.to_string())?;
-        let repo = HubCache::new(&settings.hf_hub_cache).repo(&repo_id);
-        if !repo.exists() {
-            return Err(format!("{repo_id} is not in the cache"));
-        }
-        let size = repo.size_on_disk();
-        repo.remove_all()
-            .map_err(|e| format!("cannot delete {repo_id}: {e}"))?;
-        println!("removed {repo_id} ({} freed)", human_bytes(size));
+        let freed = block_on(catalog.delete(&repo_id))?.map_err(|e| match e {
+            mlx_manager_hub::HubError::NotFound(_) => format!("{repo_id} is not in the cache"),
+            other => other.to_string(),
+        })?;
+        println!("removed {repo_id} ({} freed)", human_bytes(freed));
         Ok(ExitCode::SUCCESS)
     })())
+}
+
+/// The same catalog the server uses, on the configured cache.
+fn catalog(data_dir: Option<std::path::PathBuf>) -> Result<ModelCatalog, String> {
+    let settings = settings(data_dir)?;
+    Ok(ModelCatalog::new(&settings.hub, MemoryBudget::detect()))
+}
+
+fn block_on<T>(work: impl std::future::Future<Output = T>) -> Result<T, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    Ok(runtime.block_on(work))
 }
 
 fn human_bytes(bytes: u64) -> String {

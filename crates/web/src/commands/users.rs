@@ -5,11 +5,9 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use mlx_manager_auth::{PasswordHasher, check_new_password};
-use mlx_manager_core::Settings;
-use mlx_manager_core::db::Database;
-use mlx_manager_core::db::repositories::{NewUser, UserChanges, UserRepository};
-use mlx_manager_core::domain::{Email, UserStatus};
+use mlx_manager::Services;
+use mlx_manager_auth::{AdminEnsured, AuthError, AuthService};
+use mlx_manager_core::{CoreError, Settings};
 
 #[derive(Debug, Args)]
 pub struct UsersArgs {
@@ -58,27 +56,26 @@ pub fn run(args: UsersArgs) -> ExitCode {
 }
 
 async fn execute(command: UsersCommand, settings: Settings) -> Result<(), String> {
-    if let Some(path) = settings.sqlite_path().filter(|p| !p.exists()) {
+    if let Some(path) = settings.database.sqlite_path().filter(|p| !p.exists()) {
         return Err(format!(
             "no database at {} (has the server ever run with this data dir?)",
             path.display()
         ));
     }
-    let db = Database::connect(&settings.database_url)
+    let (db, auth) = Services::auth_only(&settings)
         .await
         .map_err(|e| e.to_string())?;
-    let users = UserRepository::new(db.clone());
     let result = match command {
-        UsersCommand::List => list(&users).await,
-        UsersCommand::ResetPassword { email } => reset_password(&users, &email).await,
-        UsersCommand::CreateAdmin { email } => create_admin(&users, &email).await,
+        UsersCommand::List => list(&auth).await,
+        UsersCommand::ResetPassword { email } => reset_password(&auth, &email).await,
+        UsersCommand::CreateAdmin { email } => create_admin(&auth, &email).await,
     };
     db.close().await.map_err(|e| e.to_string())?;
     result
 }
 
-async fn list(users: &UserRepository) -> Result<(), String> {
-    let all = users.list(None).await.map_err(|e| e.to_string())?;
+async fn list(auth: &AuthService) -> Result<(), String> {
+    let all = auth.list_users(None).await.map_err(|e| e.to_string())?;
     println!("{:>5}  {:<40} {:<6} {:<9}", "id", "email", "role", "status");
     for user in all {
         let role = if user.is_admin { "admin" } else { "user" };
@@ -93,83 +90,43 @@ async fn list(users: &UserRepository) -> Result<(), String> {
     Ok(())
 }
 
-async fn reset_password(users: &UserRepository, email: &str) -> Result<(), String> {
-    let email = Email::parse(email).map_err(|e| e.to_string())?;
-    let user = users
-        .find_by_email(&email)
+async fn reset_password(auth: &AuthService, email: &str) -> Result<(), String> {
+    let password = read_password()?;
+    let user = auth
+        .recover_password(email, &password)
         .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user with e-mail {email}"))?;
-    let hash = new_password_hash(&email)?;
-    let hash = hash.await?;
-    let changes = UserChanges::password_hash(hash);
-    users
-        .update(user.id, changes)
-        .await
-        .map_err(|e| e.to_string())?;
-    users
-        .bump_session_version(user.id)
-        .await
-        .map_err(|e| e.to_string())?;
-    tracing::info!(target: "audit", event = "user.password_reset", user_id = user.id, via = "cli");
-    println!("password of {email} reset; their sessions were ended");
+        .map_err(|e| describe(e, email))?;
+    println!(
+        "password of {} reset; their sessions were ended",
+        user.email
+    );
     Ok(())
 }
 
-async fn create_admin(users: &UserRepository, email: &str) -> Result<(), String> {
-    let email = Email::parse(email).map_err(|e| e.to_string())?;
-    let hash = new_password_hash(&email)?.await?;
-    match users
-        .find_by_email(&email)
+async fn create_admin(auth: &AuthService, email: &str) -> Result<(), String> {
+    let password = read_password()?;
+    match auth
+        .ensure_admin(email, &password)
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| describe(e, email))?
     {
-        Some(existing) => {
-            let changes = UserChanges {
-                password_hash: Some(hash),
-                is_admin: Some(true),
-                status: Some(UserStatus::Approved),
-                ..Default::default()
-            };
-            users
-                .update(existing.id, changes)
-                .await
-                .map_err(|e| e.to_string())?;
-            users
-                .bump_session_version(existing.id)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("{email} is now an approved admin with the new password");
-        }
-        None => {
-            let new = NewUser {
-                email: email.clone(),
-                password_hash: hash,
-                is_admin: true,
-                status: UserStatus::Approved,
-                approved_by: None,
-            };
-            users.create(new).await.map_err(|e| e.to_string())?;
-            println!("created approved admin {email}");
+        AdminEnsured::Created(user) => println!("created approved admin {}", user.email),
+        AdminEnsured::Promoted(user) => {
+            println!(
+                "{} is now an approved admin with the new password",
+                user.email
+            )
         }
     }
-    tracing::info!(target: "audit", event = "user.admin_created", via = "cli");
     Ok(())
 }
 
-/// Reads and checks a new password, then hashes it off the async executor.
-fn new_password_hash(
-    email: &Email,
-) -> Result<impl std::future::Future<Output = Result<String, String>>, String> {
-    let password = read_password()?;
-    let local = email.as_str().split('@').next().unwrap_or_default();
-    check_new_password(&password, &[email.as_str(), local]).map_err(|e| e.to_string())?;
-    Ok(async move {
-        PasswordHasher::new(1)
-            .hash(&password)
-            .await
-            .map_err(|e| e.to_string())
-    })
+/// The service's errors, worded for someone at a terminal.
+fn describe(error: AuthError, email: &str) -> String {
+    match error {
+        AuthError::Core(CoreError::NotFound { .. }) => format!("no user with e-mail {email}"),
+        other => other.to_string(),
+    }
 }
 
 fn read_password() -> Result<String, String> {

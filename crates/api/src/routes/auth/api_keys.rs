@@ -5,10 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::dto::{ApiKeyResponse, CreateApiKeyRequest, CreatedApiKeyResponse};
-use crate::error::ApiError;
+use crate::error::{ApiError, problems};
 use crate::extract::CurrentUser;
 use crate::json::ApiJson;
-use crate::problem::{FieldError, Problem};
+use crate::problem::FieldError;
 use crate::state::AppState;
 
 const MAX_NAME_CHARS: usize = 100;
@@ -23,8 +23,8 @@ const MAX_DAYS: u32 = 3650;
     request_body = CreateApiKeyRequest,
     responses(
         (status = 201, description = "Created; copy the key now", body = CreatedApiKeyResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name or expiry", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Invalid,
     ),
 )]
 pub async fn create_api_key(
@@ -63,7 +63,7 @@ pub async fn create_api_key(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "Keys, newest first", body = Vec<ApiKeyResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
     ),
 )]
 pub async fn list_api_keys(
@@ -83,8 +83,8 @@ pub async fn list_api_keys(
     params(("key_id" = i32, Path, description = "The key's id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such key of yours", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotFound,
     ),
 )]
 pub async fn revoke_api_key(

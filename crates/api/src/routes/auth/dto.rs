@@ -2,8 +2,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use mlx_manager_core::db::repositories::{ApiKey, User};
-use mlx_manager_core::domain::UserStatus;
+use mlx_manager_core::domain::{ApiKey, User, UserStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -7,9 +7,8 @@ use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 
 use super::dto::{LoginRequest, RegisterRequest, TokenResponse, UserPublic};
-use crate::error::ApiError;
+use crate::error::{ApiError, problems};
 use crate::json::{ApiJson, parse};
-use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Registers a user. The first user becomes an approved admin; later users wait for approval.
@@ -20,9 +19,9 @@ use crate::state::AppState;
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Registered", body = UserPublic),
-        (status = 409, description = "The e-mail is already registered", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid e-mail, or a weak password (the reason is given)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts on taken e-mails from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        problems::Conflict,
+        problems::Invalid,
+        problems::TooManyRequests,
     ),
 )]
 pub async fn register(
@@ -49,10 +48,10 @@ pub async fn register(
     )),
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 401, description = "Incorrect e-mail or password", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is pending approval or disabled", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Forbidden,
+        problems::Invalid,
+        problems::TooManyRequests,
     ),
 )]
 pub async fn login(

@@ -5,10 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::dto::{ChangePasswordRequest, TokenResponse, UserPublic};
-use crate::error::ApiError;
+use crate::error::{ApiError, problems};
 use crate::extract::CurrentUser;
 use crate::json::ApiJson;
-use crate::problem::Problem;
 use crate::state::AppState;
 
 /// The signed-in user.
@@ -19,7 +18,7 @@ use crate::state::AppState;
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The caller", body = UserPublic),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
     ),
 )]
 pub async fn me(CurrentUser(principal): CurrentUser) -> Json<UserPublic> {
@@ -34,7 +33,7 @@ pub async fn me(CurrentUser(principal): CurrentUser) -> Json<UserPublic> {
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
     ),
 )]
 pub async fn logout(
@@ -55,8 +54,8 @@ pub async fn logout(
     request_body = ChangePasswordRequest,
     responses(
         (status = 200, description = "Changed; use the new token", body = TokenResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong current password, or a weak new one", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Invalid,
     ),
 )]
 pub async fn change_password(

@@ -9,10 +9,9 @@ use super::dto::{
     CountResponse, CreateUserRequest, ListUsersQuery, MessageResponse, ResetPasswordRequest,
     UpdateUserRequest, UserPublic,
 };
-use crate::error::ApiError;
+use crate::error::{ApiError, problems};
 use crate::extract::AdminUser;
 use crate::json::ApiJson;
-use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Users, newest first. Admin only.
@@ -24,8 +23,8 @@ use crate::state::AppState;
     params(ListUsersQuery),
     responses(
         (status = 200, description = "Users", body = Vec<UserPublic>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Forbidden,
     ),
 )]
 pub async fn list_users(
@@ -45,8 +44,8 @@ pub async fn list_users(
     security(("bearer" = ["admin"]), ("api_key" = ["admin"])),
     responses(
         (status = 200, description = "Pending users", body = CountResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Forbidden,
     ),
 )]
 pub async fn pending_count(
@@ -67,10 +66,10 @@ pub async fn pending_count(
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created", body = UserPublic),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The e-mail is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid e-mail or weak password", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Forbidden,
+        problems::Conflict,
+        problems::Invalid,
     ),
 )]
 pub async fn create_user(
@@ -96,10 +95,10 @@ pub async fn create_user(
     request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "Updated", body = UserPublic),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The e-mail is taken, or no approved admin would remain", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Forbidden,
+        problems::NotFound,
+        problems::Conflict,
     ),
 )]
 pub async fn update_user(
@@ -128,10 +127,10 @@ pub async fn update_user(
     request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "Updated", body = UserPublic),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The e-mail is taken, or no approved admin would remain", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Forbidden,
+        problems::NotFound,
+        problems::Conflict,
     ),
 )]
 pub async fn patch_user(
@@ -153,10 +152,10 @@ pub async fn patch_user(
     params(("user_id" = i32, Path, description = "The user's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No approved admin would remain", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Forbidden,
+        problems::NotFound,
+        problems::Conflict,
     ),
 )]
 pub async fn delete_user(
@@ -178,10 +177,10 @@ pub async fn delete_user(
     request_body = ResetPasswordRequest,
     responses(
         (status = 200, description = "Password set", body = MessageResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Weak password", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Forbidden,
+        problems::NotFound,
+        problems::Invalid,
     ),
 )]
 pub async fn reset_password(
@@ -208,9 +207,9 @@ pub async fn reset_password(
     params(("user_id" = i32, Path, description = "The user's id")),
     responses(
         (status = 200, description = "Sessions ended", body = MessageResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Forbidden,
+        problems::NotFound,
     ),
 )]
 pub async fn revoke_sessions(

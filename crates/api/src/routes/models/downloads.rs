@@ -3,13 +3,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use mlx_manager_core::hub::RepoId;
+use mlx_manager_core::domain::RepoId;
 
 use super::dto::{DownloadRequest, DownloadResponse};
-use crate::error::ApiError;
+use crate::error::{ApiError, problems};
 use crate::extract::CurrentUser;
 use crate::json::ApiJson;
-use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Starts downloading a model into the cache, or returns its open download. The job runs on
@@ -23,11 +22,11 @@ use crate::state::AppState;
     responses(
         (status = 202, description = "Started", body = DownloadResponse),
         (status = 200, description = "A download of this model is already open", body = DownloadResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Gated or private repository (set an HF token)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such model or revision on the hub", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid model id", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The hub is unreachable, or offline mode", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::Forbidden,
+        problems::NotFound,
+        problems::Invalid,
+        problems::Unavailable,
     ),
 )]
 pub async fn start_download(
@@ -37,7 +36,8 @@ pub async fn start_download(
 ) -> Result<(StatusCode, Json<DownloadResponse>), ApiError> {
     let repo_id = RepoId::parse(&body.model_id)?;
     let (snapshot, created) = state
-        .downloads
+        .hub
+        .downloads()
         .request(&repo_id, body.revision.as_deref(), Some(principal.user.id))
         .await?;
     if created {
@@ -59,14 +59,14 @@ pub async fn start_download(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "Downloads", body = Vec<DownloadResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
     ),
 )]
 pub async fn list_downloads(
     State(state): State<AppState>,
     _user: CurrentUser,
 ) -> Result<Json<Vec<DownloadResponse>>, ApiError> {
-    let list = state.downloads.list().await?;
+    let list = state.hub.downloads().list().await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -79,8 +79,8 @@ pub async fn list_downloads(
     params(("id" = i32, Path)),
     responses(
         (status = 200, description = "The download", body = DownloadResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such download", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotFound,
     ),
 )]
 pub async fn get_download(
@@ -88,7 +88,7 @@ pub async fn get_download(
     _user: CurrentUser,
     Path(id): Path<i32>,
 ) -> Result<Json<DownloadResponse>, ApiError> {
-    Ok(Json(state.downloads.get(id).await?.into()))
+    Ok(Json(state.hub.downloads().get(id).await?.into()))
 }
 
 /// Pauses a queued or running download; its partial data is kept.
@@ -100,9 +100,9 @@ pub async fn get_download(
     params(("id" = i32, Path)),
     responses(
         (status = 200, description = "Paused", body = DownloadResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such download", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not running", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotFound,
+        problems::Conflict,
     ),
 )]
 pub async fn pause_download(
@@ -110,7 +110,7 @@ pub async fn pause_download(
     _user: CurrentUser,
     Path(id): Path<i32>,
 ) -> Result<Json<DownloadResponse>, ApiError> {
-    Ok(Json(state.downloads.pause(id).await?.into()))
+    Ok(Json(state.hub.downloads().pause(id).await?.into()))
 }
 
 /// Resumes a paused or failed download from its partial data.
@@ -122,10 +122,10 @@ pub async fn pause_download(
     params(("id" = i32, Path)),
     responses(
         (status = 200, description = "Queued again", body = DownloadResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such download", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not paused or failed", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Offline mode", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotFound,
+        problems::Conflict,
+        problems::Unavailable,
     ),
 )]
 pub async fn resume_download(
@@ -133,7 +133,7 @@ pub async fn resume_download(
     _user: CurrentUser,
     Path(id): Path<i32>,
 ) -> Result<Json<DownloadResponse>, ApiError> {
-    Ok(Json(state.downloads.resume(id).await?.into()))
+    Ok(Json(state.hub.downloads().resume(id).await?.into()))
 }
 
 /// Cancels a download and removes its partial data (blobs other snapshots use are kept).
@@ -145,9 +145,9 @@ pub async fn resume_download(
     params(("id" = i32, Path)),
     responses(
         (status = 200, description = "Cancelled", body = DownloadResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such download", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already finished", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotFound,
+        problems::Conflict,
     ),
 )]
 pub async fn cancel_download(
@@ -155,5 +155,5 @@ pub async fn cancel_download(
     _user: CurrentUser,
     Path(id): Path<i32>,
 ) -> Result<Json<DownloadResponse>, ApiError> {
-    Ok(Json(state.downloads.cancel(id).await?.into()))
+    Ok(Json(state.hub.downloads().cancel(id).await?.into()))
 }

@@ -1,7 +1,8 @@
 //! Request and response bodies of the model routes.
 
-use mlx_manager_core::downloads::{DownloadSnapshot, DownloadStatus};
-use mlx_manager_core::hub::{Badges, LocalModel, ModelCharacteristics, SearchResult};
+use mlx_manager_core::domain::DownloadStatus;
+use mlx_manager_hub::downloads::DownloadSnapshot;
+use mlx_manager_hub::{Badges, LocalModel, ModelCharacteristics, SearchResult};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

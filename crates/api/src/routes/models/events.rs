@@ -6,12 +6,11 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
-use mlx_manager_core::downloads::DownloadSnapshot;
+use mlx_manager_hub::downloads::DownloadSnapshot;
 
 use super::dto::DownloadResponse;
-use crate::error::ApiError;
+use crate::error::{ApiError, problems};
 use crate::extract::CurrentUser;
-use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Watchers hear at least this often, even when nothing moved (a stall shows as a falling rate).
@@ -28,8 +27,8 @@ const HEARTBEAT: Duration = Duration::from_secs(1);
     params(("id" = i32, Path)),
     responses(
         (status = 200, description = "`text/event-stream` of `progress` events (data: a download)", content_type = "text/event-stream", body = DownloadResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such download", body = Problem, content_type = "application/problem+json"),
+        problems::Unauthorized,
+        problems::NotFound,
     ),
 )]
 pub async fn download_events(
@@ -37,8 +36,8 @@ pub async fn download_events(
     _user: CurrentUser,
     Path(id): Path<i32>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let first = state.downloads.get(id).await?;
-    let receiver = state.downloads.subscribe(id);
+    let first = state.hub.downloads().get(id).await?;
+    let receiver = state.hub.downloads().subscribe(id);
     let stream = async_stream(first, receiver);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -5,23 +5,12 @@ use super::map_db_error;
 use crate::CoreError;
 use crate::db::Database;
 use crate::db::entities::api_key;
+use crate::domain::ApiKey;
 use crate::time::now_millis;
 
 const ENTITY: &str = "API key";
 /// `last_used_at` is refreshed at most this often, so using a key is not a write per request.
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
-
-/// An API key's record; the key itself is never stored, only its hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKey {
-    pub id: i32,
-    pub user_id: i32,
-    pub name: String,
-    pub display_prefix: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-    pub expires_at: Option<i64>,
-}
 
 impl From<api_key::Model> for ApiKey {
     fn from(row: api_key::Model) -> Self {

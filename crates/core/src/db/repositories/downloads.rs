@@ -6,8 +6,7 @@ use sea_orm::{
 use crate::CoreError;
 use crate::db::Database;
 use crate::db::entities::download;
-use crate::downloads::DownloadStatus;
-use crate::hub::RepoId;
+use crate::domain::{DownloadStatus, RepoId};
 use crate::time::now_millis;
 
 const ENTITY: &str = "download";

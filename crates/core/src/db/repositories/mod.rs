@@ -6,15 +6,14 @@ mod revoked_tokens;
 mod user_rules;
 mod users;
 
-pub use api_keys::{ApiKey, ApiKeyRepository, NewApiKeyRecord};
+pub use api_keys::{ApiKeyRepository, NewApiKeyRecord};
 pub use downloads::{DownloadProgressUpdate, DownloadRecord, DownloadRepository};
 pub use revoked_tokens::RevokedTokenRepository;
 pub use user_rules::LAST_ADMIN;
-pub use users::{NewUser, User, UserChanges, UserRepository};
+pub use users::{NewUser, UserChanges, UserRepository};
 
 use sea_orm::{DbErr, SqlErr};
 
-use super::connect::clean_db_error;
 use crate::CoreError;
 
 /// Maps a database error, recognising unique-constraint violations on both backends.
@@ -28,6 +27,6 @@ pub(crate) fn map_db_error(
             entity,
             field: unique_field,
         },
-        _ => CoreError::Database(clean_db_error(&error)),
+        _ => CoreError::Database(error),
     }
 }

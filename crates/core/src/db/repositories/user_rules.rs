@@ -12,7 +12,8 @@ use sea_orm::{
 };
 
 use super::map_db_error;
-use super::users::{ENTITY, User, UserChanges, UserRepository, fetch};
+use super::users::{ENTITY, UserChanges, UserRepository, fetch};
+use crate::domain::User;
 use crate::CoreError;
 use crate::db::Backend;
 use crate::db::entities::user;

@@ -1,5 +1,3 @@
-use std::fmt;
-
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
@@ -8,40 +6,10 @@ use super::map_db_error;
 use crate::CoreError;
 use crate::db::Database;
 use crate::db::entities::user;
-use crate::domain::{Email, UserStatus};
+use crate::domain::{Email, User, UserStatus};
 use crate::time::now_millis;
 
 pub(super) const ENTITY: &str = "user";
-
-/// A user account as the rest of the application sees it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct User {
-    pub id: i32,
-    pub email: Email,
-    pub password_hash: String,
-    pub is_admin: bool,
-    pub status: UserStatus,
-    pub session_version: i32,
-    pub created_at: i64,
-    pub approved_at: Option<i64>,
-    pub approved_by: Option<i32>,
-}
-
-impl fmt::Debug for User {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("User")
-            .field("id", &self.id)
-            .field("email", &self.email)
-            .field("password_hash", &"[REDACTED]")
-            .field("is_admin", &self.is_admin)
-            .field("status", &self.status)
-            .field("session_version", &self.session_version)
-            .field("created_at", &self.created_at)
-            .field("approved_at", &self.approved_at)
-            .field("approved_by", &self.approved_by)
-            .finish()
-    }
-}
 
 impl TryFrom<user::Model> for User {
     type Error = CoreError;

@@ -1,4 +1,4 @@
-//! Model downloads into the hub cache: the engine that fetches one repository (used by the CLI's
+//! Model downloads into the hub cache: the downloader that fetches one repository (used by the CLI's
 //! `pull` directly) and the manager that runs persisted jobs for the server.
 
 mod checksum;
@@ -7,12 +7,12 @@ mod manager;
 mod progress;
 mod run;
 mod snapshot;
-mod status;
 mod transfer;
 mod writer;
 
 pub use manager::DownloadManager;
 pub use progress::{Counters, RateMeter, eta_secs};
-pub use run::{Completed, DownloadEngine, RunError};
+pub use run::{Completed, Downloader, RunError};
 pub use snapshot::DownloadSnapshot;
-pub use status::DownloadStatus;
+
+use mlx_manager_core::domain::DownloadStatus;

@@ -1,4 +1,4 @@
-//! The task behind one download job: wait for a slot, run the engine, publish progress to
+//! The task behind one download job: wait for a slot, run the downloader, publish progress to
 //! watchers (twice a second and at every state change) and to the database (every few seconds
 //! and at every state change), and record how it ended.
 
@@ -11,10 +11,10 @@ use tokio_util::sync::CancellationToken;
 use super::manager::Inner;
 use super::progress::{Counters, RateMeter, eta_secs};
 use super::{DownloadSnapshot, DownloadStatus, RunError};
-use crate::CoreError;
-use crate::db::repositories::{DownloadProgressUpdate, DownloadRecord};
-use crate::hub::RepoId;
-use crate::time::now_millis;
+use crate::HubError;
+use mlx_manager_core::db::repositories::{DownloadProgressUpdate, DownloadRecord};
+use mlx_manager_core::domain::RepoId;
+use mlx_manager_core::time::now_millis;
 
 const PUBLISH_EVERY: Duration = Duration::from_millis(500);
 const PERSIST_EVERY: Duration = Duration::from_secs(5);
@@ -137,7 +137,7 @@ impl Job {
         let reporter = self.report_progress();
         let run =
             self.inner
-                .engine
+                .downloader
                 .run(&repo_id, &self.record.revision, &self.counters, &self.stop);
         tokio::pin!(run);
         tokio::pin!(reporter);
@@ -217,10 +217,10 @@ impl Job {
 /// Deletes what a cancelled download leaves, keeping blobs another snapshot links.
 pub(crate) async fn remove_partial_data(inner: &Inner, repo_id: &str) -> Result<(), String> {
     let repo_id = RepoId::parse(repo_id).map_err(|e| e.to_string())?;
-    let repo = inner.engine.cache.repo(&repo_id);
+    let repo = inner.downloader.cache.repo(&repo_id);
     tokio::task::spawn_blocking(move || repo.remove_unused_data())
         .await
         .map_err(|e| e.to_string())?
         .map(|_| ())
-        .map_err(|e| CoreError::io("removing partial data", e).to_string())
+        .map_err(|e| HubError::io("removing partial data", e).to_string())
 }

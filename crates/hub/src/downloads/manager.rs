@@ -9,11 +9,12 @@ use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
 use super::job::{self, JobHandle, StopReason};
-use super::{DownloadEngine, DownloadSnapshot, DownloadStatus};
-use crate::db::Database;
-use crate::db::repositories::DownloadRepository;
-use crate::hub::RepoId;
-use crate::{CoreError, Settings};
+use super::{Downloader, DownloadSnapshot, DownloadStatus};
+use mlx_manager_core::db::Database;
+use mlx_manager_core::db::repositories::{DownloadRecord, DownloadRepository};
+use mlx_manager_core::domain::RepoId;
+use mlx_manager_core::settings::DownloadSettings;
+use crate::HubError;
 
 const RECENT_LIMIT: u64 = 50;
 
@@ -24,7 +25,7 @@ pub struct DownloadManager {
 
 pub(crate) struct Inner {
     pub repository: DownloadRepository,
-    pub engine: DownloadEngine,
+    pub downloader: Downloader,
     pub slots: Arc<Semaphore>,
     pub tasks: TaskTracker,
     jobs: Mutex<HashMap<i32, JobHandle>>,
@@ -42,22 +43,27 @@ impl Inner {
 impl DownloadManager {
     /// Builds the manager and resumes the jobs that were running when the server last stopped
     /// (paused ones stay paused).
-    pub async fn start(db: Database, settings: &Settings) -> Result<Self, CoreError> {
+    pub async fn start(
+        db: Database,
+        downloader: Downloader,
+        settings: &DownloadSettings,
+        offline: bool,
+    ) -> Result<Self, HubError> {
         let manager = Self {
             inner: Arc::new(Inner {
                 repository: DownloadRepository::new(db),
-                engine: DownloadEngine::new(settings)?,
-                slots: Arc::new(Semaphore::new(settings.download_concurrent_jobs)),
+                downloader,
+                slots: Arc::new(Semaphore::new(settings.concurrent_jobs)),
                 tasks: TaskTracker::new(),
                 jobs: Mutex::new(HashMap::new()),
                 requests: tokio::sync::Mutex::new(()),
-                offline: settings.hf_hub_offline,
+                offline,
             }),
         };
         if !manager.inner.offline {
             // The HTTP client loads the system's CA certificates when built: off the executor,
             // and after startup rather than during it.
-            let client = manager.inner.engine.client.clone();
+            let client = manager.inner.downloader.client.clone();
             tokio::task::spawn_blocking(move || client.warm_up());
             let unfinished = manager
                 .inner
@@ -72,11 +78,7 @@ impl DownloadManager {
         Ok(manager)
     }
 
-    pub fn engine(&self) -> &DownloadEngine {
-        &self.inner.engine
-    }
-
-    fn launch(&self, record: crate::db::repositories::DownloadRecord) -> DownloadSnapshot {
+    fn launch(&self, record: DownloadRecord) -> DownloadSnapshot {
         let id = record.id;
         let handle = job::spawn(&self.inner, record);
         let snapshot = handle.events.borrow().clone();
@@ -94,10 +96,10 @@ impl DownloadManager {
         repo_id: &RepoId,
         revision: Option<&str>,
         requested_by: Option<i32>,
-    ) -> Result<(DownloadSnapshot, bool), CoreError> {
+    ) -> Result<(DownloadSnapshot, bool), HubError> {
         if self.inner.offline {
-            return Err(CoreError::Unavailable {
-                service: crate::hub::HUB_NAME,
+            return Err(HubError::Unavailable {
+                service: crate::HUB_NAME,
                 message: "offline mode (HF_HUB_OFFLINE=1): downloads are disabled".into(),
             });
         }
@@ -111,7 +113,7 @@ impl DownloadManager {
         }
         // Fail fast on a name or revision the hub does not know, or a gated repo.
         self.inner
-            .engine
+            .downloader
             .client
             .resolve_revision(repo_id, revision)
             .await?;
@@ -123,19 +125,19 @@ impl DownloadManager {
         Ok((self.launch(record), true))
     }
 
-    fn snapshot_of(&self, record: crate::db::repositories::DownloadRecord) -> DownloadSnapshot {
+    fn snapshot_of(&self, record: DownloadRecord) -> DownloadSnapshot {
         match self.inner.jobs.lock().expect("jobs lock").get(&record.id) {
             Some(handle) => handle.events.borrow().clone(),
             None => record.into(),
         }
     }
 
-    pub async fn get(&self, id: i32) -> Result<DownloadSnapshot, CoreError> {
+    pub async fn get(&self, id: i32) -> Result<DownloadSnapshot, HubError> {
         Ok(self.snapshot_of(self.inner.repository.get(id).await?))
     }
 
     /// Open jobs and the most recent finished ones, newest first.
-    pub async fn list(&self) -> Result<Vec<DownloadSnapshot>, CoreError> {
+    pub async fn list(&self) -> Result<Vec<DownloadSnapshot>, HubError> {
         let mut records = self.inner.repository.recent(RECENT_LIMIT).await?;
         let open = self
             .inner
@@ -176,7 +178,7 @@ impl DownloadManager {
     }
 
     /// True while the repository has a queued, running or paused download.
-    pub async fn has_open_job(&self, repo_id: &RepoId) -> Result<bool, CoreError> {
+    pub async fn has_open_job(&self, repo_id: &RepoId) -> Result<bool, HubError> {
         Ok(self
             .inner
             .repository
@@ -185,11 +187,11 @@ impl DownloadManager {
             .is_some())
     }
 
-    pub async fn pause(&self, id: i32) -> Result<DownloadSnapshot, CoreError> {
+    pub async fn pause(&self, id: i32) -> Result<DownloadSnapshot, HubError> {
         let record = self.inner.repository.get(id).await?;
         match self.stop_running(id, StopReason::Pause).await {
             Some(snapshot) => Ok(snapshot),
-            None => Err(CoreError::Conflict(format!(
+            None => Err(HubError::Conflict(format!(
                 "the download is {}, not running",
                 record.status.as_str()
             ))),
@@ -197,10 +199,10 @@ impl DownloadManager {
     }
 
     /// Restarts a paused or failed job from its partial data.
-    pub async fn resume(&self, id: i32) -> Result<DownloadSnapshot, CoreError> {
+    pub async fn resume(&self, id: i32) -> Result<DownloadSnapshot, HubError> {
         if self.inner.offline {
-            return Err(CoreError::Unavailable {
-                service: crate::hub::HUB_NAME,
+            return Err(HubError::Unavailable {
+                service: crate::HUB_NAME,
                 message: "offline mode (HF_HUB_OFFLINE=1): downloads are disabled".into(),
             });
         }
@@ -210,7 +212,7 @@ impl DownloadManager {
             record.status,
             DownloadStatus::Paused | DownloadStatus::Failed
         ) {
-            return Err(CoreError::Conflict(format!(
+            return Err(HubError::Conflict(format!(
                 "only a paused or failed download can be resumed; this one is {}",
                 record.status.as_str()
             )));
@@ -219,7 +221,7 @@ impl DownloadManager {
         if let Some(open) = self.inner.repository.open_for_repo(&repo_id).await?
             && open.id != id
         {
-            return Err(CoreError::Conflict(format!(
+            return Err(HubError::Conflict(format!(
                 "download {} of this model is already open",
                 open.id
             )));
@@ -233,7 +235,7 @@ impl DownloadManager {
     }
 
     /// Stops a job and removes its partial data (blobs other snapshots link are kept).
-    pub async fn cancel(&self, id: i32) -> Result<DownloadSnapshot, CoreError> {
+    pub async fn cancel(&self, id: i32) -> Result<DownloadSnapshot, HubError> {
         if let Some(snapshot) = self.stop_running(id, StopReason::Cancel).await {
             return Ok(snapshot);
         }
@@ -243,7 +245,7 @@ impl DownloadManager {
             record.status,
             DownloadStatus::Paused | DownloadStatus::Failed
         ) {
-            return Err(CoreError::Conflict(format!(
+            return Err(HubError::Conflict(format!(
                 "the download is {} and cannot be cancelled",
                 record.status.as_str()
             )));

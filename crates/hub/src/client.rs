@@ -10,8 +10,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
+use mlx_manager_core::settings::HubSettings;
+
 use super::RepoId;
-use crate::{CoreError, Settings};
+use crate::HubError;
 
 pub(crate) const HUB: &str = "Hugging Face hub";
 const USER_AGENT: &str = concat!("mlx-manager/", env!("CARGO_PKG_VERSION"));
@@ -109,25 +111,21 @@ pub struct HubClient {
 }
 
 impl HubClient {
-    pub fn new(settings: &Settings) -> Result<Self, CoreError> {
+    pub fn new(settings: &HubSettings) -> Self {
         Self::with(
-            settings.hf_endpoint.clone(),
-            settings.hf_token(),
-            Duration::from_secs(settings.hub_request_timeout_secs),
+            settings.endpoint.clone(),
+            settings.token(),
+            Duration::from_secs(settings.request_timeout_secs),
         )
     }
 
-    pub fn with(
-        endpoint: Url,
-        token: Option<SecretString>,
-        api_timeout: Duration,
-    ) -> Result<Self, CoreError> {
-        Ok(Self {
+    pub fn with(endpoint: Url, token: Option<SecretString>, api_timeout: Duration) -> Self {
+        Self {
             http: Arc::new(OnceLock::new()),
             endpoint,
             token,
             api_timeout,
-        })
+        }
     }
 
     /// Builds the HTTP client now (blocking: call it off the async executor).
@@ -135,7 +133,7 @@ impl HubClient {
         let _ = self.http();
     }
 
-    fn http(&self) -> Result<&reqwest::Client, CoreError> {
+    fn http(&self) -> Result<&reqwest::Client, HubError> {
         let api_timeout = self.api_timeout;
         self.http
             .get_or_init(|| {
@@ -160,7 +158,7 @@ impl HubClient {
         Url::parse(&format!("{base}{path}")).expect("endpoint joined with a path is a URL")
     }
 
-    fn request(&self, method: Method, url: Url) -> Result<RequestBuilder, CoreError> {
+    fn request(&self, method: Method, url: Url) -> Result<RequestBuilder, HubError> {
         let same_host = url.origin() == self.endpoint.origin();
         let mut request = self.http()?.request(method, url);
         if let (true, Some(token)) = (same_host, &self.token) {
@@ -173,13 +171,13 @@ impl HubClient {
         &self,
         url: Url,
         what: &str,
-    ) -> Result<T, CoreError> {
+    ) -> Result<T, HubError> {
         let response = self
             .request(Method::GET, url)?
             .timeout(self.api_timeout)
             .send()
             .await
-            .map_err(|e| transport_error(&e))?;
+            .map_err(|e| transport_error(e))?;
         let response = check_status(response, what).await?;
         response
             .json()
@@ -188,7 +186,7 @@ impl HubClient {
     }
 
     /// MLX models matching the text, from `/api/models` (any author).
-    pub async fn search(&self, query: &SearchQuery) -> Result<Vec<HubModel>, CoreError> {
+    pub async fn search(&self, query: &SearchQuery) -> Result<Vec<HubModel>, HubError> {
         let mut url = self.url("/api/models");
         url.query_pairs_mut()
             .append_pair("search", &query.text)
@@ -219,7 +217,7 @@ impl HubClient {
         &self,
         repo: &RepoId,
         revision: &str,
-    ) -> Result<String, CoreError> {
+    ) -> Result<String, HubError> {
         let url = self.url(&format!(
             "/api/models/{repo}/revision/{}",
             encode_segment(revision)
@@ -237,7 +235,7 @@ impl HubClient {
         &self,
         repo: &RepoId,
         commit: &str,
-    ) -> Result<Vec<TreeEntry>, CoreError> {
+    ) -> Result<Vec<TreeEntry>, HubError> {
         let mut url = self.url(&format!("/api/models/{repo}/tree/{commit}"));
         url.query_pairs_mut()
             .append_pair("recursive", "true")
@@ -254,16 +252,16 @@ impl HubClient {
         repo: &RepoId,
         revision: &str,
         path: &str,
-    ) -> Result<Option<Vec<u8>>, CoreError> {
+    ) -> Result<Option<Vec<u8>>, HubError> {
         match self.open_file(repo, revision, path, 0).await {
             Ok(body) => {
                 let bytes = tokio::time::timeout(self.api_timeout, body.response.bytes())
                     .await
                     .map_err(|_| unavailable(format!("reading {path} of {repo} timed out")))?
-                    .map_err(|e| transport_error(&e))?;
+                    .map_err(|e| transport_error(e))?;
                 Ok(Some(bytes.to_vec()))
             }
-            Err(CoreError::NotFound { .. }) => Ok(None),
+            Err(HubError::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -276,7 +274,7 @@ impl HubClient {
         revision: &str,
         path: &str,
         offset: u64,
-    ) -> Result<FileBody, CoreError> {
+    ) -> Result<FileBody, HubError> {
         let encoded: Vec<String> = path.split('/').map(encode_segment).collect();
         let mut url = self.url(&format!(
             "/{repo}/resolve/{}/{}",
@@ -292,7 +290,7 @@ impl HubClient {
             let response = tokio::time::timeout(self.api_timeout, request.send())
                 .await
                 .map_err(|_| unavailable(format!("no answer for {what} in time")))?
-                .map_err(|e| transport_error(&e))?;
+                .map_err(|e| transport_error(e))?;
             if response.status().is_redirection() {
                 url = redirect_target(&url, response.headers())
                     .ok_or_else(|| unavailable(format!("bad redirect for {what}")))?;
@@ -323,7 +321,7 @@ fn encode_segment(segment: &str) -> String {
         .replace("%5F", "_")
 }
 
-async fn check_status(response: Response, what: &str) -> Result<Response, CoreError> {
+async fn check_status(response: Response, what: &str) -> Result<Response, HubError> {
     let status = response.status();
     if status.is_success() {
         return Ok(response);
@@ -336,21 +334,21 @@ async fn check_status(response: Response, what: &str) -> Result<Response, CoreEr
         .to_string();
     Err(match (status, code.as_str()) {
         (_, "GatedRepo") | (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, _) => {
-            CoreError::AccessDenied(format!(
+            HubError::AccessDenied(format!(
                 "the hub refused access to {what}: the repository is gated or private; \
                  accept its terms on the hub and set HF_TOKEN"
             ))
         }
-        (_, "RepoNotFound") => CoreError::NotFound {
-            entity: "model repository",
-        },
-        (_, "RevisionNotFound") => CoreError::NotFound { entity: "revision" },
-        (_, "EntryNotFound") | (StatusCode::NOT_FOUND, _) => CoreError::NotFound { entity: "file" },
+        (_, "RepoNotFound") => HubError::NotFound(format!("{what}: model repository not found")),
+        (_, "RevisionNotFound") => HubError::NotFound(format!("{what}: revision not found")),
+        (_, "EntryNotFound") | (StatusCode::NOT_FOUND, _) => {
+            HubError::NotFound(format!("{what}: file not found"))
+        }
         _ => unavailable(format!("the hub answered {status} for {what}")),
     })
 }
 
-fn transport_error(error: &reqwest::Error) -> CoreError {
+fn transport_error(error: reqwest::Error) -> HubError {
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -359,11 +357,14 @@ fn transport_error(error: &reqwest::Error) -> CoreError {
         "connection failed"
     };
     // reqwest's message holds the URL, which never holds a secret here (tokens go in headers).
-    unavailable(format!("{kind}: {error}"))
+    HubError::Transport {
+        message: format!("{kind}: {error}"),
+        source: error,
+    }
 }
 
-pub(crate) fn unavailable(message: String) -> CoreError {
-    CoreError::Unavailable {
+pub(crate) fn unavailable(message: String) -> HubError {
+    HubError::Unavailable {
         service: HUB,
         message,
     }

@@ -1,12 +1,20 @@
 //! The API layer's error enum: the one place where failures become HTTP statuses.
+//!
+//! Every lower layer's error converts into [`ApiError`] by an exhaustive match (`from.rs`), so
+//! a new variant down there cannot become a silent 500. Responses are problem documents unless
+//! a router picks another [`ErrorShape`] (the OpenAI and Anthropic APIs have their own).
+
+mod from;
+pub mod problems;
+mod shape;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mlx_manager_auth::AuthError;
-use mlx_manager_core::CoreError;
 use thiserror::Error;
 
 use crate::problem::{FieldError, Problem};
+
+pub use shape::{ErrorShape, ErrorSummary, reshape_errors};
 
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -33,33 +41,25 @@ pub enum ApiError {
     Unavailable(String),
     #[error("{0}")]
     InsufficientStorage(String),
-    /// Something broke inside; the details are logged, never sent.
+    /// Something broke inside; the details (the whole source chain) are logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
-impl From<CoreError> for ApiError {
-    fn from(error: CoreError) -> Self {
-        match error {
-            CoreError::NotFound { entity } => Self::NotFound(format!("{entity} not found")),
-            CoreError::UniqueViolation { .. } | CoreError::RuleViolation(_) => {
-                Self::Conflict(error.to_string())
+impl ApiError {
+    /// A 500 for an unexpected error, keeping every `source` of it for the log.
+    pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !chain.contains(&text) {
+                chain.push_str(": ");
+                chain.push_str(&text);
             }
-            CoreError::Invalid { field, message } => Self::Validation(vec![FieldError {
-                field: field.to_string(),
-                message,
-            }]),
-            CoreError::DatabaseUnreachable(_) => {
-                tracing::error!(%error, "database unreachable");
-                Self::Unavailable("the database is unreachable".into())
-            }
-            CoreError::Conflict(message) => Self::Conflict(message),
-            CoreError::Unavailable { .. } => Self::Unavailable(error.to_string()),
-            CoreError::AccessDenied(message) => Self::Forbidden(message),
-            CoreError::ChecksumMismatch(message) => Self::Unavailable(message),
-            CoreError::DiskFull(message) => Self::InsufficientStorage(message),
-            other => Self::Internal(other.to_string()),
+            source = cause.source();
         }
+        Self::Internal(chain)
     }
 }
 
@@ -154,47 +154,15 @@ impl IntoResponse for ApiError {
             }
             _ => None,
         };
-        let mut response = self.into_problem().into_response();
+        let problem = self.into_problem();
+        let summary = ErrorSummary::of(&problem);
+        let mut response = problem.into_response();
         if let Some((name, value)) = extra_header {
             response.headers_mut().insert(name, value);
         }
+        // Routers with another error shape re-render from this (see `reshape_errors`).
+        response.extensions_mut().insert(summary);
         response
     }
 }
 
-impl From<AuthError> for ApiError {
-    fn from(error: AuthError) -> Self {
-        match error {
-            AuthError::Core(core) => core.into(),
-            AuthError::InvalidCredentials => Self::Unauthorized {
-                detail: "incorrect e-mail or password".into(),
-                invalid_token: false,
-            },
-            AuthError::InvalidToken(reason) => {
-                tracing::debug!(%reason, "credential refused");
-                Self::Unauthorized {
-                    detail: "the credentials are invalid or expired; sign in again".into(),
-                    invalid_token: true,
-                }
-            }
-            AuthError::AccountPending => {
-                Self::Forbidden("this account is waiting for an administrator's approval".into())
-            }
-            AuthError::AccountDisabled => {
-                Self::Forbidden("this account has been disabled by an administrator".into())
-            }
-            AuthError::Throttled { retry_after } => Self::TooManyRequests {
-                retry_after_secs: retry_after.as_secs().max(1),
-            },
-            AuthError::WeakPassword { reason } => Self::Validation(vec![FieldError {
-                field: "password".into(),
-                message: reason,
-            }]),
-            AuthError::CurrentPasswordIncorrect => Self::Validation(vec![FieldError {
-                field: "current_password".into(),
-                message: "is incorrect".into(),
-            }]),
-            other => Self::Internal(other.to_string()),
-        }
-    }
-}

@@ -37,7 +37,7 @@ impl DownloadStatus {
             "failed" => Self::Failed,
             "cancelled" => Self::Cancelled,
             other => {
-                return Err(CoreError::Database(format!(
+                return Err(CoreError::CorruptRecord(format!(
                     "unknown download status {other:?}"
                 )));
             }

@@ -11,12 +11,14 @@ use tokio_util::sync::CancellationToken;
 use super::checksum::Expected;
 use super::progress::Counters;
 use super::transfer::{PlannedFile, Transfer, TransferError};
-use crate::CoreError;
-use crate::hub::{HubCache, HubClient, RepoCache, RepoId, TreeEntry};
+use crate::HubError;
+use crate::{HubCache, HubClient, RepoCache, TreeEntry};
+use mlx_manager_core::domain::RepoId;
+use mlx_manager_core::settings::{DownloadSettings, HubSettings};
 
 /// What every run needs, shared by the server's jobs and the CLI's `pull`.
 #[derive(Clone)]
-pub struct DownloadEngine {
+pub struct Downloader {
     pub client: HubClient,
     pub cache: HubCache,
     pub concurrent_files: usize,
@@ -28,12 +30,18 @@ pub struct DownloadEngine {
 pub enum RunError {
     /// Stopped through its token: partial data kept.
     Stopped,
-    Failed(CoreError),
+    Failed(HubError),
 }
 
-impl From<CoreError> for RunError {
-    fn from(error: CoreError) -> Self {
+impl From<HubError> for RunError {
+    fn from(error: HubError) -> Self {
         Self::Failed(error)
+    }
+}
+
+impl From<mlx_manager_core::CoreError> for RunError {
+    fn from(error: mlx_manager_core::CoreError) -> Self {
+        Self::Failed(error.into())
     }
 }
 
@@ -44,14 +52,14 @@ pub struct Completed {
     pub snapshot: std::path::PathBuf,
 }
 
-impl DownloadEngine {
-    pub fn new(settings: &crate::Settings) -> Result<Self, CoreError> {
-        Ok(Self {
-            client: HubClient::new(settings)?,
-            cache: HubCache::new(&settings.hf_hub_cache),
-            concurrent_files: settings.download_concurrent_files,
-            stall_timeout: Duration::from_secs(settings.download_stall_timeout_secs),
-        })
+impl Downloader {
+    pub fn new(hub: &HubSettings, downloads: &DownloadSettings) -> Self {
+        Self {
+            client: HubClient::new(hub),
+            cache: HubCache::new(&hub.cache),
+            concurrent_files: downloads.concurrent_files,
+            stall_timeout: Duration::from_secs(downloads.stall_timeout_secs),
+        }
     }
 
     /// Downloads `repo` at `revision`, resuming whatever partial data is in the cache.
@@ -72,9 +80,9 @@ impl DownloadEngine {
         let files = plan(&entries)?;
         self.cache
             .ensure_root()
-            .map_err(|e| CoreError::io("creating the hub cache", e))?;
+            .map_err(|e| HubError::io("creating the hub cache", e))?;
         std::fs::create_dir_all(repo.dir().join("blobs"))
-            .map_err(|e| CoreError::io("creating the model's cache folder", e))?;
+            .map_err(|e| HubError::io("creating the model's cache folder", e))?;
         report_plan(&repo, &commit, &files, counters);
 
         // Cancelled by the caller (pause, cancel, shutdown) or by the first failing transfer.
@@ -118,12 +126,12 @@ impl DownloadEngine {
 
         for file in &files {
             repo.link_snapshot_file(&commit, &file.path, file.expected.etag())
-                .map_err(|e| CoreError::io(format!("linking {}", file.path), e))?;
+                .map_err(|e| HubError::io(format!("linking {}", file.path), e))?;
         }
         let ref_name = if revision == commit { "main" } else { revision };
         if revision != commit || repo.read_ref("main").is_none() {
             repo.write_ref(ref_name, &commit)
-                .map_err(|e| CoreError::io("writing the ref", e))?;
+                .map_err(|e| HubError::io("writing the ref", e))?;
         }
         Ok(Completed {
             snapshot: repo.snapshot_dir(&commit),
@@ -139,7 +147,7 @@ impl DownloadEngine {
     ) -> Result<T, RunError>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, CoreError>>,
+        Fut: Future<Output = Result<T, HubError>>,
     {
         let mut delay = Duration::from_millis(500);
         for attempt in 1.. {
@@ -148,7 +156,7 @@ impl DownloadEngine {
                 result = call() => result,
             };
             match result {
-                Err(CoreError::Unavailable { message, .. }) if attempt < 4 => {
+                Err(HubError::Unavailable { message, .. }) if attempt < 4 => {
                     tracing::warn!(%message, attempt, "hub call failed; retrying");
                     tokio::select! {
                         _ = stop.cancelled() => return Err(RunError::Stopped),
@@ -164,7 +172,7 @@ impl DownloadEngine {
 }
 
 /// The files to fetch, with their checksums; refuses paths that would leave the snapshot.
-pub(crate) fn plan(entries: &[TreeEntry]) -> Result<Vec<PlannedFile>, CoreError> {
+pub(crate) fn plan(entries: &[TreeEntry]) -> Result<Vec<PlannedFile>, HubError> {
     entries
         .iter()
         .map(|entry| {
@@ -176,8 +184,8 @@ pub(crate) fn plan(entries: &[TreeEntry]) -> Result<Vec<PlannedFile>, CoreError>
                     .split('/')
                     .any(|p| p.is_empty() || p == "." || p == "..");
             if unsafe_path {
-                return Err(CoreError::Unavailable {
-                    service: crate::hub::HUB_NAME,
+                return Err(HubError::Unavailable {
+                    service: crate::HUB_NAME,
                     message: format!("the hub listed an unsafe file path {:?}", entry.path),
                 });
             }
@@ -187,8 +195,8 @@ pub(crate) fn plan(entries: &[TreeEntry]) -> Result<Vec<PlannedFile>, CoreError>
             };
             if !expected.etag().chars().all(|c| c.is_ascii_hexdigit()) || expected.etag().len() < 40
             {
-                return Err(CoreError::Unavailable {
-                    service: crate::hub::HUB_NAME,
+                return Err(HubError::Unavailable {
+                    service: crate::HUB_NAME,
                     message: format!("the hub gave no usable checksum for {:?}", entry.path),
                 });
             }

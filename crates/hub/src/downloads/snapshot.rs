@@ -1,7 +1,7 @@
 //! What a download looks like to its watchers at one moment.
 
 use super::DownloadStatus;
-use crate::db::repositories::DownloadRecord;
+use mlx_manager_core::db::repositories::DownloadRecord;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DownloadSnapshot {

@@ -1,4 +1,4 @@
-//! Domain types that are valid by construction ("parse, don't validate").
+//! `Email`: an e-mail address normalised once at the edge.
 
 use std::fmt;
 
@@ -53,38 +53,6 @@ impl<'de> Deserialize<'de> for Email {
     }
 }
 
-/// Where a user account stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UserStatus {
-    /// Registered, waiting for an admin.
-    Pending,
-    Approved,
-    Disabled,
-}
-
-impl UserStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Disabled => "disabled",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, CoreError> {
-        match raw {
-            "pending" => Ok(Self::Pending),
-            "approved" => Ok(Self::Approved),
-            "disabled" => Ok(Self::Disabled),
-            other => Err(CoreError::Invalid {
-                field: "status",
-                message: format!("{other:?} is not one of pending, approved, disabled"),
-            }),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,15 +80,4 @@ mod tests {
         assert!(Email::parse(&long).is_err());
     }
 
-    #[test]
-    fn user_status_round_trips_through_its_text_form() {
-        for status in [
-            UserStatus::Pending,
-            UserStatus::Approved,
-            UserStatus::Disabled,
-        ] {
-            assert_eq!(UserStatus::parse(status.as_str()).unwrap(), status);
-        }
-        assert!(UserStatus::parse("banned").is_err());
-    }
 }

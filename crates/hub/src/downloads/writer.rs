@@ -9,19 +9,19 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::checksum::{ContentHasher, Expected};
-use crate::CoreError;
+use crate::HubError;
 
 const WRITE_BUFFER: usize = 256 << 10;
 /// Below every platform's IOV_MAX (1024 on Linux and macOS).
 const MAX_SLICES: usize = 512;
 
-pub(crate) fn disk_error(path: &str, error: io::Error) -> CoreError {
+pub(crate) fn disk_error(path: &str, error: io::Error) -> HubError {
     if error.kind() == io::ErrorKind::StorageFull {
-        CoreError::DiskFull(format!(
+        HubError::DiskFull(format!(
             "the disk is full while writing {path}; free some space and resume: the partial data was kept"
         ))
     } else {
-        CoreError::io(format!("writing {path}"), error)
+        HubError::io(format!("writing {path}"), error)
     }
 }
 

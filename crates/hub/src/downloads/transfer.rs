@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 use super::checksum::{ContentHasher, Expected};
 use super::progress::Counters;
 use super::writer::{disk_error, hash_prefix, spawn_writer};
-use crate::CoreError;
-use crate::hub::{HubClient, RepoCache};
+use crate::HubError;
+use crate::{HubClient, RepoCache};
 
 const MAX_FAILURES_WITHOUT_PROGRESS: u32 = 6;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -44,11 +44,11 @@ pub(crate) struct Transfer<'a> {
 pub(crate) enum TransferError {
     /// Paused, cancelled or shut down: partial data kept.
     Stopped,
-    Failed(CoreError),
+    Failed(HubError),
 }
 
-impl From<CoreError> for TransferError {
-    fn from(error: CoreError) -> Self {
+impl From<HubError> for TransferError {
+    fn from(error: HubError) -> Self {
         Self::Failed(error)
     }
 }
@@ -108,8 +108,8 @@ impl Transfer<'_> {
         reason: &str,
     ) -> Result<(), TransferError> {
         if failures > MAX_FAILURES_WITHOUT_PROGRESS {
-            return Err(TransferError::Failed(CoreError::Unavailable {
-                service: crate::hub::HUB_NAME,
+            return Err(TransferError::Failed(HubError::Unavailable {
+                service: crate::HUB_NAME,
                 message: format!(
                     "{} failed {MAX_FAILURES_WITHOUT_PROGRESS} times in a row without progress: {reason}",
                     file.path
@@ -189,7 +189,7 @@ impl Transfer<'_> {
         }
         drop(sender);
         let outcome = writer.await.map_err(|e| {
-            AttemptError::Fatal(TransferError::Failed(CoreError::io(
+            AttemptError::Fatal(TransferError::Failed(HubError::io(
                 "download writer",
                 io::Error::other(e),
             )))
@@ -210,7 +210,7 @@ impl Transfer<'_> {
                 let _ = std::fs::remove_file(partial);
                 self.counters.discarded(reached);
                 Err(AttemptError::Fatal(TransferError::Failed(
-                    CoreError::ChecksumMismatch(format!(
+                    HubError::ChecksumMismatch(format!(
                         "{}: received {reached} bytes, the hub announced {}",
                         file.path, file.size
                     )),
@@ -232,13 +232,13 @@ impl Transfer<'_> {
             // Bad bytes cannot be resumed from: drop them so a retry starts clean.
             let _ = std::fs::remove_file(partial);
             self.counters.discarded(file.size);
-            return Err(TransferError::Failed(CoreError::ChecksumMismatch(format!(
+            return Err(TransferError::Failed(HubError::ChecksumMismatch(format!(
                 "{}: {mismatch}",
                 file.path
             ))));
         }
         std::fs::rename(partial, blob).map_err(|e| {
-            TransferError::Failed(CoreError::io(format!("promoting {}", file.path), e))
+            TransferError::Failed(HubError::io(format!("promoting {}", file.path), e))
         })?;
         self.counters.file_done();
         Ok(())
@@ -257,13 +257,13 @@ impl Transfer<'_> {
             tokio::task::spawn_blocking(move || hash_prefix(&path, &expected, size))
                 .await
                 .map_err(|e| {
-                    TransferError::Failed(CoreError::io(
+                    TransferError::Failed(HubError::io(
                         "hashing a partial download",
                         io::Error::other(e),
                     ))
                 })?
                 .map_err(|e| {
-                    TransferError::Failed(CoreError::io(
+                    TransferError::Failed(HubError::io(
                         format!("reading the partial {}", file.path),
                         e,
                     ))
@@ -286,7 +286,7 @@ impl Transfer<'_> {
                 .open(path)
         };
         let file = open(&path)
-            .map_err(|e| TransferError::Failed(CoreError::io("creating a lock file", e)))?;
+            .map_err(|e| TransferError::Failed(HubError::io("creating a lock file", e)))?;
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(file),
@@ -297,7 +297,7 @@ impl Transfer<'_> {
                     }
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(TransferError::Failed(CoreError::io("locking a blob", e)));
+                    return Err(TransferError::Failed(HubError::io("locking a blob", e)));
                 }
             }
         }
@@ -318,9 +318,9 @@ impl AttemptError {
     }
 
     /// Hub and network trouble is retried; a missing file or a refused token is not.
-    fn from_core(error: CoreError) -> Self {
+    fn from_core(error: HubError) -> Self {
         match error {
-            CoreError::Unavailable { message, .. } => Self::retry(message),
+            HubError::Unavailable { message, .. } => Self::retry(message),
             other => Self::Fatal(TransferError::Failed(other)),
         }
     }

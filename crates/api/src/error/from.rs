@@ -1,0 +1,91 @@
+//! Every lower layer's error as an [`ApiError`]: exhaustive matches, so adding a variant below
+//! makes the compiler ask which status it gets.
+
+use mlx_manager_auth::AuthError;
+use mlx_manager_core::CoreError;
+use mlx_manager_hub::HubError;
+
+use super::ApiError;
+use crate::problem::FieldError;
+
+impl From<CoreError> for ApiError {
+    fn from(error: CoreError) -> Self {
+        match error {
+            CoreError::NotFound { entity } => Self::NotFound(format!("{entity} not found")),
+            CoreError::UniqueViolation { .. } | CoreError::RuleViolation(_) => {
+                Self::Conflict(error.to_string())
+            }
+            CoreError::Invalid { field, message } => invalid(field, message),
+            CoreError::DatabaseUnreachable(_) => {
+                tracing::error!(%error, "database unreachable");
+                Self::Unavailable("the database is unreachable".into())
+            }
+            CoreError::InvalidSetting { .. }
+            | CoreError::Migration(_)
+            | CoreError::Database(_)
+            | CoreError::CorruptRecord(_)
+            | CoreError::Io { .. } => Self::internal(&error),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Core(core) => core.into(),
+            AuthError::InvalidCredentials => Self::Unauthorized {
+                detail: "incorrect e-mail or password".into(),
+                invalid_token: false,
+            },
+            AuthError::InvalidToken(reason) => {
+                tracing::debug!(%reason, "credential refused");
+                Self::Unauthorized {
+                    detail: "the credentials are invalid or expired; sign in again".into(),
+                    invalid_token: true,
+                }
+            }
+            AuthError::AccountPending => {
+                Self::Forbidden("this account is waiting for an administrator's approval".into())
+            }
+            AuthError::AccountDisabled => {
+                Self::Forbidden("this account has been disabled by an administrator".into())
+            }
+            AuthError::Throttled { retry_after } => Self::TooManyRequests {
+                retry_after_secs: retry_after.as_secs().max(1),
+            },
+            AuthError::WeakPassword { reason } => invalid("password", reason),
+            AuthError::CurrentPasswordIncorrect => invalid("current_password", "is incorrect"),
+            AuthError::TokenSigning(_)
+            | AuthError::SecretTooShort { .. }
+            | AuthError::SecretFile { .. }
+            | AuthError::Io { .. }
+            | AuthError::Hashing(_)
+            | AuthError::Random(_) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<HubError> for ApiError {
+    fn from(error: HubError) -> Self {
+        match error {
+            HubError::Core(core) => core.into(),
+            HubError::Invalid { field, message } => invalid(field, message),
+            HubError::NotFound(message) => Self::NotFound(message),
+            HubError::Conflict(message) => Self::Conflict(message),
+            HubError::Unavailable { .. } | HubError::Transport { .. } => {
+                Self::Unavailable(error.to_string())
+            }
+            HubError::AccessDenied(message) => Self::Forbidden(message),
+            HubError::ChecksumMismatch(message) => Self::Unavailable(message),
+            HubError::DiskFull(message) => Self::InsufficientStorage(message),
+            HubError::Io { .. } => Self::internal(&error),
+        }
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Validation(vec![FieldError {
+        field: field.to_string(),
+        message: message.into(),
+    }])
+}

@@ -1,0 +1,16 @@
+//! Domain types that are valid by construction ("parse, don't validate").
+//!
+//! Accounts ([`User`], [`ApiKey`], [`Email`]), the models the hub names ([`RepoId`]) and the states
+//! of a download ([`DownloadStatus`]); memory planning lives in [`crate::memory`].
+
+mod api_key;
+mod download_status;
+mod email;
+mod repo_id;
+mod user;
+
+pub use api_key::ApiKey;
+pub use download_status::DownloadStatus;
+pub use email::Email;
+pub use repo_id::RepoId;
+pub use user::{User, UserStatus};

@@ -1,0 +1,104 @@
+//! The services the application is made of, each built from its own settings section.
+
+use std::path::Path;
+use std::time::Duration;
+
+use mlx_manager_auth::{
+    AuthConfig, AuthService, ThrottleSettings, TokenSettings, load_or_create_jwt_secret,
+};
+use mlx_manager_core::Settings;
+use mlx_manager_core::db::Database;
+use mlx_manager_core::memory::MemoryBudget;
+use mlx_manager_core::settings::AuthSettings;
+use mlx_manager_hub::HubService;
+use secrecy::ExposeSecret;
+
+use crate::StartupError;
+
+/// The database and the services over it. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Database,
+    pub auth: AuthService,
+    pub hub: HubService,
+}
+
+impl Services {
+    /// Prepares the data directory, connects (migrating the schema) and starts every service,
+    /// downloads included.
+    pub async fn start(settings: &Settings) -> Result<Self, StartupError> {
+        let db = Self::database(settings).await?;
+        let auth = auth_service(&settings.auth, &settings.data_dir, db.clone())?;
+        let hub = HubService::start(
+            db.clone(),
+            &settings.hub,
+            &settings.downloads,
+            MemoryBudget::detect(),
+        )
+        .await?;
+        Ok(Self { db, auth, hub })
+    }
+
+    /// The data directory and the database alone, for commands that need nothing else.
+    pub async fn database(settings: &Settings) -> Result<Database, StartupError> {
+        prepare_data_dir(&settings.data_dir)?;
+        Ok(Database::connect(&settings.database.url).await?)
+    }
+
+    /// The database and the auth service, for the `users` recovery commands.
+    pub async fn auth_only(settings: &Settings) -> Result<(Database, AuthService), StartupError> {
+        let db = Self::database(settings).await?;
+        let auth = auth_service(&settings.auth, &settings.data_dir, db.clone())?;
+        Ok((db, auth))
+    }
+}
+
+/// The auth service: the signing secret (from the settings, else generated once into the data
+/// directory), the token lifetime, and one password hash per core at most.
+fn auth_service(
+    settings: &AuthSettings,
+    data_dir: &Path,
+    db: Database,
+) -> Result<AuthService, StartupError> {
+    let from_env = settings
+        .jwt_secret
+        .as_ref()
+        .map(|secret| secret.expose_secret());
+    let secret = load_or_create_jwt_secret(data_dir, from_env)?;
+    let token_settings = TokenSettings {
+        lifetime: Duration::from_secs(settings.jwt_lifetime_secs),
+        ..TokenSettings::default()
+    };
+    // Each hash is CPU-bound and takes ~19 MiB.
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let config = AuthConfig {
+        token_secret: secret.expose_secret().to_vec(),
+        token_settings,
+        throttle: ThrottleSettings::default(),
+        max_concurrent_hashes: cores,
+    };
+    Ok(AuthService::new(db, config)?)
+}
+
+/// Creates the data directory (owner-only) on first run and checks that it is writable.
+fn prepare_data_dir(dir: &Path) -> Result<(), StartupError> {
+    let failed = |source: std::io::Error| StartupError::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    };
+    if !dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(failed)?;
+    } else if !dir.is_dir() {
+        return Err(failed(std::io::Error::other("not a directory")));
+    }
+    let probe = dir.join(".write-check");
+    std::fs::write(&probe, b"").map_err(failed)?;
+    std::fs::remove_file(&probe).map_err(failed)?;
+    Ok(())
+}
