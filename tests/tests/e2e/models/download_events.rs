@@ -8,7 +8,7 @@ use mlx_manager_tests::models::{HfHome, fixture, spawn_with_hub};
 use reqwest::Method;
 use serde_json::Value;
 
-const REPO: &str = "mlx-test/tiny-qwen3";
+use super::REPO;
 
 /// Reads a whole event stream: (seconds since start, event data) per `progress` event.
 async fn listen(app: &TestApp, token: &str, id: i64) -> Vec<(f64, Value)> {

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use mlx_manager_tests::run_cli;
 
+use crate::helpers::assert_one_clear_line;
+
 fn fixture(name: &str) -> String {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../.fixtures")
@@ -87,10 +89,5 @@ fn generate_reports_a_bad_model_directory_in_one_line() {
         &[],
         Duration::from_secs(30),
     );
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(errors[0].contains("config.json"), "{}", errors[0]);
-    assert!(!stderr.contains("panicked"));
+    assert_one_clear_line(&output, "config.json");
 }

@@ -6,32 +6,9 @@ use std::time::{Duration, Instant};
 use mlx_manager_tests::tcp_proxy::TcpProxy;
 use mlx_manager_tests::{SpawnOptions, TestApp, postgres, run_cli};
 
+use crate::helpers::{assert_one_clear_line, stderr_of};
+
 const QUICK: Duration = Duration::from_secs(20);
-
-fn stderr_of(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A failed start says one thing, on one line, without a panic or backtrace.
-fn assert_one_clear_line(output: &std::process::Output, expected: &str) {
-    assert!(!output.status.success(), "expected a failure");
-    let stderr = stderr_of(output);
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(
-        errors.len(),
-        1,
-        "exactly one error line expected:\n{stderr}"
-    );
-    assert!(
-        errors[0].contains(expected),
-        "{:?} should mention {expected:?}",
-        errors[0]
-    );
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("backtrace"),
-        "{stderr}"
-    );
-}
 
 #[test]
 fn version_flag_prints_the_version() {

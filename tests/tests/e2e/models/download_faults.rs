@@ -7,7 +7,7 @@ use mlx_manager_tests::fake_hub::{FakeHub, ModelCard};
 use mlx_manager_tests::models::{HfHome, LONG, assert_same_files, fixture, id_of, spawn_with_hub};
 use reqwest::Method;
 
-const REPO: &str = "mlx-test/tiny-qwen3";
+use super::REPO;
 
 #[tokio::test]
 async fn a_checksum_mismatch_fails_the_job_and_promotes_nothing() {

@@ -8,7 +8,7 @@ use mlx_manager_tests::models::{
 };
 use reqwest::Method;
 
-const REPO: &str = "mlx-test/tiny-qwen3";
+use super::REPO;
 
 #[tokio::test]
 async fn pause_keeps_partial_data_and_resume_continues_from_it() {

@@ -9,7 +9,7 @@ use mlx_manager_tests::models::{
 };
 use reqwest::Method;
 
-const REPO: &str = "mlx-test/tiny-qwen3";
+use super::REPO;
 
 #[tokio::test]
 async fn a_download_is_byte_identical_and_python_loads_it_offline() {

@@ -1,0 +1,4 @@
+//! The repositories, identical on SQLite and PostgreSQL, without a server.
+
+mod auth;
+mod users;
