@@ -1,29 +1,29 @@
 //! The MLX inference engine of MLX Manager: loading models, tokenizing, generating. No HTTP here.
+//!
+//! Layout, by idea:
+//! - [`Model`] is a loaded model directory: its [`model_config`], its network and its weights.
+//!   `architectures` maps `model_type` to what sets each architecture apart.
+//! - `nn`: the network itself — decoder, attention, layers, norms, rotary embeddings, the KV
+//!   cache and the checkpoint reader. Private: callers only see [`Model`] and [`KvCache`].
+//! - [`text`]: tokenizer, streaming detokenizer, stop strings and chat templates.
+//! - [`generation`]: sampling, the streaming generation loop, the greedy reference generator,
+//!   and the [`generation::ModelWorker`] that serves a loaded model on its own thread.
+//! - On Linux, `sgemm_interposer` routes one-row `cblas_sgemm` calls to `cblas_sgemv`.
 
-mod attention;
-#[cfg(target_os = "linux")]
-mod blas_rows;
-pub mod chat_template;
-pub mod config;
-mod decoder;
+mod architectures;
 mod device;
-pub mod engine;
 mod error;
-pub mod generate;
 pub mod generation;
-mod kv_cache;
-mod layers;
 mod model;
-mod models;
-mod norm;
-mod rope;
-pub mod sampling;
+pub mod model_config;
+mod nn;
+#[cfg(target_os = "linux")]
+mod sgemm_interposer;
 #[cfg(test)]
 mod test_values;
 pub mod text;
-mod weights;
 
 pub use device::ComputeDevice;
 pub use error::InferenceError;
-pub use kv_cache::KvCache;
 pub use model::Model;
+pub use nn::KvCache;

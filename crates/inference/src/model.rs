@@ -5,10 +5,8 @@ use std::path::{Path, PathBuf};
 use mlx_rs::Array;
 
 use crate::InferenceError;
-use crate::config::ModelConfig;
-use crate::decoder::Decoder;
-use crate::kv_cache::KvCache;
-use crate::weights::Weights;
+use crate::model_config::ModelConfig;
+use crate::nn::{Decoder, KvCache, Weights};
 
 /// Prompts are fed in chunks of this many tokens, bounding the memory of long prompts.
 pub const PREFILL_CHUNK: usize = 2048;
@@ -25,9 +23,9 @@ impl Model {
     /// Loads a model directory in the Hugging Face / mlx-lm layout.
     pub fn load(dir: &Path) -> Result<Self, InferenceError> {
         #[cfg(target_os = "linux")]
-        crate::blas_rows::ensure_linked();
+        crate::sgemm_interposer::ensure_linked();
         let config = ModelConfig::load(dir)?;
-        let traits = crate::models::traits_for(&config)?;
+        let traits = crate::architectures::traits_for(&config)?;
         let mut weights = Weights::load(dir, config.quantization)?;
         let decoder = Decoder::load(&config, &mut weights, traits)?;
         Ok(Self {

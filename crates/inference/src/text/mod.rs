@@ -1,5 +1,7 @@
-//! From text to token ids and back: the tokenizer, streaming detokenisation, stop strings.
+//! From text to token ids and back: the tokenizer, streaming detokenisation, stop strings, and
+//! the chat templates that turn a conversation into prompt text.
 
+pub mod chat_template;
 mod detokenizer;
 mod stop;
 mod tokenizer;

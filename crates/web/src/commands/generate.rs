@@ -6,12 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use mlx_manager_inference::chat_template::{ChatMessage, RenderOptions};
-use mlx_manager_inference::engine::LoadedModel;
+use mlx_manager_inference::generation::sampling::SamplingParams;
 use mlx_manager_inference::generation::{
-    GenerationEvent, GenerationRequest, GenerationStats, Prompt,
+    GenerationEvent, GenerationRequest, GenerationStats, ModelWorker, Prompt,
 };
-use mlx_manager_inference::sampling::SamplingParams;
+use mlx_manager_inference::text::chat_template::{ChatMessage, RenderOptions};
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -82,7 +81,7 @@ fn generate(args: GenerateArgs) -> Result<(), String> {
     } else {
         Prompt::Text(args.prompt)
     };
-    let model = LoadedModel::load(&args.model).map_err(|e| e.to_string())?;
+    let model = ModelWorker::load(&args.model).map_err(|e| e.to_string())?;
     let request = GenerationRequest {
         prompt,
         max_tokens: args.max_tokens,

@@ -1,7 +1,7 @@
 //! Qwen2: biases on the q/k/v projections, none on the output projection.
 
-use crate::config::ModelConfig;
-use crate::decoder::Traits;
+use crate::model_config::ModelConfig;
+use crate::nn::Traits;
 
 pub fn traits(_config: &ModelConfig) -> Traits {
     Traits {

@@ -6,13 +6,13 @@ use mlx_rs::Array;
 use mlx_rs::fast::{ScaledDotProductAttentionMask, scaled_dot_product_attention};
 use mlx_rs::ops::sigmoid;
 
-use crate::attention::DecodeAttention;
-use crate::config::ModelConfig;
-use crate::kv_cache::{KvCache, LayerCache};
-use crate::layers::{Embedding, FusedLinear, Linear};
-use crate::norm::RmsNorm;
-use crate::rope::{Rope, RopeAngles};
-use crate::weights::Weights;
+use super::attention::DecodeAttention;
+use super::kv_cache::{KvCache, LayerCache};
+use super::layers::{Embedding, FusedLinear, Linear};
+use super::norm::RmsNorm;
+use super::rope::{Rope, RopeAngles};
+use super::weights::Weights;
+use crate::model_config::ModelConfig;
 use crate::{ComputeDevice, InferenceError};
 
 /// What sets one architecture apart from the plain llama layout.

@@ -1,11 +1,10 @@
-//! Shared helpers for the engine's integration tests.
-
-#![allow(dead_code)]
+//! Helpers the integration tests share: fixtures, writable copies, collecting a stream.
 
 use std::path::{Path, PathBuf};
 
-use mlx_manager_inference::engine::{EventReceiver, LoadedModel};
-use mlx_manager_inference::generation::{FinishReason, GenerationEvent, GenerationStats};
+use mlx_manager_inference::generation::{
+    EventReceiver, FinishReason, GenerationEvent, GenerationStats, ModelWorker,
+};
 
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -45,7 +44,6 @@ pub fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
 pub struct Outcome {
     pub text: String,
     pub tokens: Vec<u32>,
-    pub deltas: Vec<String>,
     pub reason: FinishReason,
     pub stats: GenerationStats,
 }
@@ -53,7 +51,7 @@ pub struct Outcome {
 pub fn collect(
     mut events: EventReceiver,
 ) -> Result<Outcome, mlx_manager_inference::InferenceError> {
-    let (mut text, mut tokens, mut deltas) = (String::new(), Vec::new(), Vec::new());
+    let (mut text, mut tokens) = (String::new(), Vec::new());
     while let Some(event) = events.blocking_recv() {
         match event? {
             GenerationEvent::Delta {
@@ -62,13 +60,11 @@ pub fn collect(
             } => {
                 text.push_str(&delta);
                 tokens.push(token_id);
-                deltas.push(delta);
             }
             GenerationEvent::Finished { reason, stats } => {
                 return Ok(Outcome {
                     text,
                     tokens,
-                    deltas,
                     reason,
                     stats,
                 });
@@ -78,6 +74,6 @@ pub fn collect(
     panic!("the stream ended without a Finished event")
 }
 
-pub fn load(name: &str) -> LoadedModel {
-    LoadedModel::load(&fixture(name)).expect("load fixture")
+pub fn load(name: &str) -> ModelWorker {
+    ModelWorker::load(&fixture(name)).expect("load fixture")
 }

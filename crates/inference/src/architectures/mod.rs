@@ -6,8 +6,8 @@ mod qwen2;
 mod qwen3;
 
 use crate::InferenceError;
-use crate::config::ModelConfig;
-use crate::decoder::Traits;
+use crate::model_config::ModelConfig;
+use crate::nn::Traits;
 
 /// (model_type, traits for that config)
 type Entry = (&'static str, fn(&ModelConfig) -> Traits);

@@ -1,8 +1,9 @@
-//! Plain greedy decoding without streaming or stopping, for comparisons with the reference.
+//! The greedy reference generator: plain greedy decoding without streaming or stopping, the
+//! shape of mlx-lm's `generate_step`, so parity tests compare tokens with the reference.
 
+use super::sampling::{Sampler, SamplingParams};
 use crate::InferenceError;
 use crate::model::Model;
-use crate::sampling::{Sampler, SamplingParams};
 
 /// `max_tokens` greedy tokens after `prompt`, never stopping early (as mlx-lm's
 /// `generate_step` with a temperature-0 sampler).

@@ -4,14 +4,15 @@
 //! tokens, repetition penalty included.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use mlx_manager_inference::sampling::{
+use mlx_manager_inference::generation::sampling::{
     Sampler, SamplingParams, apply_min_p, apply_top_k, apply_top_p, log_probs,
 };
 use mlx_rs::{Array, Dtype, random};
 use serde_json::{Value, json};
+
+use crate::support::workspace;
 
 const VOCAB: i32 = 1000;
 const TOP_P: &[f32] = &[0.05, 0.3, 0.5, 0.9, 0.95, 0.99];
@@ -73,10 +74,6 @@ for case in request["sequences"]:
 
 json.dump({"filters": filters, "sequences": sequences}, sys.stdout)
 "#;
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn mlx_lm(request: &Value) -> Value {
     let python = workspace().join(".venv/bin/python");

@@ -1,13 +1,11 @@
 //! The engine against Python mlx-lm on the same model files and the same MLX build: greedy
 //! decoding must give exactly the reference's tokens, and first-step logits must agree.
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 
 use mlx_manager_inference::Model;
-use mlx_manager_inference::generate::greedy;
+use mlx_manager_inference::generation::greedy;
 use serde_json::Value;
 
 const PROMPTS: &[&str] = &[
@@ -18,7 +16,7 @@ const PROMPTS: &[&str] = &[
 const MAX_TOKENS: usize = 64;
 const LOGIT_TOLERANCE: f32 = 1e-4;
 
-use support::{copy_of, edit_json, fixture, workspace};
+use crate::support::{copy_of, edit_json, fixture, workspace};
 
 /// What Python mlx-lm produces for the prompts, run from the project's venv.
 fn reference(model: &Path) -> Vec<Value> {

@@ -7,9 +7,9 @@
 use mlx_rs::Array;
 use mlx_rs::ops::{addmm, dequantize, quantized_matmul};
 
+use super::weights::Weights;
 use crate::InferenceError;
-use crate::config::QuantizationConfig;
-use crate::weights::Weights;
+use crate::model_config::QuantizationConfig;
 
 mod fused;
 pub use fused::FusedLinear;

@@ -1,7 +1,7 @@
 //! Qwen3: per-head RMS norms on queries and keys; optional attention biases.
 
-use crate::config::ModelConfig;
-use crate::decoder::Traits;
+use crate::model_config::ModelConfig;
+use crate::nn::Traits;
 
 pub fn traits(config: &ModelConfig) -> Traits {
     Traits {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use mlx_manager_inference::InferenceError;
-use mlx_manager_inference::chat_template::{ChatMessage, ChatTemplate, RenderOptions};
+use mlx_manager_inference::text::chat_template::{ChatMessage, ChatTemplate, RenderOptions};
 use serde_json::{Map, Value, json};
 use tempfile::TempDir;
 

@@ -1,16 +1,15 @@
-//! The engine end to end: a real model answers, sampling is reproducible, stop strings and
-//! cancellation work, and bad model directories fail with typed errors.
-
-mod support;
+//! The engine end to end, through a model worker: a real model answers, sampling is
+//! reproducible, stop strings and cancellation work, and bad model directories fail with typed
+//! errors.
 
 use std::time::{Duration, Instant};
 
 use mlx_manager_inference::InferenceError;
-use mlx_manager_inference::chat_template::{ChatMessage, RenderOptions};
-use mlx_manager_inference::engine::LoadedModel;
-use mlx_manager_inference::generation::{FinishReason, GenerationRequest, Prompt};
-use mlx_manager_inference::sampling::SamplingParams;
-use support::{collect, copy_of, edit_json, fixture, load};
+use mlx_manager_inference::generation::sampling::SamplingParams;
+use mlx_manager_inference::generation::{FinishReason, GenerationRequest, ModelWorker, Prompt};
+use mlx_manager_inference::text::chat_template::{ChatMessage, RenderOptions};
+
+use crate::support::{collect, copy_of, edit_json, fixture, load};
 
 fn request(prompt: &str, max_tokens: usize) -> GenerationRequest {
     GenerationRequest {
@@ -166,7 +165,7 @@ fn facts_count_parameters_the_same_for_dense_and_quantized_weights() {
 }
 
 fn load_error(dir: &std::path::Path) -> InferenceError {
-    match LoadedModel::load(dir) {
+    match ModelWorker::load(dir) {
         Ok(_) => panic!("{} should not load", dir.display()),
         Err(error) => error,
     }
@@ -247,7 +246,7 @@ fn a_prompt_longer_than_the_context_is_refused() {
     edit_json(&dir.path().join("config.json"), |c| {
         c["max_position_embeddings"] = 8.into()
     });
-    let model = LoadedModel::load(dir.path()).unwrap();
+    let model = ModelWorker::load(dir.path()).unwrap();
     let error = collect(model.generate(request(
         "a prompt with clearly more than eight tokens in it",
         4,

@@ -1,6 +1,6 @@
-//! A loaded model on its own thread: compute never runs on the async executor, requests are
-//! served one after another without reloading, and dropping a request's receiver cancels it
-//! within one step.
+//! A model's worker: the model loaded and served on its own thread. Compute never runs on the
+//! async executor, requests are served one after another without reloading, and dropping a
+//! request's receiver cancels it within one step.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -9,11 +9,11 @@ use std::thread::JoinHandle;
 
 use tokio::sync::mpsc as async_mpsc;
 
+use super::stream::{GenerationEvent, GenerationRequest, Prompt, run};
 use crate::InferenceError;
-use crate::chat_template::ChatTemplate;
-use crate::generation::{GenerationEvent, GenerationRequest, Prompt, run};
 use crate::model::Model;
 use crate::text::Tokenizer;
+use crate::text::chat_template::ChatTemplate;
 
 /// Events of one request; an `Err` ends the stream.
 pub type EventReceiver = async_mpsc::Receiver<Result<GenerationEvent, InferenceError>>;
@@ -31,15 +31,15 @@ pub struct ModelFacts {
     pub has_chat_template: bool,
 }
 
-/// Everything the model thread owns.
-pub struct Loaded {
+/// Everything generation needs from one model directory; the worker thread owns it.
+pub struct ModelBundle {
     pub model: Model,
     pub tokenizer: Tokenizer,
     pub template: Option<ChatTemplate>,
     pub eos_ids: BTreeSet<u32>,
 }
 
-impl Loaded {
+impl ModelBundle {
     pub fn load(dir: &Path) -> Result<Self, InferenceError> {
         let model = Model::load(dir)?;
         let tokenizer = Tokenizer::load(dir)?;
@@ -105,15 +105,16 @@ struct Job {
     events: async_mpsc::Sender<Result<GenerationEvent, InferenceError>>,
 }
 
-/// A model loaded on a dedicated thread.
-pub struct LoadedModel {
+/// A model loaded and served on its own thread; dropping the worker ends the thread after its
+/// current request.
+pub struct ModelWorker {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
     pub facts: ModelFacts,
     pub dir: PathBuf,
 }
 
-impl LoadedModel {
+impl ModelWorker {
     /// Loads the model on a new thread and waits until it is ready. Blocking: call it from a
     /// blocking context (e.g. `spawn_blocking`).
     pub fn load(dir: &Path) -> Result<Self, InferenceError> {
@@ -126,20 +127,20 @@ impl LoadedModel {
                 dir.file_name().and_then(|n| n.to_str()).unwrap_or("model")
             ))
             .spawn(move || {
-                let loaded = match Loaded::load(&model_dir).and_then(|l| facts(&l).map(|f| (l, f)))
-                {
-                    Ok((loaded, facts)) => {
-                        let _ = ready_tx.send(Ok(facts));
-                        loaded
-                    }
-                    Err(error) => {
-                        let _ = ready_tx.send(Err(error));
-                        return;
-                    }
-                };
+                let bundle =
+                    match ModelBundle::load(&model_dir).and_then(|b| facts(&b).map(|f| (b, f))) {
+                        Ok((bundle, facts)) => {
+                            let _ = ready_tx.send(Ok(facts));
+                            bundle
+                        }
+                        Err(error) => {
+                            let _ = ready_tx.send(Err(error));
+                            return;
+                        }
+                    };
                 for job in jobs_rx {
                     let events = job.events;
-                    let result = run(&loaded, &job.request, |event| {
+                    let result = run(&bundle, &job.request, |event| {
                         events.blocking_send(Ok(event)).is_ok()
                     });
                     if let Err(error) = result {
@@ -174,7 +175,7 @@ impl LoadedModel {
     }
 }
 
-impl Drop for LoadedModel {
+impl Drop for ModelWorker {
     fn drop(&mut self) {
         // Closing the queue ends the thread after its current request.
         self.jobs.take();
@@ -184,17 +185,17 @@ impl Drop for LoadedModel {
     }
 }
 
-fn facts(loaded: &Loaded) -> Result<ModelFacts, InferenceError> {
-    let config = &loaded.model.config;
-    let bytes = loaded.model.bytes_on_disk;
+fn facts(bundle: &ModelBundle) -> Result<ModelFacts, InferenceError> {
+    let config = &bundle.model.config;
+    let bytes = bundle.model.bytes_on_disk;
     Ok(ModelFacts {
         architecture: config.model_type.clone(),
-        parameters: loaded.model.parameter_count,
+        parameters: bundle.model.parameter_count,
         bytes_on_disk: bytes,
         // Weights as stored plus ~10% for activations and MLX's buffers at short contexts.
         estimated_memory_bytes: bytes + bytes / 10,
         context_length: config.max_position_embeddings,
         quantization_bits: config.quantization.map(|q| q.bits),
-        has_chat_template: loaded.template.is_some(),
+        has_chat_template: bundle.template.is_some(),
     })
 }

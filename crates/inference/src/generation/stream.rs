@@ -1,14 +1,15 @@
 //! One generation: prompt → prefill → decode loop with sampling, end-of-sequence and stop
-//! strings, streaming text deltas and finishing with statistics. Runs on the model's thread.
+//! strings, streaming text deltas and finishing with statistics. Runs on the model's worker
+//! thread.
 
 use std::time::{Duration, Instant};
 
 use mlx_rs::Array;
 
+use super::sampling::{Sampler, SamplingParams};
+use super::worker::ModelBundle;
 use crate::InferenceError;
-use crate::chat_template::{ChatMessage, RenderOptions};
-use crate::engine::Loaded;
-use crate::sampling::{Sampler, SamplingParams};
+use crate::text::chat_template::{ChatMessage, RenderOptions};
 use crate::text::{StopCheck, StopStrings, StreamingDetokenizer};
 
 /// What to generate from.
@@ -64,12 +65,12 @@ pub enum GenerationEvent {
 
 /// Runs one request; `emit` returns false when nobody listens any more, which cancels.
 pub fn run(
-    loaded: &Loaded,
+    bundle: &ModelBundle,
     request: &GenerationRequest,
     mut emit: impl FnMut(GenerationEvent) -> bool,
 ) -> Result<(), InferenceError> {
-    let prompt = loaded.prompt_ids(&request.prompt)?;
-    if let Some(context) = loaded.model.config.max_position_embeddings
+    let prompt = bundle.prompt_ids(&request.prompt)?;
+    if let Some(context) = bundle.model.config.max_position_embeddings
         && prompt.len() >= context
     {
         return Err(InferenceError::PromptTooLong {
@@ -84,11 +85,11 @@ pub fn run(
     let mut detokenizer = StreamingDetokenizer::new();
     let mut stops = StopStrings::new(request.stop.iter().cloned());
     let mut history = prompt.clone();
-    let mut cache = loaded.model.new_cache();
+    let mut cache = bundle.model.new_cache();
     let _ = mlx_rs::memory::reset_peak_memory();
 
     let started = Instant::now();
-    let logits = loaded.model.forward_last(&prompt, &mut cache)?;
+    let logits = bundle.model.forward_last(&prompt, &mut cache)?;
     let mut next = sampler.sample(&logits, &history)?;
     mlx_rs::transforms::async_eval([&next])?;
     // The sampler reads the history only for the repetition penalty. Without it, each step is
@@ -105,7 +106,7 @@ pub fn run(
         let at_limit = generated + 1 >= request.max_tokens;
         let queued = match pipelined && !at_limit {
             true => {
-                let logits = loaded.model.forward_token(&next, &mut cache)?;
+                let logits = bundle.model.forward_token(&next, &mut cache)?;
                 let following = sampler.sample(&logits, &history)?;
                 mlx_rs::transforms::async_eval([&following])?;
                 Some(following)
@@ -117,7 +118,7 @@ pub fn run(
         first_token_at.get_or_insert_with(|| started.elapsed());
         generated += 1;
         history.push(token);
-        if loaded.eos_ids.contains(&token) {
+        if bundle.eos_ids.contains(&token) {
             let rest = stops.finish();
             if !rest.is_empty()
                 && !emit(GenerationEvent::Delta {
@@ -129,7 +130,7 @@ pub fn run(
             }
             break FinishReason::Stop;
         }
-        let delta = detokenizer.push(&loaded.tokenizer, token)?;
+        let delta = detokenizer.push(&bundle.tokenizer, token)?;
         let (text, stopped) = match stops.push(&delta) {
             StopCheck::Continue(text) => (text, false),
             StopCheck::Stop(text) => (text, true),
@@ -144,7 +145,7 @@ pub fn run(
             break FinishReason::Stop;
         }
         if at_limit {
-            let tail = detokenizer.finish(&loaded.tokenizer)?;
+            let tail = detokenizer.finish(&bundle.tokenizer)?;
             let text = match stops.push(&tail) {
                 StopCheck::Continue(text) => text + &stops.finish(),
                 StopCheck::Stop(text) => text,
@@ -162,7 +163,7 @@ pub fn run(
         next = match queued {
             Some(following) => following,
             None => {
-                let logits = loaded
+                let logits = bundle
                     .model
                     .forward_token(&Array::from_slice(&[token], &[1]), &mut cache)?;
                 let following = sampler.sample(&logits, &history)?;

@@ -1,7 +1,7 @@
 //! Llama (and Mistral, the same layout): optional attention biases on every projection.
 
-use crate::config::ModelConfig;
-use crate::decoder::Traits;
+use crate::model_config::ModelConfig;
+use crate::nn::Traits;
 
 pub fn traits(config: &ModelConfig) -> Traits {
     Traits {

@@ -12,7 +12,7 @@ use mlx_rs::fast::rope;
 use mlx_rs::ops::{arange, power, select};
 
 use crate::InferenceError;
-use crate::config::ModelConfig;
+use crate::model_config::ModelConfig;
 
 mod angles;
 pub use angles::RopeAngles;
@@ -117,7 +117,7 @@ impl Rope {
 fn llama3_freqs(
     dims: i32,
     base: f32,
-    scaling: &crate::config::RopeScaling,
+    scaling: &crate::model_config::RopeScaling,
 ) -> Result<Array, InferenceError> {
     let factor = scaling.factor.unwrap_or(1.0);
     let low = scaling.low_freq_factor.unwrap_or(1.0);

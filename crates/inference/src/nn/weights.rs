@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use mlx_rs::Array;
 
 use crate::InferenceError;
-use crate::config::QuantizationConfig;
+use crate::model_config::QuantizationConfig;
 
 /// The tensors of a checkpoint by name; layers take theirs out as they are built.
 pub struct Weights {

@@ -4,9 +4,6 @@
 //! that exercises the Python-flavoured corners of Jinja. The text must be equal, and where
 //! transformers raises, so must we (with the same message for `raise_exception`).
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod harness;
 mod templates;
 
@@ -14,9 +11,10 @@ use harness::*;
 use templates::*;
 
 use mlx_manager_inference::InferenceError;
-use mlx_manager_inference::chat_template::{ChatTemplate, RenderOptions};
+use mlx_manager_inference::text::chat_template::{ChatTemplate, RenderOptions};
 use serde_json::{Map, json};
-use support::fixture;
+
+use crate::support::fixture;
 
 #[test]
 fn fixture_templates_render_as_transformers() {

@@ -1,0 +1,12 @@
+//! Turning a prompt into tokens: sampling the next token, the streaming generation loop, the
+//! greedy reference generator the parity tests compare with mlx-lm, and the worker thread that
+//! serves one loaded model.
+
+mod greedy;
+pub mod sampling;
+mod stream;
+mod worker;
+
+pub use greedy::greedy;
+pub use stream::{FinishReason, GenerationEvent, GenerationRequest, GenerationStats, Prompt};
+pub use worker::{EventReceiver, ModelFacts, ModelWorker};
