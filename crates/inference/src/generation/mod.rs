@@ -2,6 +2,7 @@
 //! greedy reference generator the parity tests compare with mlx-lm, and the worker thread that
 //! serves one loaded model.
 
+mod bundle;
 mod greedy;
 pub mod sampling;
 mod stream;

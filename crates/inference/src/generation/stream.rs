@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use mlx_rs::Array;
 
+use super::bundle::ModelBundle;
 use super::sampling::{Sampler, SamplingParams};
-use super::worker::ModelBundle;
 use crate::InferenceError;
 use crate::text::chat_template::{ChatMessage, RenderOptions};
 use crate::text::{StopCheck, StopStrings, StreamingDetokenizer};

@@ -1,0 +1,80 @@
+//! A model directory loaded for generation: the network, its tokenizer and chat template, and
+//! the ids that end a sequence, gathered from every file that names them.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::InferenceError;
+use crate::generation::Prompt;
+use crate::model::Model;
+use crate::text::Tokenizer;
+use crate::text::chat_template::ChatTemplate;
+
+/// Everything generation needs from one model directory; the worker thread owns it.
+pub struct ModelBundle {
+    pub model: Model,
+    pub tokenizer: Tokenizer,
+    pub template: Option<ChatTemplate>,
+    pub eos_ids: BTreeSet<u32>,
+}
+
+impl ModelBundle {
+    pub fn load(dir: &Path) -> Result<Self, InferenceError> {
+        let model = Model::load(dir)?;
+        let tokenizer = Tokenizer::load(dir)?;
+        let template = ChatTemplate::load(dir)?;
+        let eos_ids = eos_ids(dir, &model, &tokenizer);
+        Ok(Self {
+            model,
+            tokenizer,
+            template,
+            eos_ids,
+        })
+    }
+
+    pub fn prompt_ids(&self, prompt: &Prompt) -> Result<Vec<u32>, InferenceError> {
+        match prompt {
+            Prompt::Tokens(ids) => Ok(ids.clone()),
+            Prompt::Text(text) => self.tokenizer.encode(text, true),
+            Prompt::Chat { messages, options } => {
+                let template = self.template.as_ref().ok_or_else(|| {
+                    InferenceError::Tokenizer(
+                        "this model has no chat template; send a plain prompt".into(),
+                    )
+                })?;
+                let rendered = template.render(messages, options)?;
+                // The template already wrote any BOS; adding special tokens would double it.
+                self.tokenizer.encode(&rendered, false)
+            }
+        }
+    }
+}
+
+/// End-of-sequence ids from config.json, generation_config.json and the tokenizer's eos token.
+fn eos_ids(dir: &Path, model: &Model, tokenizer: &Tokenizer) -> BTreeSet<u32> {
+    let mut ids: BTreeSet<u32> = model
+        .config
+        .eos_token_id
+        .iter()
+        .flat_map(|e| e.ids())
+        .collect();
+    if let Ok(text) = std::fs::read_to_string(dir.join("generation_config.json"))
+        && let Ok(config) = serde_json::from_str::<serde_json::Value>(&text)
+    {
+        match &config["eos_token_id"] {
+            serde_json::Value::Number(n) => ids.extend(n.as_u64().map(|n| n as u32)),
+            serde_json::Value::Array(list) => {
+                ids.extend(list.iter().filter_map(|v| v.as_u64()).map(|n| n as u32))
+            }
+            _ => {}
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string(dir.join("tokenizer_config.json"))
+        && let Ok(config) = serde_json::from_str::<serde_json::Value>(&text)
+    {
+        let eos = &config["eos_token"];
+        let token = eos.as_str().or_else(|| eos["content"].as_str());
+        ids.extend(token.and_then(|t| tokenizer.token_id(t)));
+    }
+    ids
+}
