@@ -6,7 +6,7 @@ use mlx_rs::Array;
 
 use crate::InferenceError;
 use crate::model_config::ModelConfig;
-use crate::nn::{Decoder, KvCache, Weights};
+use crate::nn::{Decoder, KvCache, LayerCache, Weights};
 
 /// Prompts are fed in chunks of this many tokens, bounding the memory of long prompts.
 pub const PREFILL_CHUNK: usize = 2048;
@@ -39,6 +39,20 @@ impl Model {
 
     pub fn new_cache(&self) -> KvCache {
         KvCache::new(self.decoder.layer_count())
+    }
+
+    /// Bytes the KV cache grows by per token: keys and values of every layer in the dtype the
+    /// cache stores, i.e. 2 × layers × kv heads × head dim × that dtype's size.
+    ///
+    /// The cache keeps the dtype the projections produce, which MLX's type promotion derives
+    /// from the checkpoint's dtypes (f16 scales with f32 norm weights give f32 keys). Rather
+    /// than repeat those rules, this builds one decoding step's graph on an empty cache and
+    /// reads the cache's dtypes and shapes, which MLX knows before computing anything. The graph
+    /// is never evaluated; only the small constants a first step would make anyway are kept.
+    pub fn kv_cache_bytes_per_token(&self) -> Result<u64, InferenceError> {
+        let mut cache = self.new_cache();
+        self.decoder.forward(&token_array(&[0]), &mut cache)?;
+        Ok(cache.layers.iter().map(LayerCache::bytes_per_token).sum())
     }
 
     /// Feeds tokens (the whole prompt, or one new token) and returns the logits `[1, vocab]`

@@ -21,8 +21,10 @@ pub struct ModelFacts {
     pub architecture: String,
     pub parameters: u64,
     pub bytes_on_disk: u64,
-    /// Weights plus MLX's working memory, for deciding whether a model fits.
-    pub estimated_memory_bytes: u64,
+    /// Bytes the KV cache grows by per token of context: 2 (keys and values) × layers × kv
+    /// heads × head dim × bytes of the dtype the cache stores. Only this crate knows that dtype
+    /// (it follows the checkpoint's), so memory estimates take this figure from here.
+    pub kv_cache_bytes_per_token: u64,
     pub context_length: Option<usize>,
     pub quantization_bits: Option<i32>,
     pub has_chat_template: bool,
@@ -115,13 +117,11 @@ impl Drop for ModelWorker {
 
 fn facts(bundle: &ModelBundle) -> Result<ModelFacts, InferenceError> {
     let config = &bundle.model.config;
-    let bytes = bundle.model.bytes_on_disk;
     Ok(ModelFacts {
         architecture: config.model_type.clone(),
         parameters: bundle.model.parameter_count,
-        bytes_on_disk: bytes,
-        // Weights as stored plus ~10% for activations and MLX's buffers at short contexts.
-        estimated_memory_bytes: bytes + bytes / 10,
+        bytes_on_disk: bundle.model.bytes_on_disk,
+        kv_cache_bytes_per_token: bundle.model.kv_cache_bytes_per_token()?,
         context_length: config.max_position_embeddings,
         quantization_bits: config.quantization.map(|q| q.bits),
         has_chat_template: bundle.template.is_some(),

@@ -79,6 +79,17 @@ impl LayerCache {
         Ok(())
     }
 
+    /// Bytes one more token takes here: its key and value rows for every head, in the dtype
+    /// they are stored in (0 before the first update).
+    pub fn bytes_per_token(&self) -> u64 {
+        self.state()
+            .map(|buffer| {
+                let per_token = buffer.size() / buffer.dim(2).max(1) as usize;
+                (per_token * buffer.item_size()) as u64
+            })
+            .sum()
+    }
+
     /// The cached arrays, to evaluate them between prefill chunks.
     pub fn state(&self) -> impl Iterator<Item = &Array> {
         self.keys.iter().chain(self.values.iter())

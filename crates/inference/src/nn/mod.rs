@@ -10,5 +10,5 @@ mod rope;
 mod weights;
 
 pub use decoder::{Decoder, Traits};
-pub use kv_cache::KvCache;
+pub use kv_cache::{KvCache, LayerCache};
 pub use weights::Weights;

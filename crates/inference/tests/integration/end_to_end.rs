@@ -1,6 +1,6 @@
 //! The engine end to end, through a model worker: a real model answers, sampling is
-//! reproducible, stop strings and cancellation work, and bad model directories fail with typed
-//! errors.
+//! reproducible, stop strings and cancellation work, the facts are right, and bad model
+//! directories fail with typed errors.
 
 use std::time::{Duration, Instant};
 
@@ -161,7 +161,39 @@ fn facts_count_parameters_the_same_for_dense_and_quantized_weights() {
     assert!(quantized.facts.bytes_on_disk * 3 < dense.facts.bytes_on_disk);
     assert_eq!(dense.facts.context_length, Some(2048));
     assert!(dense.facts.has_chat_template);
-    assert!(dense.facts.estimated_memory_bytes >= dense.facts.bytes_on_disk);
+}
+
+/// 2 (keys and values) × layers × kv heads × head dim from the fixture's config.json, times the
+/// bytes of the dtype its cache holds.
+fn kv_cache_bytes_per_token_from_config(name: &str, dtype_bytes: u64) -> u64 {
+    let text = std::fs::read_to_string(fixture(name).join("config.json")).unwrap();
+    let config: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let field = |key: &str| config[key].as_u64();
+    let heads = field("num_attention_heads").unwrap();
+    let kv_heads = field("num_key_value_heads").unwrap_or(heads);
+    let head_dim = field("head_dim").unwrap_or_else(|| field("hidden_size").unwrap() / heads);
+    2 * field("num_hidden_layers").unwrap() * kv_heads * head_dim * dtype_bytes
+}
+
+#[test]
+fn facts_give_the_kv_cache_bytes_per_token_in_the_dtype_the_cache_holds() {
+    // The cache holds the activations' dtype: the weights' float dtype (config.json's
+    // torch_dtype is stale in the converted fixtures), with quantized weights that of the
+    // scales promoted with the norms' weights. smollm2-135m-4bit has f16 scales but f32 norms,
+    // so its keys are f32, as mlx-lm's are.
+    for (name, dtype_bytes) in [
+        ("tiny-qwen3", 4),
+        ("tiny-qwen3-bf16", 2),
+        ("tiny-qwen3-f16", 2),
+        ("tiny-qwen3-4bit", 4),
+        ("smollm2-135m-4bit", 4),
+    ] {
+        assert_eq!(
+            load(name).facts.kv_cache_bytes_per_token,
+            kv_cache_bytes_per_token_from_config(name, dtype_bytes),
+            "{name}"
+        );
+    }
 }
 
 fn load_error(dir: &std::path::Path) -> InferenceError {
