@@ -417,7 +417,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Deletes a model from the cache: every snapshot and blob of the repository. */
+        /**
+         * Deletes a model from the cache: every snapshot and blob of the repository. Refused (409)
+         *     while a download of it is open.
+         */
         delete: operations["delete_local_model"];
         options?: never;
         head?: never;
@@ -740,7 +743,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyResponse"][];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -773,7 +776,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKeyResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -782,7 +785,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid name or expiry */
+            /** @description The request is invalid; `errors` names each field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -812,7 +815,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -821,7 +824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such key of yours */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -855,7 +858,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description Incorrect e-mail or password */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -864,7 +867,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account is pending approval or disabled */
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -873,7 +876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Malformed request */
+            /** @description The request is invalid; `errors` names each field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -882,9 +885,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many failed attempts; see Retry-After */
+            /** @description Too many attempts; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -909,7 +914,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -938,7 +943,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -971,7 +976,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -980,7 +985,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Wrong current password, or a weak new one */
+            /** @description The request is invalid; `errors` names each field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1013,7 +1018,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description The e-mail is already registered */
+            /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1022,7 +1027,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid e-mail, or a weak password (the reason is given) */
+            /** @description The request is invalid; `errors` names each field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1031,9 +1036,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many attempts on taken e-mails from this address; see Retry-After */
+            /** @description Too many attempts; `Retry-After` says when to try again. */
             429: {
                 headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1063,7 +1070,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"][];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1072,7 +1079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin */
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1105,7 +1112,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1114,7 +1121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin */
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1123,7 +1130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The e-mail is taken */
+            /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1132,7 +1139,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid e-mail or weak password */
+            /** @description The request is invalid; `errors` names each field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1161,7 +1168,7 @@ export interface operations {
                     "application/json": components["schemas"]["CountResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1170,7 +1177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin */
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1206,7 +1213,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1215,7 +1222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin */
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1224,7 +1231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such user */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1233,7 +1240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The e-mail is taken, or no approved admin would remain */
+            /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1263,7 +1270,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1272,7 +1279,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin */
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1281,7 +1288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such user */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1290,7 +1297,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No approved admin would remain */
+            /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1326,7 +1333,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1335,7 +1342,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin */
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1344,7 +1351,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such user */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1353,7 +1360,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The e-mail is taken, or no approved admin would remain */
+            /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1389,7 +1396,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1398,7 +1405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin */
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1407,7 +1414,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such user */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1416,7 +1423,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Weak password */
+            /** @description The request is invalid; `errors` names each field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1448,7 +1455,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1457,7 +1464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin */
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1466,7 +1473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such user */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1498,7 +1505,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModelCharacteristicsResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1507,7 +1514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such model, or it has no config.json */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1516,7 +1523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hub is unreachable */
+            /** @description A service this needs (the database, the Hugging Face hub) is unreachable, too slow, or off. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1558,7 +1565,7 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1567,7 +1574,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Gated or private repository (set an HF token) */
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1576,7 +1583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such model or revision on the hub */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1585,7 +1592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid model id */
+            /** @description The request is invalid; `errors` names each field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1594,7 +1601,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hub is unreachable, or offline mode */
+            /** @description A service this needs (the database, the Hugging Face hub) is unreachable, too slow, or off. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1623,7 +1630,7 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"][];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1654,7 +1661,7 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1663,7 +1670,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such download */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1694,7 +1701,7 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1703,7 +1710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such download */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1712,7 +1719,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already finished */
+            /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1743,7 +1750,7 @@ export interface operations {
                     "text/event-stream": components["schemas"]["DownloadResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1752,7 +1759,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such download */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1783,7 +1790,7 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1792,7 +1799,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such download */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1801,7 +1808,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not running */
+            /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1832,7 +1839,7 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1841,7 +1848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such download */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1850,7 +1857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not paused or failed */
+            /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1859,7 +1866,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Offline mode */
+            /** @description A service this needs (the database, the Hugging Face hub) is unreachable, too slow, or off. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1888,7 +1895,7 @@ export interface operations {
                     "application/json": components["schemas"]["LocalModelResponse"][];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1926,7 +1933,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchResultResponse"][];
                 };
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1935,7 +1942,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid query */
+            /** @description The request is invalid; `errors` names each field. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1944,7 +1951,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The hub is unreachable or too slow */
+            /** @description A service this needs (the database, the Hugging Face hub) is unreachable, too slow, or off. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1974,7 +1981,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not signed in */
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1983,7 +1990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not in the cache */
+            /** @description No such resource. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1992,7 +1999,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A download of it is open; cancel it first */
+            /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,6 @@
 //! Typed helpers for the auth API, so tests read like the behaviour they check.
 
+use mlx_manager_api::dto::{TokenResponse, UserPublic};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
@@ -39,8 +40,9 @@ impl TestApp {
     pub async fn token_for(&self, email: &str, password: &str) -> String {
         let response = self.login(email, password).await;
         assert_eq!(response.status(), 200, "login of {email} failed");
-        let body: Value = response.json().await.unwrap();
-        body["access_token"].as_str().unwrap().to_string()
+        let body: TokenResponse = response.json().await.unwrap();
+        assert_eq!(body.token_type, "bearer");
+        body.access_token
     }
 
     /// Registers the first user (who becomes the admin) and returns their token.
@@ -52,13 +54,13 @@ impl TestApp {
 
     /// Registers a user and has the admin approve them; returns (user id, token).
     pub async fn approved_user(&self, admin_token: &str, email: &str) -> (i64, String) {
-        let registered: Value = self
+        let registered: UserPublic = self
             .register(email, STRONG_PASSWORD)
             .await
             .json()
             .await
             .unwrap();
-        let id = registered["id"].as_i64().expect("user id");
+        let id = i64::from(registered.id);
         let approved = self
             .edit_user(admin_token, id, json!({"status": "approved"}))
             .await;

@@ -14,6 +14,14 @@ mod problem;
 mod routes;
 mod state;
 
+/// The request and response bodies of every route, for Rust clients, tests and embedders
+/// (serde both ways; the same types the spec is generated from).
+pub mod dto {
+    pub use crate::routes::auth::dto::*;
+    pub use crate::routes::health::{DatabaseHealth, Health};
+    pub use crate::routes::models::dto::*;
+}
+
 pub use app::{app, app_with_frontend};
 pub use error::{ApiError, ErrorShape, ErrorSummary, reshape_errors};
 pub use extract::{AdminUser, CurrentUser};

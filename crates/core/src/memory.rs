@@ -63,7 +63,11 @@ impl MemoryNeed {
     /// The estimate for `weights_bytes` of weights serving `context_tokens` tokens, where each
     /// token's keys and values take `kv_bytes_per_token` (unknown: counted as none, as search
     /// does before a model's config is read).
-    pub fn estimate(weights_bytes: u64, kv_bytes_per_token: Option<u64>, context_tokens: u64) -> Self {
+    pub fn estimate(
+        weights_bytes: u64,
+        kv_bytes_per_token: Option<u64>,
+        context_tokens: u64,
+    ) -> Self {
         let kv_cache_bytes = kv_bytes_per_token
             .unwrap_or(0)
             .saturating_mul(context_tokens);

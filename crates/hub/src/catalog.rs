@@ -128,10 +128,9 @@ impl ModelCatalog {
     pub async fn characteristics(&self, repo: &RepoId) -> Result<ModelCharacteristics, HubError> {
         let cache = self.cache.clone();
         let id = repo.clone();
-        let local = blocking(move || {
-            local_model(&cache, &id).and_then(|m| read_characteristics(&m.path))
-        })
-        .await?;
+        let local =
+            blocking(move || local_model(&cache, &id).and_then(|m| read_characteristics(&m.path)))
+                .await?;
         if let Some(characteristics) = local {
             return Ok(characteristics);
         }
@@ -206,10 +205,7 @@ impl ModelCatalog {
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, HubError> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| {
-        HubError::io(
-            "a cache task failed",
-            std::io::Error::other(e.to_string()),
-        )
-    })
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| HubError::io("a cache task failed", std::io::Error::other(e.to_string())))
 }

@@ -177,7 +177,7 @@ impl HubClient {
             .timeout(self.api_timeout)
             .send()
             .await
-            .map_err(|e| transport_error(e))?;
+            .map_err(transport_error)?;
         let response = check_status(response, what).await?;
         response
             .json()
@@ -258,7 +258,7 @@ impl HubClient {
                 let bytes = tokio::time::timeout(self.api_timeout, body.response.bytes())
                     .await
                     .map_err(|_| unavailable(format!("reading {path} of {repo} timed out")))?
-                    .map_err(|e| transport_error(e))?;
+                    .map_err(transport_error)?;
                 Ok(Some(bytes.to_vec()))
             }
             Err(HubError::NotFound(_)) => Ok(None),
@@ -290,7 +290,7 @@ impl HubClient {
             let response = tokio::time::timeout(self.api_timeout, request.send())
                 .await
                 .map_err(|_| unavailable(format!("no answer for {what} in time")))?
-                .map_err(|e| transport_error(e))?;
+                .map_err(transport_error)?;
             if response.status().is_redirection() {
                 url = redirect_target(&url, response.headers())
                     .ok_or_else(|| unavailable(format!("bad redirect for {what}")))?;

@@ -20,11 +20,11 @@ mod service;
 use mlx_manager_core::domain::RepoId;
 
 pub use cache::{HubCache, RepoCache};
+pub use catalog::{ModelCatalog, SearchRequest};
 pub use characteristics::{ModelCharacteristics, architecture_family, chat_template_from};
 pub(crate) use client::HUB as HUB_NAME;
 pub use client::{FileBody, HubClient, HubModel, LfsInfo, SafetensorsInfo, SearchQuery, TreeEntry};
 pub use error::HubError;
 pub use local::{LocalModel, local_model, local_models, read_characteristics};
 pub use search::{Badges, SearchResult, SearchSort, search_local, search_results};
-pub use catalog::{ModelCatalog, SearchRequest};
 pub use service::HubService;

@@ -1,5 +1,6 @@
 use mlx_manager_core::CoreError;
 use mlx_manager_hub::HubError;
+use mlx_manager_inference::InferenceError;
 use thiserror::Error;
 
 /// Every way serving a model can fail; the API crate maps these to responses.
@@ -10,6 +11,14 @@ pub enum ServingError {
 
     #[error(transparent)]
     Hub(#[from] HubError),
+
+    /// The engine could not load or run the model (unknown architecture, corrupt weights…).
+    #[error(transparent)]
+    Inference(#[from] InferenceError),
+
+    /// A background task of serving died (a panic in a loader, say).
+    #[error("{0}")]
+    TaskFailed(String),
 
     /// Nothing by that name: not a model directory, not a ready model in the cache.
     #[error("{0}")]

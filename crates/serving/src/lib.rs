@@ -4,7 +4,9 @@
 //! one call each. No HTTP here.
 
 mod error;
+mod load;
 mod locate;
 
 pub use error::ServingError;
+pub use load::{LoadedModel, load_model, load_model_blocking};
 pub use locate::{ModelLocation, locate_model};

@@ -33,7 +33,7 @@ pub fn locate_model(name: &str, cache: &HubCache) -> Result<ModelLocation, Servi
     }
     let repo_id = RepoId::parse(name).map_err(|_| {
         ServingError::ModelNotFound(format!(
-            "{name:?} is neither a model directory nor a repository id like org/name"
+            "{name:?} is neither a model directory (with a config.json) nor a repository id like org/name"
         ))
     })?;
     match local_model(cache, &repo_id) {
@@ -70,9 +70,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = HubCache::new(dir.path());
         let error = locate_model("mlx-community/absent", &cache).unwrap_err();
-        assert!(error.to_string().contains("mlx-manager pull mlx-community/absent"));
+        assert!(
+            error
+                .to_string()
+                .contains("mlx-manager pull mlx-community/absent")
+        );
         let error = locate_model(dir.path().to_str().unwrap(), &cache).unwrap_err();
-        assert!(error.to_string().contains("without a config.json"), "{error}");
+        assert!(
+            error.to_string().contains("without a config.json"),
+            "{error}"
+        );
         assert!(matches!(
             locate_model("not a name", &cache),
             Err(ServingError::ModelNotFound(_))

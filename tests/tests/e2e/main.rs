@@ -6,6 +6,7 @@
 mod architecture;
 mod auth;
 mod cli;
+mod embedding;
 mod fake_hub;
 mod health;
 mod helpers;

@@ -165,4 +165,3 @@ impl IntoResponse for ApiError {
         response
     }
 }
-

@@ -39,7 +39,10 @@ impl ErrorSummary {
     pub fn of(problem: &Problem) -> Self {
         Self {
             status: problem.status_code(),
-            message: problem.detail.clone().unwrap_or_else(|| problem.title.clone()),
+            message: problem
+                .detail
+                .clone()
+                .unwrap_or_else(|| problem.title.clone()),
             param: problem.errors.first().map(|e| e.field.clone()),
             code: problem
                 .problem_type
@@ -133,7 +136,12 @@ mod tests {
             .route("/", get(move || async move { error() }))
             .layer(axum::middleware::from_fn_with_state(shape, reshape_errors));
         let response = router
-            .oneshot(Request::builder().uri("/").body(axum::body::Body::empty()).unwrap())
+            .oneshot(
+                Request::builder()
+                    .uri("/")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
             .await
             .unwrap();
         let (parts, body) = response.into_parts();
@@ -179,9 +187,15 @@ mod tests {
 
     #[tokio::test]
     async fn internal_details_stay_out_of_every_shape() {
-        for shape in [ErrorShape::Problem, ErrorShape::OpenAi, ErrorShape::Anthropic] {
-            let (response, body) =
-                render(shape, || ApiError::Internal("secret table t_users broke".into())).await;
+        for shape in [
+            ErrorShape::Problem,
+            ErrorShape::OpenAi,
+            ErrorShape::Anthropic,
+        ] {
+            let (response, body) = render(shape, || {
+                ApiError::Internal("secret table t_users broke".into())
+            })
+            .await;
             assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
             assert!(!body.to_string().contains("t_users"), "{shape:?}: {body}");
         }

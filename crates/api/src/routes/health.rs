@@ -6,7 +6,7 @@ use tokio::sync::Mutex;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::state::AppState;
@@ -47,24 +47,24 @@ impl DatabaseProbe {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Health {
     /// `healthy` when every dependency answers, otherwise `unhealthy`.
     #[schema(example = "healthy")]
-    pub status: &'static str,
+    pub status: String,
     /// The server's version.
     #[schema(example = "0.1.0")]
-    pub version: &'static str,
+    pub version: String,
     pub database: DatabaseHealth,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DatabaseHealth {
     /// Whether the database answered a query within two seconds (checked at most every 0.5 s).
     pub reachable: bool,
     /// `sqlite` or `postgres`.
     #[schema(example = "sqlite")]
-    pub backend: &'static str,
+    pub backend: String,
 }
 
 /// Reports whether the server and its database are up. Needs no authentication.
@@ -85,11 +85,11 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         StatusCode::SERVICE_UNAVAILABLE
     };
     let body = Health {
-        status: if reachable { "healthy" } else { "unhealthy" },
-        version: env!("CARGO_PKG_VERSION"),
+        status: if reachable { "healthy" } else { "unhealthy" }.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
         database: DatabaseHealth {
             reachable,
-            backend: state.db.backend().as_str(),
+            backend: state.db.backend().as_str().into(),
         },
     };
     (status, Json(body))

@@ -3,9 +3,9 @@
 //! Deny by default: a route is public only if it is listed in [`public_routes`]; everything in
 //! [`protected_routes`] sits behind the authentication middleware.
 
-mod auth;
+pub mod auth;
 pub mod health;
-mod models;
+pub mod models;
 
 use utoipa_axum::router::OpenApiRouter;
 

@@ -10,7 +10,9 @@ mod sessions;
 use std::sync::Arc;
 
 use mlx_manager_core::db::Database;
-use mlx_manager_core::db::repositories::{ApiKeyRepository, RevokedTokenRepository, UserRepository};
+use mlx_manager_core::db::repositories::{
+    ApiKeyRepository, RevokedTokenRepository, UserRepository,
+};
 use mlx_manager_core::domain::User;
 
 pub use admin::UserEdit;

@@ -34,7 +34,11 @@ impl AuthService {
 
     /// Makes the user with this e-mail an approved admin with this password, creating the
     /// account when there is none.
-    pub async fn ensure_admin(&self, email: &str, password: &str) -> Result<AdminEnsured, AuthError> {
+    pub async fn ensure_admin(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<AdminEnsured, AuthError> {
         let email = Email::parse(email)?;
         let hash = self.new_password_hash(&email, password).await?;
         let existing = self.inner.users.find_by_email(&email).await?;

@@ -11,4 +11,3 @@ pub struct ApiKey {
     pub last_used_at: Option<i64>,
     pub expires_at: Option<i64>,
 }
-

@@ -79,5 +79,4 @@ mod tests {
         let long = format!("{}@example.com", "a".repeat(250));
         assert!(Email::parse(&long).is_err());
     }
-
 }

@@ -9,12 +9,12 @@ use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
 use super::job::{self, JobHandle, StopReason};
-use super::{Downloader, DownloadSnapshot, DownloadStatus};
+use super::{DownloadSnapshot, DownloadStatus, Downloader};
+use crate::HubError;
 use mlx_manager_core::db::Database;
 use mlx_manager_core::db::repositories::{DownloadRecord, DownloadRepository};
 use mlx_manager_core::domain::RepoId;
 use mlx_manager_core::settings::DownloadSettings;
-use crate::HubError;
 
 const RECENT_LIMIT: u64 = 50;
 

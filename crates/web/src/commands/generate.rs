@@ -2,21 +2,25 @@
 //! generated; a statistics line goes to stderr.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
+use mlx_manager_core::Settings;
+use mlx_manager_hub::HubCache;
 use mlx_manager_inference::generation::sampling::SamplingParams;
 use mlx_manager_inference::generation::{
-    GenerationEvent, GenerationRequest, GenerationStats, ModelWorker, Prompt,
+    GenerationEvent, GenerationRequest, GenerationStats, Prompt,
 };
 use mlx_manager_inference::text::chat_template::{ChatMessage, RenderOptions};
+use mlx_manager_serving::{ModelLocation, load_model_blocking, locate_model};
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// A model directory (config.json, tokenizer.json, *.safetensors)
+    /// A model directory (config.json, tokenizer.json, *.safetensors), or the `org/name` of a
+    /// model in the Hugging Face cache
     #[arg(long)]
-    model: PathBuf,
+    model: String,
     /// The prompt (a user message with --chat)
     #[arg(long)]
     prompt: String,
@@ -81,7 +85,10 @@ fn generate(args: GenerateArgs) -> Result<(), String> {
     } else {
         Prompt::Text(args.prompt)
     };
-    let model = ModelWorker::load(&args.model).map_err(|e| e.to_string())?;
+    let location = locate(&args.model)?;
+    let model = load_model_blocking(location)
+        .map_err(|e| e.to_string())?
+        .worker;
     let request = GenerationRequest {
         prompt,
         max_tokens: args.max_tokens,
@@ -103,6 +110,19 @@ fn generate(args: GenerateArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The model the user named, as the server would find it; the settings (for the cache) are
+/// read only when the name is not a directory.
+fn locate(name: &str) -> Result<ModelLocation, String> {
+    let cache = if Path::new(name).is_dir() {
+        HubCache::new(Path::new(name).join(".unused-cache"))
+    } else {
+        let settings =
+            Settings::load(&Default::default()).map_err(|e| format!("configuration: {e}"))?;
+        HubCache::new(&settings.hub.cache)
+    };
+    locate_model(name, &cache).map_err(|e| e.to_string())
 }
 
 fn stats_line(stats: &GenerationStats) -> String {

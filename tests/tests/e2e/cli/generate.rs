@@ -91,3 +91,48 @@ fn generate_reports_a_bad_model_directory_in_one_line() {
     );
     assert_one_clear_line(&output, "config.json");
 }
+
+#[test]
+fn generate_finds_a_model_of_the_hub_cache_by_its_repo_id() {
+    let hf_home = tempfile::tempdir().unwrap();
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let repo = hf_home.path().join("hub/models--mlx-test--tiny-qwen3");
+    let snapshot = repo.join("snapshots").join(commit);
+    std::fs::create_dir_all(&snapshot).unwrap();
+    for entry in std::fs::read_dir(fixture("tiny-qwen3")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), snapshot.join(entry.file_name())).unwrap();
+    }
+    std::fs::create_dir_all(repo.join("refs")).unwrap();
+    std::fs::write(repo.join("refs/main"), commit).unwrap();
+    let hf_home = hf_home.path().to_str().unwrap();
+    let run = |model: &str| {
+        run_cli(
+            &[
+                "generate",
+                "--model",
+                model,
+                "--prompt",
+                "hello",
+                "--max-tokens",
+                "4",
+            ],
+            &[("HF_HOME", hf_home)],
+            Duration::from_secs(60),
+        )
+    };
+
+    let output = run("mlx-test/tiny-qwen3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("generation: ") && stderr.contains("finish:"),
+        "{stderr}"
+    );
+
+    assert_one_clear_line(&run("mlx-test/absent"), "mlx-manager pull mlx-test/absent");
+}

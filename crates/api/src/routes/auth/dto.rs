@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 /// Unix milliseconds as RFC 3339 (UTC), the way the original's API shows times.
-pub fn rfc3339(millis: i64) -> String {
+pub(crate) fn rfc3339(millis: i64) -> String {
     let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or_default());
     humantime::format_rfc3339_millis(time).to_string()
 }
@@ -41,7 +41,7 @@ impl From<Status> for UserStatus {
 }
 
 /// A user as others may see them (never the password hash).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UserPublic {
     pub id: i32,
     #[schema(example = "ada@example.com")]
@@ -69,7 +69,7 @@ impl From<User> for UserPublic {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct RegisterRequest {
     #[schema(example = "ada@example.com")]
     pub email: String,
@@ -79,7 +79,7 @@ pub struct RegisterRequest {
 
 /// Login as JSON. The same fields are accepted as an OAuth2 password form
 /// (`application/x-www-form-urlencoded` with `username` and `password`).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct LoginRequest {
     /// The e-mail address (OAuth2 clients send it as `username`).
     #[serde(alias = "email")]
@@ -87,33 +87,33 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     #[schema(example = "bearer")]
-    pub token_type: &'static str,
+    pub token_type: String,
     /// Seconds until the token expires.
     pub expires_in: u64,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
 pub struct ListUsersQuery {
     /// Only users with this status.
     pub status: Option<Status>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CountResponse {
     pub count: u64,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct CreateUserRequest {
     pub email: String,
     pub password: String,
@@ -122,24 +122,24 @@ pub struct CreateUserRequest {
 }
 
 /// Any subset of the fields; absent ones are left as they are.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct UpdateUserRequest {
     pub email: Option<String>,
     pub is_admin: Option<bool>,
     pub status: Option<Status>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ResetPasswordRequest {
     pub password: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MessageResponse {
     pub message: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct CreateApiKeyRequest {
     /// A label to recognise the key by (1–100 characters).
     pub name: String,
@@ -149,7 +149,7 @@ pub struct CreateApiKeyRequest {
 }
 
 /// An API key as listed: never the key itself.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ApiKeyResponse {
     pub id: i32,
     pub name: String,
@@ -175,7 +175,7 @@ impl From<ApiKey> for ApiKeyResponse {
 }
 
 /// A new API key. `key` is shown this once and cannot be retrieved again.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreatedApiKeyResponse {
     pub key: String,
     #[serde(flatten)]

@@ -1,7 +1,7 @@
 //! `/api/auth`: registration, sessions, user administration, API keys.
 
 mod api_keys;
-mod dto;
+pub mod dto;
 mod public;
 mod session;
 mod users;

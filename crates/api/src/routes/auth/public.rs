@@ -65,7 +65,7 @@ pub async fn login(
         .await?;
     Ok(Json(TokenResponse {
         access_token: outcome.token.token,
-        token_type: "bearer",
+        token_type: "bearer".into(),
         expires_in: outcome.token.expires_in,
     }))
 }

@@ -69,7 +69,7 @@ pub async fn change_password(
         .await?;
     Ok(Json(TokenResponse {
         access_token: token.token,
-        token_type: "bearer",
+        token_type: "bearer".into(),
         expires_in: token.expires_in,
     }))
 }

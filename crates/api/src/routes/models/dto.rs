@@ -14,7 +14,7 @@ fn gib(bytes: u64) -> f64 {
     (bytes as f64 / GIB * 100.0).round() / 100.0
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Text to look for in model ids (1–200 characters).
@@ -27,7 +27,7 @@ pub struct SearchParams {
     pub max_size_gb: Option<f64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct BadgesResponse {
     /// Architecture family, e.g. `Qwen`, `Llama`.
     pub architecture: Option<String>,
@@ -49,7 +49,7 @@ impl From<Badges> for BadgesResponse {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SearchResultResponse {
     pub model_id: String,
     pub author: Option<String>,
@@ -85,7 +85,7 @@ impl From<SearchResult> for SearchResultResponse {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ModelCharacteristicsResponse {
     pub model_type: Option<String>,
     pub architecture_family: Option<String>,
@@ -126,7 +126,7 @@ impl From<ModelCharacteristics> for ModelCharacteristicsResponse {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LocalModelResponse {
     pub model_id: String,
     /// The snapshot's commit.
@@ -151,7 +151,7 @@ impl From<LocalModel> for LocalModelResponse {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct DownloadRequest {
     /// `org/name` on the hub.
     pub model_id: String,
@@ -159,7 +159,7 @@ pub struct DownloadRequest {
     pub revision: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DownloadState {
     Queued,
@@ -184,7 +184,7 @@ impl From<DownloadStatus> for DownloadState {
 }
 
 /// A download job and its progress (also each Server-Sent Event's data).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DownloadResponse {
     pub id: i32,
     pub model_id: String,

@@ -1,7 +1,7 @@
 //! `/api/models`: search the hub, read a model's config, the local cache, and downloads.
 
 mod downloads;
-mod dto;
+pub mod dto;
 mod events;
 mod local;
 mod search;

@@ -60,5 +60,7 @@ pub async fn model_config(
     Path((org, name)): Path<(String, String)>,
 ) -> Result<Json<ModelCharacteristicsResponse>, ApiError> {
     let repo_id = RepoId::parse(&format!("{org}/{name}"))?;
-    Ok(Json(state.hub.catalog().characteristics(&repo_id).await?.into()))
+    Ok(Json(
+        state.hub.catalog().characteristics(&repo_id).await?.into(),
+    ))
 }

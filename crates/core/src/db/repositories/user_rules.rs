@@ -13,10 +13,10 @@ use sea_orm::{
 
 use super::map_db_error;
 use super::users::{ENTITY, UserChanges, UserRepository, fetch};
-use crate::domain::User;
 use crate::CoreError;
 use crate::db::Backend;
 use crate::db::entities::user;
+use crate::domain::User;
 use crate::domain::{Email, UserStatus};
 use crate::time::now_millis;
 
