@@ -40,7 +40,8 @@ impl MemoryBudget {
     pub fn of_total(total_bytes: u64) -> Self {
         Self {
             total_bytes,
-            budget_bytes: total_bytes / 100 * DEFAULT_BUDGET_PERCENT,
+            budget_bytes: (u128::from(total_bytes) * u128::from(DEFAULT_BUDGET_PERCENT) / 100)
+                as u64,
         }
     }
 

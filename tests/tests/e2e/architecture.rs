@@ -1,4 +1,5 @@
-//! The layering rule: core, auth and inference know nothing of HTTP.
+//! The layering rule: nothing below `api` (core, auth, hub, inference, serving) knows HTTP.
+//! The hub crate is an HTTP client of the Hugging Face hub (reqwest) but serves nothing.
 
 use std::process::Command;
 
@@ -15,11 +16,13 @@ const HTTP_CRATES: &[&str] = &[
 const HTTP_FREE_LAYERS: &[&str] = &[
     "mlx-manager-core",
     "mlx-manager-auth",
+    "mlx-manager-hub",
     "mlx-manager-inference",
+    "mlx-manager-serving",
 ];
 
 #[test]
-fn core_auth_and_inference_have_no_http_dependency() {
+fn the_layers_below_the_api_have_no_http_server_dependency() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
         .args([

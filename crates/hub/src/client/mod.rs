@@ -1,6 +1,8 @@
 //! The Hugging Face hub's HTTP API, as far as search and downloads need it (`HF_ENDPOINT`).
 
-use std::collections::BTreeMap;
+mod failure;
+mod wire;
+
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -12,77 +14,16 @@ use url::Url;
 
 use mlx_manager_core::settings::HubSettings;
 
+use self::failure::{check_status, transport_error, unavailable};
+use self::wire::ModelInfo;
+pub use self::wire::{HubModel, LfsInfo, SafetensorsInfo, TreeEntry};
+
 use super::RepoId;
 use crate::HubError;
 
 pub(crate) const HUB: &str = "Hugging Face hub";
 const USER_AGENT: &str = concat!("mlx-manager/", env!("CARGO_PKG_VERSION"));
 const MAX_REDIRECTS: usize = 5;
-
-/// A model as the hub's search lists it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HubModel {
-    pub id: String,
-    #[serde(default)]
-    pub author: Option<String>,
-    #[serde(default)]
-    pub downloads: u64,
-    #[serde(default)]
-    pub likes: u64,
-    #[serde(default)]
-    pub last_modified: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default, rename = "library_name")]
-    pub library_name: Option<String>,
-    #[serde(default, rename = "pipeline_tag")]
-    pub pipeline_tag: Option<String>,
-    #[serde(default)]
-    pub used_storage: Option<u64>,
-    #[serde(default)]
-    pub safetensors: Option<SafetensorsInfo>,
-    #[serde(default)]
-    pub config: Option<serde_json::Value>,
-    #[serde(default)]
-    pub sha: Option<String>,
-}
-
-/// Parameter counts per dtype, as the hub reads them from the safetensors headers.
-#[derive(Debug, Clone, Deserialize, Default)]
-pub struct SafetensorsInfo {
-    #[serde(default)]
-    pub parameters: BTreeMap<String, u64>,
-    #[serde(default)]
-    pub total: u64,
-}
-
-/// One file of a repository at a commit (`/api/models/{id}/tree/{rev}`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct TreeEntry {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub path: String,
-    #[serde(default)]
-    pub size: u64,
-    /// The git blob sha1: the cache's blob name for regular files.
-    #[serde(default)]
-    pub oid: String,
-    #[serde(default)]
-    pub lfs: Option<LfsInfo>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct LfsInfo {
-    /// The sha256 of the content: the cache's blob name for LFS files.
-    pub oid: String,
-    pub size: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct ModelInfo {
-    sha: Option<String>,
-}
 
 /// What search asks the hub for.
 #[derive(Debug, Clone)]
@@ -319,53 +260,4 @@ fn encode_segment(segment: &str) -> String {
         .replace("%2D", "-")
         .replace("%2E", ".")
         .replace("%5F", "_")
-}
-
-async fn check_status(response: Response, what: &str) -> Result<Response, HubError> {
-    let status = response.status();
-    if status.is_success() {
-        return Ok(response);
-    }
-    let code = response
-        .headers()
-        .get("x-error-code")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    Err(match (status, code.as_str()) {
-        (_, "GatedRepo") | (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, _) => {
-            HubError::AccessDenied(format!(
-                "the hub refused access to {what}: the repository is gated or private; \
-                 accept its terms on the hub and set HF_TOKEN"
-            ))
-        }
-        (_, "RepoNotFound") => HubError::NotFound(format!("{what}: model repository not found")),
-        (_, "RevisionNotFound") => HubError::NotFound(format!("{what}: revision not found")),
-        (_, "EntryNotFound") | (StatusCode::NOT_FOUND, _) => {
-            HubError::NotFound(format!("{what}: file not found"))
-        }
-        _ => unavailable(format!("the hub answered {status} for {what}")),
-    })
-}
-
-fn transport_error(error: reqwest::Error) -> HubError {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "cannot connect"
-    } else {
-        "connection failed"
-    };
-    // reqwest's message holds the URL, which never holds a secret here (tokens go in headers).
-    HubError::Transport {
-        message: format!("{kind}: {error}"),
-        source: error,
-    }
-}
-
-pub(crate) fn unavailable(message: String) -> HubError {
-    HubError::Unavailable {
-        service: HUB,
-        message,
-    }
 }
