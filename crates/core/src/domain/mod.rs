@@ -1,16 +1,19 @@
 //! Domain types that are valid by construction ("parse, don't validate").
 //!
-//! Accounts ([`User`], [`ApiKey`], [`Email`]), the models the hub names ([`RepoId`]) and the states
-//! of a download ([`DownloadStatus`]); memory planning lives in [`crate::memory`].
+//! Accounts ([`User`], [`ApiKey`], [`Email`]), the models the hub names ([`RepoId`], at a
+//! [`Revision`] resolved to a [`CommitSha`]) and the states of a download ([`DownloadStatus`]);
+//! memory planning lives in [`crate::memory`].
 
 mod api_key;
 mod download_status;
 mod email;
 mod repo_id;
+mod revision;
 mod user;
 
 pub use api_key::ApiKey;
 pub use download_status::DownloadStatus;
 pub use email::Email;
 pub use repo_id::RepoId;
+pub use revision::{CommitSha, Revision};
 pub use user::{User, UserStatus};
