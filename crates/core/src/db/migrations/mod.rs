@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_users;
 mod m20261125_000002_create_auth_tables;
 mod m20261125_000003_create_downloads;
+mod m20261202_000001_normalise_emails;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_users::Migration),
             Box::new(m20261125_000002_create_auth_tables::Migration),
             Box::new(m20261125_000003_create_downloads::Migration),
+            Box::new(m20261202_000001_normalise_emails::Migration),
         ]
     }
 }

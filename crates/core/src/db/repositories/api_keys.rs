@@ -98,6 +98,26 @@ impl ApiKeyRepository {
         Ok(found)
     }
 
+    /// How many keys a user has (expired ones included: they still take a place until revoked).
+    pub async fn count_for_user(&self, user_id: i32) -> Result<u64, CoreError> {
+        use sea_orm::PaginatorTrait;
+        api_key::Entity::find()
+            .filter(api_key::Column::UserId.eq(user_id))
+            .count(self.db.connection())
+            .await
+            .map_err(|e| map_db_error(e, ENTITY, "id"))
+    }
+
+    /// Deletes every key of a user; returns how many there were.
+    pub async fn delete_all_for_user(&self, user_id: i32) -> Result<u64, CoreError> {
+        api_key::Entity::delete_many()
+            .filter(api_key::Column::UserId.eq(user_id))
+            .exec(self.db.connection())
+            .await
+            .map(|result| result.rows_affected)
+            .map_err(|e| map_db_error(e, ENTITY, "id"))
+    }
+
     /// Deletes one of a user's keys; another user's key is "not found".
     pub async fn delete_for_user(&self, user_id: i32, id: i32) -> Result<(), CoreError> {
         let result = api_key::Entity::delete_many()

@@ -85,6 +85,14 @@ impl UserRepository {
                 update = update
                     .col_expr(user::Column::ApprovedAt, Expr::value(now_millis()))
                     .col_expr(user::Column::ApprovedBy, Expr::value(changes.approved_by));
+            } else {
+                // Leaving `approved` ends every session: tokens from before a disable must not
+                // work again after a re-enable. (A user who is not approved has no valid
+                // session, so bumping on any non-approved status is the same thing.)
+                update = update.col_expr(
+                    user::Column::SessionVersion,
+                    Expr::col(user::Column::SessionVersion).add(1),
+                );
             }
         }
         let result = update

@@ -17,7 +17,7 @@ impl TryFrom<user::Model> for User {
     fn try_from(row: user::Model) -> Result<Self, CoreError> {
         Ok(Self {
             id: row.id,
-            email: Email::parse(&row.email)?,
+            email: Email::from_stored(row.email),
             password_hash: row.password_hash,
             is_admin: row.is_admin,
             status: UserStatus::parse(&row.status)?,
@@ -146,6 +146,20 @@ impl UserRepository {
             .into_iter()
             .map(User::try_from)
             .collect()
+    }
+
+    /// Every stored e-mail address (for the look-alike check at registration; no other column
+    /// is read).
+    pub async fn emails(&self) -> Result<Vec<Email>, CoreError> {
+        use sea_orm::QuerySelect;
+        let rows: Vec<String> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Email)
+            .into_tuple()
+            .all(self.db.connection())
+            .await
+            .map_err(|e| map_db_error(e, ENTITY, "email"))?;
+        Ok(rows.into_iter().map(Email::from_stored).collect())
     }
 
     pub async fn count_with_status(&self, status: UserStatus) -> Result<u64, CoreError> {
