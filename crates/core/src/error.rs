@@ -14,6 +14,10 @@ pub enum CoreError {
         message: String,
     },
 
+    /// The caller's role, or the permissions an admin set, do not allow the action.
+    #[error("{0}")]
+    Forbidden(String),
+
     #[error("{entity} not found")]
     NotFound { entity: &'static str },
 

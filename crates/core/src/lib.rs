@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 mod error;
 pub mod memory;
+pub mod permissions;
 pub mod settings;
 pub mod time;
 

@@ -7,6 +7,7 @@
 mod api_key;
 mod download_status;
 mod email;
+mod permissions;
 mod repo_id;
 mod revision;
 mod user;
@@ -14,6 +15,7 @@ mod user;
 pub use api_key::ApiKey;
 pub use download_status::DownloadStatus;
 pub use email::Email;
+pub use permissions::{Permission, Permissions};
 pub use repo_id::RepoId;
 pub use revision::{CommitSha, Revision};
 pub use user::{User, UserStatus};

@@ -2,5 +2,6 @@
 
 pub mod api_key;
 pub mod download;
+pub mod permission;
 pub mod revoked_token;
 pub mod user;

@@ -2,12 +2,14 @@
 
 mod api_keys;
 mod downloads;
+mod permissions;
 mod revoked_tokens;
 mod user_rules;
 mod users;
 
 pub use api_keys::{ApiKeyRepository, NewApiKeyRecord};
 pub use downloads::{DownloadProgressUpdate, DownloadRecord, DownloadRepository};
+pub use permissions::PermissionRepository;
 pub use revoked_tokens::RevokedTokenRepository;
 pub use user_rules::LAST_ADMIN;
 pub use users::{NewUser, UserChanges, UserRepository};
