@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "api-keys", description = "The caller's API keys"),
         (name = "models", description = "Search the Hugging Face hub, model characteristics, the local cache"),
         (name = "downloads", description = "Model downloads: persisted jobs with live progress"),
+        (name = "settings", description = "What members may do (admins only)"),
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldError)),
 )]

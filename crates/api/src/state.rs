@@ -3,6 +3,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use mlx_manager_auth::AuthService;
 use mlx_manager_core::db::Database;
+use mlx_manager_core::permissions::PermissionService;
 use mlx_manager_hub::HubService;
 
 use crate::routes::health::DatabaseProbe;
@@ -13,6 +14,8 @@ pub struct AppState {
     pub db: Database,
     pub auth: AuthService,
     pub hub: HubService,
+    /// What members may do (the hub checks it too, for the cache it manages).
+    pub permissions: PermissionService,
     pub database_probe: Arc<DatabaseProbe>,
 }
 
@@ -20,6 +23,7 @@ impl AppState {
     pub fn new(db: Database, auth: AuthService, hub: HubService) -> Self {
         Self {
             database_probe: Arc::new(DatabaseProbe::new(db.clone())),
+            permissions: PermissionService::new(db.clone()),
             db,
             auth,
             hub,

@@ -10,12 +10,17 @@
 //!
 //! `hf-hub` exposes only ref reading/writing and snapshot lookup (its blob paths are private, and
 //! it has no scanning, partial-blob or deletion support), so the layout is written out here.
+//!
+//! Every name that comes from a user or the hub (revisions, commits, etags, file paths) is
+//! joined through [`inside`]: a path that would leave its folder is an error, never a file.
 
 use std::collections::HashSet;
+use std::ffi::OsStr;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use super::RepoId;
+use mlx_manager_core::domain::{CommitSha, Revision};
 
 const INCOMPLETE_SUFFIX: &str = ".incomplete";
 
@@ -94,44 +99,51 @@ impl RepoCache {
         self.dir.is_dir()
     }
 
-    pub fn blob_path(&self, etag: &str) -> PathBuf {
-        self.dir.join("blobs").join(etag)
+    /// `blobs/<etag>`; an etag that is not a plain file name is refused.
+    pub fn blob_path(&self, etag: &str) -> io::Result<PathBuf> {
+        inside_one(&self.dir.join("blobs"), etag)
     }
 
-    pub fn incomplete_path(&self, etag: &str) -> PathBuf {
-        self.dir
-            .join("blobs")
-            .join(format!("{etag}{INCOMPLETE_SUFFIX}"))
+    /// `blobs/<etag>.incomplete`, a partial download.
+    pub fn incomplete_path(&self, etag: &str) -> io::Result<PathBuf> {
+        inside_one(
+            &self.dir.join("blobs"),
+            &format!("{etag}{INCOMPLETE_SUFFIX}"),
+        )
     }
 
-    pub fn lock_path(&self, etag: &str) -> PathBuf {
-        self.locks.join(format!("{etag}.lock"))
+    /// `<cache>/.locks/models--org--name/<etag>.lock`.
+    pub fn lock_path(&self, etag: &str) -> io::Result<PathBuf> {
+        inside_one(&self.locks, &format!("{etag}.lock"))
     }
 
-    pub fn snapshot_dir(&self, commit: &str) -> PathBuf {
-        self.dir.join("snapshots").join(commit)
+    pub fn snapshot_dir(&self, commit: &CommitSha) -> PathBuf {
+        self.dir.join("snapshots").join(commit.as_str())
     }
 
-    /// The commit a ref (`main`, a tag, a branch) points to.
-    pub fn read_ref(&self, name: &str) -> Option<String> {
-        let raw = std::fs::read_to_string(self.dir.join("refs").join(name)).ok()?;
-        let commit = raw.trim();
-        (!commit.is_empty()).then(|| commit.to_string())
+    /// The commit a ref (`main`, a tag, a branch) points to; a ref holding anything but a
+    /// commit sha counts as missing.
+    pub fn read_ref(&self, name: &Revision) -> Option<CommitSha> {
+        let path = inside(&self.dir.join("refs"), name.as_str()).ok()?;
+        let raw = std::fs::read_to_string(path).ok()?;
+        CommitSha::parse(raw.trim()).ok()
     }
 
     /// Points a ref at a commit, atomically (write then rename), without a trailing newline.
-    pub fn write_ref(&self, name: &str, commit: &str) -> io::Result<()> {
-        let path = self.dir.join("refs").join(name);
+    pub fn write_ref(&self, name: &Revision, commit: &CommitSha) -> io::Result<()> {
+        let path = inside(&self.dir.join("refs"), name.as_str())?;
         let parent = path.parent().expect("ref path has a parent");
         std::fs::create_dir_all(parent)?;
         let temp = parent.join(format!(".{}.tmp", uuid::Uuid::new_v4()));
-        std::fs::write(&temp, commit)?;
+        std::fs::write(&temp, commit.as_str())?;
         std::fs::rename(temp, path)
     }
 
     /// Links `snapshots/<commit>/<path>` to the blob, relatively, replacing an older link.
-    pub fn link_snapshot_file(&self, commit: &str, path: &str, etag: &str) -> io::Result<()> {
-        let link = self.snapshot_dir(commit).join(path);
+    pub fn link_snapshot_file(&self, commit: &CommitSha, path: &str, etag: &str) -> io::Result<()> {
+        let link = inside(&self.snapshot_dir(commit), path)?;
+        // The link's target must be a blob of this repository, nothing else.
+        inside_one(Path::new("blobs"), etag)?;
         let parent = link.parent().expect("snapshot file has a parent");
         std::fs::create_dir_all(parent)?;
         let depth = path.matches('/').count();
@@ -195,7 +207,7 @@ impl RepoCache {
             if !linked.contains(etag) {
                 candidates.push(self.blob_path(etag));
             }
-            for path in candidates {
+            for path in candidates.into_iter().filter_map(Result::ok) {
                 if let Ok(meta) = std::fs::metadata(&path) {
                     std::fs::remove_file(&path)?;
                     freed += meta.len();
@@ -241,6 +253,43 @@ impl RepoCache {
         }
         Ok(())
     }
+}
+
+/// `base/relative` (`relative` separated by `/`), refused unless every segment is a plain name:
+/// not empty, no `.` or `..`, no root or drive, no `\` or control character. So the path stays
+/// under `base` whatever the name came from.
+pub(crate) fn inside(base: &Path, relative: &str) -> io::Result<PathBuf> {
+    let refused = || {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{relative:?} would leave {}", base.display()),
+        )
+    };
+    let mut path = base.to_path_buf();
+    for segment in relative.split('/') {
+        let mut components = Path::new(segment).components();
+        let plain = matches!(components.next(), Some(Component::Normal(name)) if name == OsStr::new(segment))
+            && components.next().is_none();
+        if !plain || segment.contains('\\') || segment.chars().any(char::is_control) {
+            return Err(refused());
+        }
+        path.push(segment);
+    }
+    if !path.starts_with(base) {
+        return Err(refused());
+    }
+    Ok(path)
+}
+
+/// `base/name` for a single file name (no `/` at all).
+fn inside_one(base: &Path, name: &str) -> io::Result<PathBuf> {
+    if name.contains('/') {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{name:?} is not a file name"),
+        ));
+    }
+    inside(base, name)
 }
 
 /// Every non-directory entry under `dir` (symlinks included, not followed).

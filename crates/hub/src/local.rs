@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::cache::walk_files;
 use super::characteristics::{ModelCharacteristics, chat_template_from};
 use super::{HubCache, RepoCache, RepoId};
+use mlx_manager_core::domain::Revision;
 
 /// A model snapshot in the cache.
 #[derive(Debug, Clone)]
@@ -55,10 +56,10 @@ pub fn local_model(cache: &HubCache, id: &RepoId) -> Option<LocalModel> {
 }
 
 fn current_snapshot(repo: &RepoCache) -> Option<(String, PathBuf)> {
-    if let Some(commit) = repo.read_ref("main") {
+    if let Some(commit) = repo.read_ref(&Revision::main()) {
         let dir = repo.snapshot_dir(&commit);
         if dir.is_dir() {
-            return Some((commit, dir));
+            return Some((commit.to_string(), dir));
         }
     }
     let entries = std::fs::read_dir(repo.dir().join("snapshots")).ok()?;

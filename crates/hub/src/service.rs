@@ -1,11 +1,14 @@
 //! The hub as the server uses it: the catalog plus the persisted downloads, and the rules that
-//! join them (a model being downloaded is not listed, nor deleted).
+//! join them (a model being downloaded is not listed, nor deleted) and who may change the shared
+//! cache (see [`PermissionService`]).
 
 use mlx_manager_core::db::Database;
+use mlx_manager_core::domain::{Revision, User};
 use mlx_manager_core::memory::MemoryBudget;
+use mlx_manager_core::permissions::PermissionService;
 use mlx_manager_core::settings::{DownloadSettings, HubSettings};
 
-use crate::downloads::{DownloadManager, Downloader};
+use crate::downloads::{DownloadManager, DownloadSnapshot, Downloader};
 use crate::{HubError, LocalModel, ModelCatalog, RepoId};
 
 /// Search, model facts, the local cache and downloads.
@@ -13,6 +16,7 @@ use crate::{HubError, LocalModel, ModelCatalog, RepoId};
 pub struct HubService {
     catalog: ModelCatalog,
     downloads: DownloadManager,
+    permissions: PermissionService,
 }
 
 impl HubService {
@@ -30,8 +34,13 @@ impl HubService {
             hub.offline,
             budget,
         );
+        let permissions = PermissionService::new(db.clone());
         let downloads = DownloadManager::start(db, downloader, downloads, hub.offline).await?;
-        Ok(Self { catalog, downloads })
+        Ok(Self {
+            catalog,
+            downloads,
+            permissions,
+        })
     }
 
     /// Search and model facts.
@@ -39,9 +48,64 @@ impl HubService {
         &self.catalog
     }
 
-    /// The persisted download jobs.
+    /// The persisted download jobs, to read (listing and progress are open to every user); the
+    /// changes go through the methods below, which check who asks.
     pub fn downloads(&self) -> &DownloadManager {
         &self.downloads
+    }
+
+    /// Starts downloading a repository for `actor`, or returns its open job (`created` tells
+    /// which). Admins, or members while `members_manage_models` is on.
+    pub async fn start_download(
+        &self,
+        actor: &User,
+        repo: &RepoId,
+        revision: &Revision,
+    ) -> Result<(DownloadSnapshot, bool), HubError> {
+        self.permissions.check_manage_models(actor).await?;
+        self.downloads.request(repo, revision, Some(actor.id)).await
+    }
+
+    /// Pauses a download: admins any, members with the permission their own.
+    pub async fn pause_download(
+        &self,
+        actor: &User,
+        id: i32,
+    ) -> Result<DownloadSnapshot, HubError> {
+        self.check_control(actor, id).await?;
+        self.downloads.pause(id).await
+    }
+
+    /// Resumes a paused or failed download: admins any, members with the permission their own.
+    pub async fn resume_download(
+        &self,
+        actor: &User,
+        id: i32,
+    ) -> Result<DownloadSnapshot, HubError> {
+        self.check_control(actor, id).await?;
+        self.downloads.resume(id).await
+    }
+
+    /// Cancels a download and removes its partial data: admins any, members with the permission
+    /// their own.
+    pub async fn cancel_download(
+        &self,
+        actor: &User,
+        id: i32,
+    ) -> Result<DownloadSnapshot, HubError> {
+        self.check_control(actor, id).await?;
+        self.downloads.cancel(id).await
+    }
+
+    /// Refused unless `actor` may manage models; then not found if the download does not exist;
+    /// then refused unless `actor` is an admin or asked for it.
+    async fn check_control(&self, actor: &User, id: i32) -> Result<(), HubError> {
+        self.permissions.check_manage_models(actor).await?;
+        let requested_by = self.downloads.requested_by(id).await?;
+        self.permissions
+            .check_control_download(actor, requested_by)
+            .await?;
+        Ok(())
     }
 
     /// Ready models in the cache, whoever downloaded them (Python tools included); models still
@@ -54,8 +118,10 @@ impl HubService {
             .collect())
     }
 
-    /// Deletes a model from the cache, unless a download of it is open.
-    pub async fn delete_local_model(&self, repo: &RepoId) -> Result<(), HubError> {
+    /// Deletes a model from the cache, unless a download of it is open. Admins, or members while
+    /// `members_manage_models` is on (the cache is shared: any model, whoever downloaded it).
+    pub async fn delete_local_model(&self, actor: &User, repo: &RepoId) -> Result<(), HubError> {
+        self.permissions.check_manage_models(actor).await?;
         if self.downloads.has_open_job(repo).await? {
             return Err(HubError::Conflict(format!(
                 "{repo} has an open download; cancel it first"

@@ -16,6 +16,7 @@ impl From<CoreError> for ApiError {
                 Self::Conflict(error.to_string())
             }
             CoreError::Invalid { field, message } => invalid(field, message),
+            CoreError::Forbidden(message) => Self::Forbidden(message),
             CoreError::DatabaseUnreachable(_) => {
                 tracing::error!(%error, "database unreachable");
                 Self::Unavailable("the database is unreachable".into())

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod health;
 pub mod models;
+pub mod settings;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -18,5 +19,7 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
 
 /// Every other `/api` route.
 pub fn protected_routes() -> OpenApiRouter<AppState> {
-    auth::protected_routes().merge(models::protected_routes())
+    auth::protected_routes()
+        .merge(models::protected_routes())
+        .merge(settings::protected_routes())
 }

@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
+use mlx_manager_core::domain::{CommitSha, Revision};
 use mlx_manager_core::settings::HubSettings;
 
 use self::failure::{check_status, transport_error, unavailable};
@@ -153,29 +154,36 @@ impl HubClient {
         self.api_json(url, "the model search").await
     }
 
-    /// The commit a revision (branch, tag or sha) points to.
+    /// The commit a revision (branch, tag or sha) points to. The answer becomes a folder name in
+    /// the cache, so anything but 40 lowercase hex characters is refused.
     pub async fn resolve_revision(
         &self,
         repo: &RepoId,
-        revision: &str,
-    ) -> Result<String, HubError> {
+        revision: &Revision,
+    ) -> Result<CommitSha, HubError> {
         let url = self.url(&format!(
             "/api/models/{repo}/revision/{}",
-            encode_segment(revision)
+            encode_segment(revision.as_str())
         ));
         let info: ModelInfo = self
             .api_json(url, &format!("model info for {repo}"))
             .await?;
-        info.sha
+        let sha = info
+            .sha
             .filter(|sha| !sha.is_empty())
-            .ok_or_else(|| unavailable(format!("the hub gave no commit for {repo}@{revision}")))
+            .ok_or_else(|| unavailable(format!("the hub gave no commit for {repo}@{revision}")))?;
+        CommitSha::parse(&sha).map_err(|error| {
+            unavailable(format!(
+                "the hub answered an invalid commit for {repo}@{revision}: {error}"
+            ))
+        })
     }
 
     /// Every file of the repository at a commit, recursively.
     pub async fn list_files(
         &self,
         repo: &RepoId,
-        commit: &str,
+        commit: &CommitSha,
     ) -> Result<Vec<TreeEntry>, HubError> {
         let mut url = self.url(&format!("/api/models/{repo}/tree/{commit}"));
         url.query_pairs_mut()

@@ -13,7 +13,7 @@ use super::progress::{Counters, RateMeter, eta_secs};
 use super::{DownloadSnapshot, DownloadStatus, RunError};
 use crate::HubError;
 use mlx_manager_core::db::repositories::{DownloadProgressUpdate, DownloadRecord};
-use mlx_manager_core::domain::RepoId;
+use mlx_manager_core::domain::{RepoId, Revision};
 use mlx_manager_core::time::now_millis;
 
 const PUBLISH_EVERY: Duration = Duration::from_millis(500);
@@ -134,11 +134,13 @@ impl Job {
             .await?;
         self.events.send_replace(DownloadSnapshot::from(record));
         let repo_id = RepoId::parse(&self.record.repo_id)?;
+        // Stored before revisions were checked, a job may hold one that is unsafe: it fails.
+        let revision = Revision::parse(&self.record.revision)?;
         let reporter = self.report_progress();
-        let run =
-            self.inner
-                .downloader
-                .run(&repo_id, &self.record.revision, &self.counters, &self.stop);
+        let run = self
+            .inner
+            .downloader
+            .run(&repo_id, &revision, &self.counters, &self.stop);
         tokio::pin!(run);
         tokio::pin!(reporter);
         tokio::select! {

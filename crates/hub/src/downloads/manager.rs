@@ -13,7 +13,7 @@ use super::{DownloadSnapshot, DownloadStatus, Downloader};
 use crate::HubError;
 use mlx_manager_core::db::Database;
 use mlx_manager_core::db::repositories::{DownloadRecord, DownloadRepository};
-use mlx_manager_core::domain::RepoId;
+use mlx_manager_core::domain::{RepoId, Revision};
 use mlx_manager_core::settings::DownloadSettings;
 
 const RECENT_LIMIT: u64 = 50;
@@ -94,19 +94,10 @@ impl DownloadManager {
     pub async fn request(
         &self,
         repo_id: &RepoId,
-        revision: Option<&str>,
+        revision: &Revision,
         requested_by: Option<i32>,
     ) -> Result<(DownloadSnapshot, bool), HubError> {
-        if self.inner.offline {
-            return Err(HubError::Unavailable {
-                service: crate::HUB_NAME,
-                message: "offline mode (HF_HUB_OFFLINE=1): downloads are disabled".into(),
-            });
-        }
-        let revision = revision
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .unwrap_or("main");
+        self.check_online()?;
         let _serial = self.inner.requests.lock().await;
         if let Some(open) = self.inner.repository.open_for_repo(repo_id).await? {
             return Ok((self.snapshot_of(open), false));
@@ -120,7 +111,7 @@ impl DownloadManager {
         let record = self
             .inner
             .repository
-            .create(repo_id, revision, requested_by)
+            .create(repo_id, revision.as_str(), requested_by)
             .await?;
         Ok((self.launch(record), true))
     }
@@ -134,6 +125,22 @@ impl DownloadManager {
 
     pub async fn get(&self, id: i32) -> Result<DownloadSnapshot, HubError> {
         Ok(self.snapshot_of(self.inner.repository.get(id).await?))
+    }
+
+    /// Who asked for a download (`None`: the user was deleted); not found if it does not exist.
+    pub async fn requested_by(&self, id: i32) -> Result<Option<i32>, HubError> {
+        Ok(self.inner.repository.get(id).await?.requested_by)
+    }
+
+    /// Downloads need the hub: refused in offline mode.
+    fn check_online(&self) -> Result<(), HubError> {
+        if self.inner.offline {
+            return Err(HubError::Unavailable {
+                service: crate::HUB_NAME,
+                message: "offline mode (HF_HUB_OFFLINE=1): downloads are disabled".into(),
+            });
+        }
+        Ok(())
     }
 
     /// Open jobs and the most recent finished ones, newest first.
@@ -198,16 +205,12 @@ impl DownloadManager {
         }
     }
 
-    /// Restarts a paused or failed job from its partial data.
+    /// Restarts a paused or failed job from its partial data. A missing job is not found, in
+    /// offline mode too.
     pub async fn resume(&self, id: i32) -> Result<DownloadSnapshot, HubError> {
-        if self.inner.offline {
-            return Err(HubError::Unavailable {
-                service: crate::HUB_NAME,
-                message: "offline mode (HF_HUB_OFFLINE=1): downloads are disabled".into(),
-            });
-        }
         let _serial = self.inner.requests.lock().await;
         let record = self.inner.repository.get(id).await?;
+        self.check_online()?;
         if !matches!(
             record.status,
             DownloadStatus::Paused | DownloadStatus::Failed

@@ -13,7 +13,7 @@ use super::progress::Counters;
 use super::transfer::{PlannedFile, Transfer, TransferError};
 use crate::HubError;
 use crate::{HubCache, HubClient, RepoCache, TreeEntry};
-use mlx_manager_core::domain::RepoId;
+use mlx_manager_core::domain::{CommitSha, RepoId, Revision};
 use mlx_manager_core::settings::{DownloadSettings, HubSettings};
 
 /// What every run needs, shared by the server's jobs and the CLI's `pull`.
@@ -48,7 +48,7 @@ impl From<mlx_manager_core::CoreError> for RunError {
 /// A finished download.
 #[derive(Debug, Clone)]
 pub struct Completed {
-    pub commit: String,
+    pub commit: CommitSha,
     pub snapshot: std::path::PathBuf,
 }
 
@@ -66,7 +66,7 @@ impl Downloader {
     pub async fn run(
         &self,
         repo_id: &RepoId,
-        revision: &str,
+        revision: &Revision,
         counters: &Arc<Counters>,
         stop: &CancellationToken,
     ) -> Result<Completed, RunError> {
@@ -128,8 +128,11 @@ impl Downloader {
             repo.link_snapshot_file(&commit, &file.path, file.expected.etag())
                 .map_err(|e| HubError::io(format!("linking {}", file.path), e))?;
         }
-        let ref_name = if revision == commit { "main" } else { revision };
-        if revision != commit || repo.read_ref("main").is_none() {
+        // A commit asked for by its sha has no ref of its own; it becomes `main` if none exists.
+        let main = Revision::main();
+        let asked_for_commit = revision.as_str() == commit.as_str();
+        let ref_name = if asked_for_commit { &main } else { revision };
+        if !asked_for_commit || repo.read_ref(&main).is_none() {
             repo.write_ref(ref_name, &commit)
                 .map_err(|e| HubError::io("writing the ref", e))?;
         }
@@ -210,18 +213,22 @@ pub(crate) fn plan(entries: &[TreeEntry]) -> Result<Vec<PlannedFile>, HubError> 
 }
 
 /// Counts what is already on disk so progress starts where the last run stopped.
-fn report_plan(repo: &RepoCache, commit: &str, files: &[PlannedFile], counters: &Counters) {
+fn report_plan(repo: &RepoCache, commit: &CommitSha, files: &[PlannedFile], counters: &Counters) {
     let mut present = 0;
     let mut done = 0;
     for file in files {
         let etag = file.expected.etag();
-        if repo.blob_path(etag).exists() {
+        if repo.blob_path(etag).is_ok_and(|blob| blob.exists()) {
             present += file.size;
             done += 1;
-        } else if let Ok(meta) = std::fs::metadata(repo.incomplete_path(etag)) {
+        } else if let Some(meta) = repo
+            .incomplete_path(etag)
+            .ok()
+            .and_then(|partial| std::fs::metadata(partial).ok())
+        {
             present += meta.len().min(file.size);
         }
     }
     let total = files.iter().map(|f| f.size).sum();
-    counters.set_plan(commit, total, files.len() as u32, present, done);
+    counters.set_plan(commit.as_str(), total, files.len() as u32, present, done);
 }

@@ -18,6 +18,8 @@ pub struct DownloadSnapshot {
     pub files_done: u32,
     pub files_total: u32,
     pub error: Option<String>,
+    /// The user who asked for it; `None` once that user is deleted.
+    pub requested_by: Option<i32>,
     pub created_at: i64,
     pub updated_at: i64,
     pub finished_at: Option<i64>,
@@ -39,6 +41,7 @@ impl From<DownloadRecord> for DownloadSnapshot {
             files_done: record.files_done,
             files_total: record.files_total,
             error: record.error,
+            requested_by: record.requested_by,
             created_at: record.created_at,
             updated_at: record.updated_at,
             finished_at: record.finished_at,

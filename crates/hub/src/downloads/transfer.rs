@@ -16,6 +16,7 @@ use super::progress::Counters;
 use super::writer::{disk_error, hash_prefix, spawn_writer};
 use crate::HubError;
 use crate::{HubClient, RepoCache};
+use mlx_manager_core::domain::CommitSha;
 
 const MAX_FAILURES_WITHOUT_PROGRESS: u32 = 6;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -34,7 +35,7 @@ pub(crate) struct PlannedFile {
 pub(crate) struct Transfer<'a> {
     pub client: &'a HubClient,
     pub repo: &'a RepoCache,
-    pub commit: &'a str,
+    pub commit: &'a CommitSha,
     pub counters: &'a Counters,
     pub stop: &'a CancellationToken,
     pub stall_timeout: Duration,
@@ -57,7 +58,7 @@ impl Transfer<'_> {
     /// Brings one file into `blobs/<etag>`; its bytes count in the job's counters.
     pub async fn run(&self, file: &PlannedFile) -> Result<(), TransferError> {
         let etag = file.expected.etag().to_string();
-        let blob = self.repo.blob_path(&etag);
+        let blob = self.repo.blob_path(&etag).map_err(cache_path_error)?;
         if blob.exists() {
             return Ok(());
         }
@@ -66,7 +67,7 @@ impl Transfer<'_> {
             // Another process finished it while we waited for the lock.
             return Ok(());
         }
-        let partial = self.repo.incomplete_path(&etag);
+        let partial = self.repo.incomplete_path(&etag).map_err(cache_path_error)?;
         let mut state: Option<(ContentHasher, u64)> = None;
         let mut failures = 0;
         loop {
@@ -136,7 +137,7 @@ impl Transfer<'_> {
         self.counters.set_current_file(Some(&file.path));
         let body = self
             .client
-            .open_file(self.repo.id(), self.commit, &file.path, offset)
+            .open_file(self.repo.id(), self.commit.as_str(), &file.path, offset)
             .await
             .map_err(AttemptError::from_core)?;
         let mut response = body.response;
@@ -276,7 +277,7 @@ impl Transfer<'_> {
     /// Holds the same lock file Python's `huggingface_hub` uses, so two tools never write one
     /// blob at once.
     async fn lock(&self, etag: &str) -> Result<File, TransferError> {
-        let path = self.repo.lock_path(etag);
+        let path = self.repo.lock_path(etag).map_err(cache_path_error)?;
         let open = |path: &Path| -> io::Result<File> {
             std::fs::create_dir_all(path.parent().expect("lock has a parent"))?;
             File::options()
@@ -302,6 +303,11 @@ impl Transfer<'_> {
             }
         }
     }
+}
+
+/// A blob, partial or lock path the cache refused (it would leave the cache).
+fn cache_path_error(error: io::Error) -> TransferError {
+    TransferError::Failed(HubError::io("a path in the hub cache", error))
 }
 
 enum AttemptError {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use mlx_manager_core::Settings;
-use mlx_manager_core::domain::RepoId;
+use mlx_manager_core::domain::{RepoId, Revision};
 use mlx_manager_core::memory::MemoryBudget;
 use mlx_manager_hub::downloads::{Counters, Downloader, RunError};
 use mlx_manager_hub::{HubCache, ModelCatalog, local_model};
@@ -20,9 +20,9 @@ const EXIT_INTERRUPTED: u8 = 130;
 pub struct PullArgs {
     /// The model on the hub, `org/name`.
     model: String,
-    /// Branch, tag or commit.
-    #[arg(long, default_value = "main")]
-    revision: String,
+    /// Branch, tag or commit (a git ref name, or a 40-hex commit).
+    #[arg(long, default_value = "main", value_parser = parse_revision)]
+    revision: Revision,
     /// Where config.toml lives [default: ~/.mlx-manager]
     #[arg(long)]
     data_dir: Option<std::path::PathBuf>,
@@ -40,6 +40,10 @@ pub struct RmArgs {
     model: String,
     #[arg(long)]
     data_dir: Option<std::path::PathBuf>,
+}
+
+fn parse_revision(raw: &str) -> Result<Revision, String> {
+    Revision::parse(raw).map_err(|e| e.to_string())
 }
 
 fn settings(data_dir: Option<std::path::PathBuf>) -> Result<Settings, String> {
@@ -72,7 +76,7 @@ pub fn pull(args: PullArgs) -> ExitCode {
 async fn pull_async(
     settings: Settings,
     repo_id: RepoId,
-    revision: String,
+    revision: Revision,
 ) -> Result<ExitCode, String> {
     let cache = HubCache::new(&settings.hub.cache);
     if settings.hub.offline {
@@ -126,7 +130,7 @@ async fn pull_async(
             };
             println!(
                 "{repo_id}@{} ready ({} in {} files; {note}): {}",
-                &done.commit[..done.commit.len().min(12)],
+                done.commit.short(),
                 human_bytes(counters.total()),
                 counters.files_total(),
                 done.snapshot.display()

@@ -1,9 +1,12 @@
 //! Download jobs: start, list, inspect, pause, resume, cancel.
+//!
+//! Anyone signed in sees every job; starting one needs an admin or, while
+//! `members_manage_models` is on, a member, who then controls only their own jobs.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use mlx_manager_core::domain::RepoId;
+use mlx_manager_core::domain::{RepoId, Revision};
 
 use super::dto::{DownloadRequest, DownloadResponse};
 use crate::error::{ApiError, problems};
@@ -12,7 +15,8 @@ use crate::json::ApiJson;
 use crate::state::AppState;
 
 /// Starts downloading a model into the cache, or returns its open download. The job runs on
-/// the server whether or not anyone watches, and survives restarts.
+/// the server whether or not anyone watches, and survives restarts. Admins, or members while
+/// `members_manage_models` is on.
 #[utoipa::path(
     post,
     path = "/api/models/download",
@@ -35,10 +39,10 @@ pub async fn start_download(
     ApiJson(body): ApiJson<DownloadRequest>,
 ) -> Result<(StatusCode, Json<DownloadResponse>), ApiError> {
     let repo_id = RepoId::parse(&body.model_id)?;
+    let revision = Revision::parse_or_default(body.revision.as_deref())?;
     let (snapshot, created) = state
         .hub
-        .downloads()
-        .request(&repo_id, body.revision.as_deref(), Some(principal.user.id))
+        .start_download(&principal.user, &repo_id, &revision)
         .await?;
     if created {
         tracing::info!(model = %repo_id, download = snapshot.id, user = principal.user.id, "download requested");
@@ -91,7 +95,8 @@ pub async fn get_download(
     Ok(Json(state.hub.downloads().get(id).await?.into()))
 }
 
-/// Pauses a queued or running download; its partial data is kept.
+/// Pauses a queued or running download; its partial data is kept. Admins any; members with
+/// `members_manage_models` their own.
 #[utoipa::path(
     post,
     path = "/api/models/downloads/{id}/pause",
@@ -101,19 +106,22 @@ pub async fn get_download(
     responses(
         (status = 200, description = "Paused", body = DownloadResponse),
         problems::Unauthorized,
+        problems::Forbidden,
         problems::NotFound,
         problems::Conflict,
     ),
 )]
 pub async fn pause_download(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    CurrentUser(principal): CurrentUser,
     Path(id): Path<i32>,
 ) -> Result<Json<DownloadResponse>, ApiError> {
-    Ok(Json(state.hub.downloads().pause(id).await?.into()))
+    let snapshot = state.hub.pause_download(&principal.user, id).await?;
+    Ok(Json(snapshot.into()))
 }
 
-/// Resumes a paused or failed download from its partial data.
+/// Resumes a paused or failed download from its partial data. Admins any; members with
+/// `members_manage_models` their own.
 #[utoipa::path(
     post,
     path = "/api/models/downloads/{id}/resume",
@@ -123,6 +131,7 @@ pub async fn pause_download(
     responses(
         (status = 200, description = "Queued again", body = DownloadResponse),
         problems::Unauthorized,
+        problems::Forbidden,
         problems::NotFound,
         problems::Conflict,
         problems::Unavailable,
@@ -130,13 +139,15 @@ pub async fn pause_download(
 )]
 pub async fn resume_download(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    CurrentUser(principal): CurrentUser,
     Path(id): Path<i32>,
 ) -> Result<Json<DownloadResponse>, ApiError> {
-    Ok(Json(state.hub.downloads().resume(id).await?.into()))
+    let snapshot = state.hub.resume_download(&principal.user, id).await?;
+    Ok(Json(snapshot.into()))
 }
 
 /// Cancels a download and removes its partial data (blobs other snapshots use are kept).
+/// Admins any; members with `members_manage_models` their own.
 #[utoipa::path(
     post,
     path = "/api/models/downloads/{id}/cancel",
@@ -146,14 +157,16 @@ pub async fn resume_download(
     responses(
         (status = 200, description = "Cancelled", body = DownloadResponse),
         problems::Unauthorized,
+        problems::Forbidden,
         problems::NotFound,
         problems::Conflict,
     ),
 )]
 pub async fn cancel_download(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    CurrentUser(principal): CurrentUser,
     Path(id): Path<i32>,
 ) -> Result<Json<DownloadResponse>, ApiError> {
-    Ok(Json(state.hub.downloads().cancel(id).await?.into()))
+    let snapshot = state.hub.cancel_download(&principal.user, id).await?;
+    Ok(Json(snapshot.into()))
 }

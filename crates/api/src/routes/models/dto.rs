@@ -155,7 +155,9 @@ impl From<LocalModel> for LocalModelResponse {
 pub struct DownloadRequest {
     /// `org/name` on the hub.
     pub model_id: String,
-    /// Branch, tag or commit; default `main`.
+    /// Branch, tag or commit; default `main`. A git ref name (no `..`, `@{`, `\`, spaces or
+    /// control characters, no empty segment or one starting with `.`) or a 40-hex commit.
+    #[schema(example = "main", max_length = 255)]
     pub revision: Option<String>,
 }
 
@@ -206,6 +208,8 @@ pub struct DownloadResponse {
     pub files_total: u32,
     /// Why it failed.
     pub error: Option<String>,
+    /// The id of the user who asked for it; null once that user is deleted.
+    pub requested_by: Option<i32>,
     pub created_at: String,
     pub updated_at: String,
     pub finished_at: Option<String>,
@@ -237,6 +241,7 @@ impl From<DownloadSnapshot> for DownloadResponse {
             files_done: s.files_done,
             files_total: s.files_total,
             error: s.error,
+            requested_by: s.requested_by,
             created_at: rfc3339(s.created_at),
             updated_at: rfc3339(s.updated_at),
             finished_at: s.finished_at.map(rfc3339),

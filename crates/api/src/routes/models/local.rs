@@ -31,7 +31,7 @@ pub async fn list_local_models(
 }
 
 /// Deletes a model from the cache: every snapshot and blob of the repository. Refused (409)
-/// while a download of it is open.
+/// while a download of it is open. Admins, or members while `members_manage_models` is on.
 #[utoipa::path(
     delete,
     path = "/api/models/{org}/{name}",
@@ -41,16 +41,21 @@ pub async fn list_local_models(
     responses(
         (status = 204, description = "Deleted"),
         problems::Unauthorized,
+        problems::Forbidden,
         problems::NotFound,
+        problems::Invalid,
         problems::Conflict,
     ),
 )]
 pub async fn delete_local_model(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    CurrentUser(principal): CurrentUser,
     Path((org, name)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let repo_id = RepoId::parse(&format!("{org}/{name}"))?;
-    state.hub.delete_local_model(&repo_id).await?;
+    state
+        .hub
+        .delete_local_model(&principal.user, &repo_id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,16 @@
+//! `/api/settings`: what admins decide for everyone (the permissions of members).
+
+mod permissions;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+/// All need credentials (the caller wraps them in the authentication middleware).
+pub fn protected_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(
+        permissions::get_permissions,
+        permissions::update_permissions
+    ))
+}
