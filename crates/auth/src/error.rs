@@ -13,9 +13,25 @@ pub enum AuthError {
     #[error("invalid e-mail or password")]
     InvalidCredentials,
 
-    /// Too many failed logins for this e-mail or client; try again after `retry_after`.
-    #[error("too many failed logins; retry in {} s", retry_after.as_secs())]
+    /// Too many attempts from this client (failed logins for an account or overall,
+    /// registrations); try again after `retry_after`.
+    #[error("too many attempts; retry in {} s", retry_after.as_secs())]
     Throttled { retry_after: std::time::Duration },
+
+    /// Registration is closed while this many accounts wait for approval.
+    #[error(
+        "registration is closed for now: {pending} accounts are waiting for an administrator's \
+         approval (at most {limit}); try again later"
+    )]
+    RegistrationClosed { pending: u64, limit: u64 },
+
+    /// The e-mail differs from an existing account's but looks the same (UTS #39 skeleton).
+    #[error("an account with an e-mail address that looks the same already exists")]
+    EmailLooksLikeAnother,
+
+    /// A user already has the most API keys allowed.
+    #[error("a user can have at most {limit} API keys; revoke one before creating another")]
+    TooManyApiKeys { limit: u64 },
 
     #[error("the account is waiting for an administrator's approval")]
     AccountPending,

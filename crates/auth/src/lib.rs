@@ -20,8 +20,8 @@ pub use hashing::{HashCost, PasswordHasher, Verification};
 pub use password::check_new_password;
 pub use secret::load_or_create_jwt_secret;
 pub use service::{
-    AdminEnsured, AuthConfig, AuthService, CreatedApiKey, Credential, LoginOutcome, Principal,
-    UserEdit,
+    AdminEnsured, AuthConfig, AuthService, CreatedApiKey, Credential, LoginOutcome,
+    MAX_API_KEYS_PER_USER, PendingSummary, Principal, RegistrationLimits, UserEdit,
 };
-pub use throttle::{LoginThrottle, ThrottleSettings};
+pub use throttle::{AddressRateLimit, LoginThrottle, ThrottleSettings};
 pub use tokens::{AccessClaims, IssuedToken, TokenKeys, TokenService, TokenSettings};

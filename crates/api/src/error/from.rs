@@ -54,6 +54,10 @@ impl From<AuthError> for ApiError {
             AuthError::Throttled { retry_after } => Self::TooManyRequests {
                 retry_after_secs: retry_after.as_secs().max(1),
             },
+            AuthError::RegistrationClosed { .. } => Self::Unavailable(error.to_string()),
+            AuthError::EmailLooksLikeAnother | AuthError::TooManyApiKeys { .. } => {
+                Self::Conflict(error.to_string())
+            }
             AuthError::WeakPassword { reason } => invalid("password", reason),
             AuthError::CurrentPasswordIncorrect => invalid("current_password", "is incorrect"),
             AuthError::TokenSigning(_)

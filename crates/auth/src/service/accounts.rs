@@ -15,6 +15,9 @@ impl AuthService {
     ///
     /// A taken e-mail is reported (as the original API does), so attempts that hit one count
     /// against the client's address like failed logins: probing for accounts gets throttled.
+    /// So does an e-mail that only looks like a taken one. Each client network may register a
+    /// few accounts per window, and registration closes while too many accounts wait for
+    /// approval.
     pub async fn register(
         &self,
         email: &str,
@@ -24,8 +27,42 @@ impl AuthService {
         let email = Email::parse(email)?;
         let throttle_key = format!("register:{email}");
         if let Err(retry_after) = self.inner.throttle.check(&throttle_key, client) {
-            audit!("register.throttled", ip = %client);
+            audit!("register.throttled", reason = "taken e-mails", ip = %client);
             return Err(AuthError::Throttled { retry_after });
+        }
+        if let Err(retry_after) = self.inner.registrations.acquire(client) {
+            audit!("register.throttled", reason = "registrations", ip = %client);
+            return Err(AuthError::Throttled { retry_after });
+        }
+        let registered = self
+            .register_checked(email, password, client, &throttle_key)
+            .await;
+        if registered.is_err() {
+            // Only accounts made count against the client's registrations.
+            self.inner.registrations.release(client);
+        }
+        registered
+    }
+
+    async fn register_checked(
+        &self,
+        email: Email,
+        password: &str,
+        client: IpAddr,
+        throttle_key: &str,
+    ) -> Result<User, AuthError> {
+        let limit = self.inner.registration_limits.max_pending;
+        if limit > 0 {
+            let pending = self.pending_count().await?;
+            if pending >= limit {
+                audit!("register.refused", reason = "too many pending", pending = pending, ip = %client);
+                return Err(AuthError::RegistrationClosed { pending, limit });
+            }
+        }
+        if let Err(error) = self.ensure_not_look_alike(&email, None).await {
+            self.inner.throttle.record_failure(throttle_key, client);
+            audit!("register.refused", reason = "look-alike e-mail", ip = %client);
+            return Err(error);
         }
         self.inner
             .hasher
@@ -35,7 +72,7 @@ impl AuthService {
         let user = match self.inner.users.register(email, hash).await {
             Ok(user) => user,
             Err(error @ CoreError::UniqueViolation { .. }) => {
-                self.inner.throttle.record_failure(&throttle_key, client);
+                self.inner.throttle.record_failure(throttle_key, client);
                 audit!("register.refused", reason = "e-mail taken", ip = %client);
                 return Err(error.into());
             }
@@ -50,8 +87,29 @@ impl AuthService {
         Ok(user)
     }
 
+    /// Refuses an e-mail that is not taken but looks like one that is (`admın@` beside
+    /// `admin@`); `except` is the address being replaced, when a user's e-mail changes.
+    pub(super) async fn ensure_not_look_alike(
+        &self,
+        email: &Email,
+        except: Option<&Email>,
+    ) -> Result<(), AuthError> {
+        let existing = self.inner.users.emails().await?;
+        let look_alike = existing
+            .iter()
+            .filter(|other| Some(*other) != except)
+            .any(|other| email.is_confusable_with(other));
+        if look_alike {
+            return Err(AuthError::EmailLooksLikeAnother);
+        }
+        Ok(())
+    }
+
     /// Changes the caller's password after checking the current one; every other session of
-    /// the user ends, and the caller gets a fresh token.
+    /// the user ends, and the caller gets a fresh token. API keys stay: they belong to
+    /// programs, which a routine password change should not break, and the user can revoke
+    /// them in the same place. Recovery by an admin (reset-password, revoke-sessions) does
+    /// end them.
     pub async fn change_password(
         &self,
         user: &User,

@@ -3,7 +3,7 @@
 use mlx_manager_core::db::repositories::NewApiKeyRecord;
 use mlx_manager_core::domain::{ApiKey, User};
 
-use super::{AuthService, audit};
+use super::{AuthService, MAX_API_KEYS_PER_USER, audit};
 use crate::AuthError;
 use crate::api_keys::try_generate_api_key;
 
@@ -15,13 +15,24 @@ pub struct CreatedApiKey {
 }
 
 impl AuthService {
-    /// `expires_at` is Unix milliseconds; `None` never expires.
+    /// `expires_at` is Unix milliseconds; `None` never expires. Refused once the owner has
+    /// [`MAX_API_KEYS_PER_USER`] keys (expired ones count until revoked).
     pub async fn create_api_key(
         &self,
         owner: &User,
         name: &str,
         expires_at: Option<i64>,
     ) -> Result<CreatedApiKey, AuthError> {
+        if self.inner.api_keys.count_for_user(owner.id).await? >= MAX_API_KEYS_PER_USER {
+            audit!(
+                "api_key.refused",
+                user_id = owner.id,
+                reason = "too many keys"
+            );
+            return Err(AuthError::TooManyApiKeys {
+                limit: MAX_API_KEYS_PER_USER,
+            });
+        }
         let generated = try_generate_api_key()?;
         let record = self
             .inner

@@ -15,14 +15,14 @@ use mlx_manager_core::db::repositories::{
 };
 use mlx_manager_core::domain::User;
 
-pub use admin::UserEdit;
+pub use admin::{PendingSummary, UserEdit};
 pub use keys::CreatedApiKey;
 pub use recovery::AdminEnsured;
 pub use sessions::{Credential, LoginOutcome, Principal};
 
 use crate::AuthError;
 use crate::hashing::PasswordHasher;
-use crate::throttle::{LoginThrottle, ThrottleSettings};
+use crate::throttle::{AddressRateLimit, LoginThrottle, ThrottleSettings};
 use crate::tokens::{TokenKeys, TokenService, TokenSettings};
 
 /// How the auth service is set up.
@@ -34,6 +34,36 @@ pub struct AuthConfig {
     /// Password hashes computed at once; each takes ~19 MiB and a core for tens of ms.
     pub max_concurrent_hashes: usize,
 }
+
+/// Limits on self-registration, against mass sign-ups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistrationLimits {
+    /// Registrations one client network may make within `window` (0: no limit).
+    pub per_ip: u32,
+    pub window: std::time::Duration,
+    /// Registration closes while this many accounts wait for approval (0: no cap).
+    pub max_pending: u64,
+}
+
+impl RegistrationLimits {
+    /// The pending count from which an admin is warned: four fifths of the cap.
+    pub fn warn_at(&self) -> u64 {
+        self.max_pending - self.max_pending / 5
+    }
+}
+
+impl Default for RegistrationLimits {
+    fn default() -> Self {
+        Self {
+            per_ip: 5,
+            window: std::time::Duration::from_secs(10 * 60),
+            max_pending: 100,
+        }
+    }
+}
+
+/// How many API keys one user may hold.
+pub const MAX_API_KEYS_PER_USER: u64 = 50;
 
 /// Cheap to clone: everything is shared.
 #[derive(Clone)]
@@ -48,10 +78,20 @@ struct Inner {
     hasher: PasswordHasher,
     tokens: TokenService,
     throttle: LoginThrottle,
+    registrations: AddressRateLimit,
+    registration_limits: RegistrationLimits,
 }
 
 impl AuthService {
     pub fn new(db: Database, config: AuthConfig) -> Result<Self, AuthError> {
+        Self::with_registration_limits(db, config, RegistrationLimits::default())
+    }
+
+    pub fn with_registration_limits(
+        db: Database,
+        config: AuthConfig,
+        registration: RegistrationLimits,
+    ) -> Result<Self, AuthError> {
         let keys = TokenKeys::new(&config.token_secret)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -61,12 +101,18 @@ impl AuthService {
                 hasher: PasswordHasher::new(config.max_concurrent_hashes.max(1)),
                 tokens: TokenService::new(keys, config.token_settings),
                 throttle: LoginThrottle::new(config.throttle),
+                registrations: AddressRateLimit::new(registration.per_ip, registration.window),
+                registration_limits: registration,
             }),
         })
     }
 
     pub fn users(&self) -> &UserRepository {
         &self.inner.users
+    }
+
+    pub fn registration_limits(&self) -> RegistrationLimits {
+        self.inner.registration_limits
     }
 
     /// How long access tokens live, in seconds.

@@ -40,7 +40,10 @@ pub struct LoginOutcome {
 impl AuthService {
     /// Checks an e-mail and password. Unknown e-mails and wrong passwords fail the same way and
     /// take the same time; pending and disabled accounts are told so only after their password
-    /// was verified; repeated failures are throttled per e-mail and per client address.
+    /// was verified. Repeated failures from one client are refused (per account, and over all
+    /// accounts); an account that failed often lately, from anywhere, is answered after a
+    /// growing delay (at most a few seconds) but never refused to other clients, so a storm
+    /// from one address cannot lock the owner out.
     pub async fn login(
         &self,
         email: &str,
@@ -48,9 +51,20 @@ impl AuthService {
         client: IpAddr,
     ) -> Result<LoginOutcome, AuthError> {
         let email = Email::parse(email)?;
-        if let Err(retry_after) = self.inner.throttle.check(email.as_str(), client) {
-            audit!("login.throttled", email_hash = %short_fingerprint(email.as_str()), ip = %client);
-            return Err(AuthError::Throttled { retry_after });
+        let delay = match self.inner.throttle.check(email.as_str(), client) {
+            Ok(delay) => delay,
+            Err(retry_after) => {
+                audit!("login.throttled", email_hash = %short_fingerprint(email.as_str()), ip = %client);
+                return Err(AuthError::Throttled { retry_after });
+            }
+        };
+        if !delay.is_zero() {
+            // A timer, not a blocked thread: the executor goes on serving others meanwhile.
+            tracing::debug!(
+                delay_ms = delay.as_millis(),
+                "login delayed after recent failures"
+            );
+            tokio::time::sleep(delay).await;
         }
         let Some(user) = self.inner.users.find_by_email(&email).await? else {
             self.inner.hasher.verify_dummy(password).await;

@@ -14,7 +14,8 @@ use crate::state::AppState;
 const MAX_NAME_CHARS: usize = 100;
 const MAX_DAYS: u32 = 3650;
 
-/// Creates an API key. The key is in this response only: it is stored hashed.
+/// Creates an API key. The key is in this response only: it is stored hashed. A user can
+/// have at most 50 keys (expired ones count until revoked); beyond that, 409.
 #[utoipa::path(
     post,
     path = "/api/auth/api-keys",
@@ -24,6 +25,7 @@ const MAX_DAYS: u32 = 3650;
     responses(
         (status = 201, description = "Created; copy the key now", body = CreatedApiKeyResponse),
         problems::Unauthorized,
+        problems::Conflict,
         problems::Invalid,
     ),
 )]

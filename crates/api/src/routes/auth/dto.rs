@@ -113,6 +113,21 @@ pub struct CountResponse {
     pub count: u64,
 }
 
+/// The accounts waiting for approval, with a warning when registration is near or at its cap
+/// (a sign of mass registration).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PendingCountResponse {
+    pub count: u64,
+    /// Registration closes (503) while this many accounts wait; absent: no cap.
+    pub limit: Option<u64>,
+    /// `count` is at or beyond four fifths of `limit`.
+    pub near_limit: bool,
+    /// Whether new users can register now.
+    pub registration_open: bool,
+    /// For the admin, when `near_limit`: what is happening and what to do.
+    pub warning: Option<String>,
+}
+
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct CreateUserRequest {
     pub email: String,

@@ -35,6 +35,8 @@ pub fn protected_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(users::reset_password))
         .routes(routes!(users::revoke_sessions))
+        .routes(routes!(users::list_user_api_keys))
+        .routes(routes!(users::revoke_user_api_key))
         .routes(routes!(api_keys::create_api_key, api_keys::list_api_keys))
         .routes(routes!(api_keys::revoke_api_key))
 }

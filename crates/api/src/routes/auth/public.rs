@@ -12,6 +12,10 @@ use crate::json::{ApiJson, parse};
 use crate::state::AppState;
 
 /// Registers a user. The first user becomes an approved admin; later users wait for approval.
+/// The e-mail is normalised (NFKC, lower case); invisible characters and a local part mixing
+/// scripts are refused (422), and so is an address that is taken or looks like a taken one
+/// (409). One client address may register 5 accounts per 10 minutes (then 429 with
+/// `Retry-After`), and registration is closed (503) while 100 accounts wait for approval.
 #[utoipa::path(
     post,
     path = "/api/auth/register",
@@ -22,6 +26,7 @@ use crate::state::AppState;
         problems::Conflict,
         problems::Invalid,
         problems::TooManyRequests,
+        problems::Unavailable,
     ),
 )]
 pub async fn register(
@@ -37,7 +42,10 @@ pub async fn register(
 }
 
 /// Exchanges an e-mail and password for an access token. Accepts JSON or the OAuth2 password
-/// form. After 5 failures for one e-mail in 15 minutes, attempts get 429 with `Retry-After`.
+/// form. After 5 failures for one e-mail from one client address in 15 minutes, that address
+/// gets 429 with `Retry-After` for the e-mail (after 20 failures over all e-mails, for every
+/// e-mail); other addresses are not refused, but once an e-mail has failed 5 times from
+/// anywhere, each attempt on it is answered after a delay that doubles up to 4 seconds.
 #[utoipa::path(
     post,
     path = "/api/auth/login",

@@ -45,7 +45,8 @@ pub async fn logout(
 }
 
 /// Changes the caller's password. Every other session of the user ends; the response
-/// carries a fresh token for this one.
+/// carries a fresh token for this one. The user's API keys keep working (revoke them under
+/// `/api/auth/api-keys`); an admin's reset-password and revoke-sessions do revoke them.
 #[utoipa::path(
     post,
     path = "/api/auth/password",

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use mlx_manager_auth::UserEdit;
 
 use super::dto::{
-    CountResponse, CreateUserRequest, ListUsersQuery, MessageResponse, ResetPasswordRequest,
-    UpdateUserRequest, UserPublic,
+    ApiKeyResponse, CreateUserRequest, ListUsersQuery, MessageResponse, PendingCountResponse,
+    ResetPasswordRequest, UpdateUserRequest, UserPublic,
 };
 use crate::error::{ApiError, problems};
 use crate::extract::AdminUser;
@@ -36,14 +36,15 @@ pub async fn list_users(
     Ok(Json(users.into_iter().map(UserPublic::from).collect()))
 }
 
-/// How many users wait for approval. Admin only.
+/// How many users wait for approval, and whether that is near the cap at which registration
+/// closes (then `warning` says so). Admin only.
 #[utoipa::path(
     get,
     path = "/api/auth/users/pending/count",
     tag = "users",
     security(("bearer" = ["admin"]), ("api_key" = ["admin"])),
     responses(
-        (status = 200, description = "Pending users", body = CountResponse),
+        (status = 200, description = "Pending users", body = PendingCountResponse),
         problems::Unauthorized,
         problems::Forbidden,
     ),
@@ -51,9 +52,28 @@ pub async fn list_users(
 pub async fn pending_count(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,
-) -> Result<Json<CountResponse>, ApiError> {
-    Ok(Json(CountResponse {
-        count: state.auth.pending_count().await?,
+) -> Result<Json<PendingCountResponse>, ApiError> {
+    let summary = state.auth.pending_summary().await?;
+    let warning = match summary.limit {
+        Some(limit) if !summary.registration_open => Some(format!(
+            "Registration is closed: {} accounts are waiting for approval (the limit is {limit}). \
+             Approve or delete pending accounts to reopen it; many at once may be a mass \
+             registration.",
+            summary.count
+        )),
+        Some(limit) if summary.near_limit => Some(format!(
+            "{} accounts are waiting for approval; registration closes at {limit}. Many at once \
+             may be a mass registration.",
+            summary.count
+        )),
+        _ => None,
+    };
+    Ok(Json(PendingCountResponse {
+        count: summary.count,
+        limit: summary.limit,
+        near_limit: summary.near_limit,
+        registration_open: summary.registration_open,
+        warning,
     }))
 }
 
@@ -167,7 +187,8 @@ pub async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Sets a new password for a user and ends all their sessions. Admin only.
+/// Sets a new password for a user, ends all their sessions and revokes all their API keys, so
+/// that nothing issued before the reset still works. Admin only.
 #[utoipa::path(
     post,
     path = "/api/auth/users/{user_id}/reset-password",
@@ -176,7 +197,7 @@ pub async fn delete_user(
     params(("user_id" = i32, Path, description = "The user's id")),
     request_body = ResetPasswordRequest,
     responses(
-        (status = 200, description = "Password set", body = MessageResponse),
+        (status = 200, description = "Password set; sessions ended, API keys revoked", body = MessageResponse),
         problems::Unauthorized,
         problems::Forbidden,
         problems::NotFound,
@@ -194,11 +215,12 @@ pub async fn reset_password(
         .reset_password(&admin.user, user_id, &body.password)
         .await?;
     Ok(Json(MessageResponse {
-        message: "password reset; the user's sessions were ended".into(),
+        message: "password reset; the user's sessions were ended and their API keys revoked".into(),
     }))
 }
 
-/// Ends every session of a user: their tokens stop working at once. Admin only.
+/// Ends every session of a user and revokes all their API keys: their tokens and keys stop
+/// working at once. Admin only.
 #[utoipa::path(
     post,
     path = "/api/auth/users/{user_id}/revoke-sessions",
@@ -206,7 +228,7 @@ pub async fn reset_password(
     security(("bearer" = ["admin"]), ("api_key" = ["admin"])),
     params(("user_id" = i32, Path, description = "The user's id")),
     responses(
-        (status = 200, description = "Sessions ended", body = MessageResponse),
+        (status = 200, description = "Sessions ended, API keys revoked", body = MessageResponse),
         problems::Unauthorized,
         problems::Forbidden,
         problems::NotFound,
@@ -219,6 +241,58 @@ pub async fn revoke_sessions(
 ) -> Result<Json<MessageResponse>, ApiError> {
     state.auth.revoke_sessions(&admin.user, user_id).await?;
     Ok(Json(MessageResponse {
-        message: "the user's sessions were ended".into(),
+        message: "the user's sessions were ended and their API keys revoked".into(),
     }))
+}
+
+/// A user's API keys, newest first (never the keys themselves). Admin only.
+#[utoipa::path(
+    get,
+    path = "/api/auth/users/{user_id}/api-keys",
+    tag = "users",
+    security(("bearer" = ["admin"]), ("api_key" = ["admin"])),
+    params(("user_id" = i32, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user's keys, newest first", body = Vec<ApiKeyResponse>),
+        problems::Unauthorized,
+        problems::Forbidden,
+        problems::NotFound,
+    ),
+)]
+pub async fn list_user_api_keys(
+    State(state): State<AppState>,
+    AdminUser(_admin): AdminUser,
+    Path(user_id): Path<i32>,
+) -> Result<Json<Vec<ApiKeyResponse>>, ApiError> {
+    let keys = state.auth.list_user_api_keys(user_id).await?;
+    Ok(Json(keys.into_iter().map(ApiKeyResponse::from).collect()))
+}
+
+/// Revokes one of a user's API keys: it stops working at once. Admin only.
+#[utoipa::path(
+    delete,
+    path = "/api/auth/users/{user_id}/api-keys/{key_id}",
+    tag = "users",
+    security(("bearer" = ["admin"]), ("api_key" = ["admin"])),
+    params(
+        ("user_id" = i32, Path, description = "The user's id"),
+        ("key_id" = i32, Path, description = "The key's id"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        problems::Unauthorized,
+        problems::Forbidden,
+        problems::NotFound,
+    ),
+)]
+pub async fn revoke_user_api_key(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Path((user_id, key_id)): Path<(i32, i32)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .auth
+        .revoke_user_api_key(&admin.user, user_id, key_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
