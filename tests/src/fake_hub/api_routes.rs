@@ -98,7 +98,11 @@ fn info(shared: &Shared, org: &str, name: &str, revision: &str) -> Response {
     match find(shared, org, name, revision) {
         Ok((repo_id, commit, _)) => {
             let repos = shared.repos.lock().unwrap();
-            axum::Json(repos[&repo_id].info_json(&commit)).into_response()
+            let mut info = repos[&repo_id].info_json(&commit);
+            if let Some(sha) = shared.faults.sha_for(&repo_id) {
+                info["sha"] = Value::String(sha);
+            }
+            axum::Json(info).into_response()
         }
         Err(not_found) => not_found.into_response(),
     }

@@ -1,6 +1,6 @@
 //! Fault injection for the fake hub.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -23,6 +23,8 @@ struct State {
     fail: Option<(u16, u32)>,
     corrupt: HashSet<(String, String)>,
     token: Option<String>,
+    /// Repo id -> the `sha` its model info answers instead of the real commit.
+    sha: HashMap<String, String>,
 }
 
 /// The faults one file-content response gets.
@@ -58,13 +60,23 @@ impl Faults {
         state.corrupt.insert((repo_id.to_owned(), path.to_owned()));
     }
 
+    /// Model info of that repo (any revision) answers `sha` as its commit (`None`: the real
+    /// one again), as a broken or malicious hub could; trees and files stay as they are.
+    pub fn answer_sha(&self, repo_id: &str, sha: Option<&str>) {
+        let mut state = self.state.lock().unwrap();
+        match sha {
+            Some(sha) => state.sha.insert(repo_id.to_owned(), sha.to_owned()),
+            None => state.sha.remove(repo_id),
+        };
+    }
+
     /// Throttles every file-content body to about that many bytes per second (`None`: no limit).
     pub fn rate_limit(&self, bytes_per_sec: Option<u64>) {
         let rate = bytes_per_sec.map_or(0, |rate| rate.max(1));
         self.rate.store(rate, Ordering::SeqCst);
     }
 
-    /// Clears every fault (cuts, stalls, failures, corruptions, rate limit). The token and the
+    /// Clears every fault (cuts, stalls, failures, corruptions, answered shas, rate limit). The token and the
     /// record of [`Faults::cdn_saw_authorization`] are kept.
     pub fn reset(&self) {
         let mut state = self.state.lock().unwrap();
@@ -72,6 +84,7 @@ impl Faults {
         state.stall = None;
         state.fail = None;
         state.corrupt.clear();
+        state.sha.clear();
         self.rate.store(0, Ordering::SeqCst);
     }
 
@@ -93,6 +106,10 @@ impl Faults {
 
     pub(super) fn token(&self) -> Option<String> {
         self.state.lock().unwrap().token.clone()
+    }
+
+    pub(super) fn sha_for(&self, repo_id: &str) -> Option<String> {
+        self.state.lock().unwrap().sha.get(repo_id).cloned()
     }
 
     pub(super) fn rate(&self) -> Option<u64> {
