@@ -35,7 +35,20 @@ pub fn cli_command(data_dir: &Path) -> Command {
 
 /// Environment for a child that ignores the developer's own configuration.
 fn clean_command(data_dir: &Path) -> Command {
-    let mut command = Command::new(binary_path());
+    clean_environment(Command::new(binary_path()), data_dir)
+}
+
+/// The binary under a shell that first lowers the open-file limit (soft and hard) to `limit`.
+fn command_with_file_limit(data_dir: &Path, limit: u64) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+        .arg(binary_path());
+    clean_environment(command, data_dir)
+}
+
+fn clean_environment(mut command: Command, data_dir: &Path) -> Command {
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
         if key.starts_with("MLX_MANAGER_") || key.starts_with("HF_") {
@@ -55,6 +68,8 @@ pub struct SpawnOptions {
     pub env: Vec<(String, String)>,
     pub args: Vec<String>,
     pub database_url: Option<String>,
+    /// `ulimit -n` for the server process.
+    pub open_file_limit: Option<u64>,
 }
 
 impl SpawnOptions {
@@ -65,6 +80,11 @@ impl SpawnOptions {
 
     pub fn database_url(mut self, url: impl Into<String>) -> Self {
         self.database_url = Some(url.into());
+        self
+    }
+
+    pub fn open_file_limit(mut self, limit: u64) -> Self {
+        self.open_file_limit = Some(limit);
         self
     }
 }
@@ -125,7 +145,10 @@ impl TestApp {
             .append(true)
             .open(&stderr_path)
             .expect("stderr log");
-        let mut command = clean_command(&data_dir);
+        let mut command = match options.open_file_limit {
+            Some(limit) => command_with_file_limit(&data_dir, limit),
+            None => clean_command(&data_dir),
+        };
         command
             .arg("serve")
             .arg("--port")

@@ -1,5 +1,6 @@
 //! The route table and the middleware stack around it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
@@ -13,7 +14,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,7 +22,10 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
-use crate::extract::require_authentication;
+use crate::extract::{AuthGate, require_authentication};
+use crate::hygiene::{
+    RouteMethods, X_REQUEST_ID, check_host, protective_headers, sanitize_request_id,
+};
 use crate::json::BodyLimit;
 use crate::middleware::{problem_for_bare_errors, request_span};
 use crate::openapi::ApiDoc;
@@ -53,14 +57,19 @@ pub fn app_with_frontend(state: AppState, settings: &ServerSettings, frontend: R
 }
 
 fn build(state: AppState, settings: &ServerSettings, frontend: Option<Router>) -> Router {
-    let auth = state.auth.clone();
+    let gate = AuthGate {
+        auth: state.auth.clone(),
+        methods: Arc::new(RouteMethods::from_spec(&crate::openapi::openapi())),
+    };
     let (router, spec) = routes(|protected| {
         protected.route_layer(axum::middleware::from_fn_with_state(
-            auth,
+            gate,
             require_authentication,
         ))
     })
     .split_for_parts();
+    let mut spec = spec;
+    crate::openapi::document_layer_responses(&mut spec);
     let router = router.merge(SwaggerUi::new(DOCS_PATH).url(SPEC_PATH, spec));
     let router = match frontend {
         // Unknown API paths stay problem+json 404s; everything else belongs to the frontend.
@@ -75,18 +84,23 @@ fn build(state: AppState, settings: &ServerSettings, frontend: Option<Router>) -
 
 /// Wraps a router in the layers every request goes through (outermost first).
 pub(crate) fn with_middleware(router: Router, settings: &ServerSettings) -> Router {
-    let x_request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(
-            x_request_id.clone(),
-            MakeRequestUuid,
-        ))
+        .layer(axum::middleware::from_fn(sanitize_request_id))
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                // Expected failures (a hub that is offline, a slow request) are not errors of
+                // the server; real ones are logged where they are built (`ApiError::Internal`).
+                .on_failure(DefaultOnFailure::new().level(Level::WARN)),
         )
-        .layer(PropagateRequestIdLayer::new(x_request_id))
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(settings.allowed_hosts.clone()),
+            check_host,
+        ))
+        .layer(axum::middleware::from_fn(protective_headers))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::map_response(problem_for_bare_errors))
         .option_layer(cors_layer(settings))

@@ -1,6 +1,8 @@
 //! Who is calling: the authentication middleware and the extractors handlers use.
 
-use axum::extract::{FromRef, FromRequestParts, Request, State};
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts, MatchedPath, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -8,18 +10,35 @@ use axum::response::Response;
 use mlx_manager_auth::{AuthService, Principal};
 
 use crate::error::ApiError;
+use crate::hygiene::RouteMethods;
 
 /// Header Anthropic clients send their key in.
 const API_KEY_HEADER: &str = "x-api-key";
 
+/// What the authentication middleware needs: the auth service and which methods each route
+/// answers.
+#[derive(Clone)]
+pub struct AuthGate {
+    pub auth: AuthService,
+    pub methods: Arc<RouteMethods>,
+}
+
 /// Deny by default: every route behind this middleware needs valid credentials, whether or
 /// not its handler asks for the caller.
 pub async fn require_authentication(
-    State(auth): State<AuthService>,
+    State(gate): State<AuthGate>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let principal = authenticate(request.headers(), &auth).await?;
+    // A method the route does not answer gets the router's 405 (with `Allow`), not a 401.
+    let answered = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_none_or(|path| gate.methods.answers(path.as_str(), request.method()));
+    if !answered {
+        return Ok(next.run(request).await);
+    }
+    let principal = authenticate(request.headers(), &gate.auth).await?;
     request.extensions_mut().insert(principal);
     Ok(next.run(request).await)
 }

@@ -7,6 +7,7 @@
 mod app;
 mod error;
 mod extract;
+mod hygiene;
 mod json;
 mod middleware;
 mod openapi;

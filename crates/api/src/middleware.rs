@@ -71,6 +71,6 @@ pub fn request_span(request: &Request<Body>) -> Span {
         "request",
         method = %request.method(),
         path = %request.uri().path(),
-        request_id = %request_id,
+        request_id = ?request_id,
     )
 }

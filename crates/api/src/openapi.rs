@@ -50,7 +50,71 @@ impl Modify for SecuritySchemes {
 
 /// The complete specification, as served at `/api/openapi.json` and committed as `openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    crate::app::routes(|protected| protected)
+    let mut spec = crate::app::routes(|protected| protected)
         .split_for_parts()
-        .1
+        .1;
+    document_layer_responses(&mut spec);
+    spec
+}
+
+/// Adds the answers the middleware, not the handler, may give to every operation they apply
+/// to, so that each operation documents every status it can return.
+pub(crate) fn document_layer_responses(spec: &mut utoipa::openapi::OpenApi) {
+    for item in spec.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let has_params = operation
+                .parameters
+                .as_ref()
+                .is_some_and(|parameters| !parameters.is_empty());
+            let has_body = operation.request_body.is_some();
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| problem_response(description));
+            };
+            add(
+                "400",
+                "The request is malformed: a `Host` the server does not answer to (or none), or a \
+                 path or query value that cannot be read (a number beyond its range, an unknown \
+                 value)",
+            );
+            if has_params || has_body {
+                add("422", "The request is invalid; `errors` names each field");
+            }
+            if has_body {
+                add("413", "The body is larger than `body_limit_bytes`");
+                add(
+                    "415",
+                    "The body is not JSON (`Content-Type: application/json`)",
+                );
+            }
+            add(
+                "503",
+                "A service this needs is unavailable, or the answer took longer than \
+                 `request_timeout_secs`",
+            );
+        }
+    }
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
 }

@@ -10,6 +10,7 @@ use mlx_manager_core::Settings;
 use mlx_manager_core::db::Database;
 use tokio::net::TcpListener;
 
+use crate::connections::ConnectionLimits;
 use crate::{Services, Shutdown, StartupError};
 
 /// How long closing the database may take at shutdown.
@@ -22,6 +23,7 @@ pub struct Application {
     router: Router,
     services: Services,
     grace: Duration,
+    limits: ConnectionLimits,
 }
 
 /// How the server stopped.
@@ -73,6 +75,7 @@ impl Application {
             router,
             services,
             grace: Duration::from_secs(settings.server.shutdown_timeout_secs),
+            limits: ConnectionLimits::from_settings(&settings.server),
         })
     }
 
@@ -94,8 +97,14 @@ impl Application {
             router,
             services,
             grace,
+            limits,
         } = self;
-        tracing::info!(url = %format!("http://{local_addr}"), "listening");
+        tracing::info!(
+            url = %format!("http://{local_addr}"),
+            max_connections = limits.max_total,
+            max_connections_per_client = limits.max_per_client,
+            "listening"
+        );
         // Stopping the downloads first also ends their progress streams, which would otherwise
         // keep the graceful shutdown waiting.
         let stop_downloads = {
@@ -106,13 +115,9 @@ impl Application {
                 downloads.shutdown(grace).await;
             }
         };
-        let server = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop_downloads);
+        let server = crate::connections::serve(listener, router, limits, stop_downloads);
         tokio::select! {
-            result = server => result.map_err(StartupError::Serve)?,
+            () = server => {},
             () = shutdown.deadline(grace) => {
                 tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; cutting them off");
                 return Ok(Stopped::Forced(services.db));

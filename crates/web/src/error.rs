@@ -33,7 +33,4 @@ pub enum StartupError {
         #[source]
         source: std::io::Error,
     },
-
-    #[error("server error: {0}")]
-    Serve(#[source] std::io::Error),
 }

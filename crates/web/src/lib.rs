@@ -16,6 +16,7 @@
 //! ```
 
 mod application;
+mod connections;
 mod error;
 mod services;
 mod shutdown;

@@ -7,7 +7,7 @@ use mlx_manager_auth::{
     AuthConfig, AuthService, ThrottleSettings, TokenSettings, load_or_create_jwt_secret,
 };
 use mlx_manager_core::Settings;
-use mlx_manager_core::db::Database;
+use mlx_manager_core::db::{Database, is_shared_with_others, restrict_sqlite_files};
 use mlx_manager_core::memory::MemoryBudget;
 use mlx_manager_core::settings::AuthSettings;
 use mlx_manager_hub::HubService;
@@ -42,6 +42,12 @@ impl Services {
     /// The data directory and the database alone, for commands that need nothing else.
     pub async fn database(settings: &Settings) -> Result<Database, StartupError> {
         prepare_data_dir(&settings.data_dir)?;
+        if let Some(path) = settings.database.sqlite_path() {
+            restrict_sqlite_files(&path).map_err(|source| StartupError::DataDir {
+                path: path.clone(),
+                source,
+            })?;
+        }
         Ok(Database::connect(&settings.database.url).await?)
     }
 
@@ -96,6 +102,11 @@ fn prepare_data_dir(dir: &Path) -> Result<(), StartupError> {
         builder.create(dir).map_err(failed)?;
     } else if !dir.is_dir() {
         return Err(failed(std::io::Error::other("not a directory")));
+    } else if is_shared_with_others(dir) {
+        tracing::warn!(
+            data_dir = %dir.display(),
+            "the data directory is readable by other users; its secrets and database should not be (chmod 700 it)"
+        );
     }
     let probe = dir.join(".write-check");
     std::fs::write(&probe, b"").map_err(failed)?;

@@ -18,4 +18,5 @@ mod problems;
 mod readme;
 mod repository;
 mod sdk_client;
+mod security;
 mod web_ui;

@@ -38,6 +38,10 @@ async fn serve_with_timeout(request_timeout_secs: u64) -> SocketAddr {
         request_timeout_secs,
         body_limit_bytes: BODY_LIMIT,
         shutdown_timeout_secs: 1,
+        header_read_timeout_secs: 5,
+        max_connections: None,
+        max_connections_per_client: 16,
+        allowed_hosts: mlx_manager_core::settings::AllowedHosts::Any,
     };
     let slow = || async {
         tokio::time::sleep(std::time::Duration::from_secs(30)).await;

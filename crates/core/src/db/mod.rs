@@ -3,7 +3,9 @@
 
 mod connect;
 pub mod entities;
+mod file_modes;
 mod migrations;
 pub mod repositories;
 
 pub use connect::{Backend, Database, clean_db_error};
+pub use file_modes::{is_shared_with_others, restrict_sqlite_files};

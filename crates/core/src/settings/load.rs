@@ -8,8 +8,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{
-    AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, LogFormat, LogSettings,
-    ServerSettings, Settings, de,
+    AllowedHosts, AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, LogFormat,
+    LogSettings, ServerSettings, Settings, de,
 };
 use crate::CoreError;
 
@@ -81,6 +81,13 @@ struct RawSettings {
     body_limit_bytes: usize,
     #[serde(default = "default_shutdown_timeout_secs")]
     shutdown_timeout_secs: u64,
+    #[serde(default = "default_header_read_timeout_secs")]
+    header_read_timeout_secs: u64,
+    max_connections: Option<usize>,
+    #[serde(default = "default_max_connections_per_client")]
+    max_connections_per_client: usize,
+    #[serde(default, deserialize_with = "de::string_list")]
+    allowed_hosts: Vec<String>,
     jwt_secret: Option<String>,
     #[serde(default = "default_jwt_lifetime_secs")]
     jwt_lifetime_secs: u64,
@@ -109,6 +116,12 @@ fn default_body_limit_bytes() -> usize {
 }
 fn default_shutdown_timeout_secs() -> u64 {
     10
+}
+fn default_header_read_timeout_secs() -> u64 {
+    15
+}
+fn default_max_connections_per_client() -> usize {
+    128
 }
 fn default_download_concurrent_jobs() -> usize {
     2
@@ -239,6 +252,16 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
         };
         return Err(invalid(key, "must be at least 1"));
     }
+    if raw.header_read_timeout_secs == 0 {
+        return Err(invalid("header_read_timeout_secs", "must be at least 1"));
+    }
+    if raw.max_connections == Some(0) {
+        return Err(invalid("max_connections", "must be at least 1"));
+    }
+    if raw.max_connections_per_client == 0 {
+        return Err(invalid("max_connections_per_client", "must be at least 1"));
+    }
+    let allowed_hosts = allowed_hosts(&raw.allowed_hosts, host)?;
     if raw.body_limit_bytes < 1024 {
         return Err(invalid("body_limit_bytes", "must be at least 1024"));
     }
@@ -252,6 +275,10 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
             request_timeout_secs: raw.request_timeout_secs,
             body_limit_bytes: raw.body_limit_bytes,
             shutdown_timeout_secs: raw.shutdown_timeout_secs,
+            header_read_timeout_secs: raw.header_read_timeout_secs,
+            max_connections: raw.max_connections,
+            max_connections_per_client: raw.max_connections_per_client,
+            allowed_hosts,
         },
         database: DatabaseSettings {
             url: database_url.into(),
@@ -285,6 +312,32 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
             jwt_lifetime_secs: raw.jwt_lifetime_secs,
         },
     })
+}
+
+/// The configured host names, else the loopback names and the address the server is bound to
+/// (an unspecified bind address, `0.0.0.0` or `::`, adds nothing: list the machine's names).
+fn allowed_hosts(configured: &[String], bound: IpAddr) -> Result<AllowedHosts, CoreError> {
+    let mut names: Vec<String> = Vec::new();
+    for raw in configured {
+        let name = raw.trim().trim_matches(['[', ']']).to_ascii_lowercase();
+        if name == "*" {
+            return Ok(AllowedHosts::Any);
+        }
+        if name.is_empty() || name.contains(['/', ' ', '@']) {
+            return Err(invalid(
+                "allowed_hosts",
+                format!("{raw:?} is not a host name or IP address"),
+            ));
+        }
+        names.push(name);
+    }
+    if names.is_empty() {
+        names.extend(["localhost", "127.0.0.1", "::1"].map(String::from));
+        if !bound.is_unspecified() && !bound.is_loopback() {
+            names.push(bound.to_string());
+        }
+    }
+    Ok(AllowedHosts::Only(names))
 }
 
 /// An origin is a scheme, a host and an optional port: nothing else.

@@ -54,6 +54,52 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// A connection that has not sent a whole request header this long after it opened, or
+    /// after its previous response (keep-alive), is closed.
+    pub header_read_timeout_secs: u64,
+    /// Connections open at once, from everyone; `None`: as many as the open-file limit allows.
+    pub max_connections: Option<usize>,
+    /// Connections open at once from one client address.
+    pub max_connections_per_client: usize,
+    /// The names and addresses clients may reach the server by (the `Host` header); anything
+    /// else is refused, which defeats DNS rebinding. `*` allows any.
+    pub allowed_hosts: AllowedHosts,
+}
+
+/// The `Host` values the server answers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedHosts {
+    Any,
+    /// Lower-case host names or IP literals (IPv6 without brackets), ports ignored.
+    Only(Vec<String>),
+}
+
+impl AllowedHosts {
+    /// Whether a `Host` header value (with or without a port) is allowed.
+    pub fn allows(&self, host_header: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Only(names) => {
+                let host = host_without_port(host_header).to_ascii_lowercase();
+                let host = host.trim_end_matches('.');
+                names.iter().any(|name| name == host)
+            }
+        }
+    }
+}
+
+/// `example.com:80` → `example.com`; `[::1]:80` → `::1`; a bare IPv6 stays whole.
+fn host_without_port(value: &str) -> &str {
+    let value = value.trim();
+    if let Some(rest) = value.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match value.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            host
+        }
+        _ => value,
+    }
 }
 
 #[derive(Debug, Clone)]

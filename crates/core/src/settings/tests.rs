@@ -251,3 +251,91 @@ fn default_sqlite_url_survives_unusual_characters_in_the_path() {
         Some(dir.join("mlx-manager.db"))
     );
 }
+
+#[test]
+fn allowed_hosts_default_to_loopback_names_plus_a_specific_bind_address() {
+    Jail::expect_with(|jail| {
+        let env = env_in(jail);
+        let settings = load(&Overrides::default(), &env).unwrap();
+        let hosts = &settings.server.allowed_hosts;
+        for allowed in [
+            "localhost:10242",
+            "LOCALHOST",
+            "127.0.0.1",
+            "[::1]:80",
+            "localhost.",
+        ] {
+            assert!(hosts.allows(allowed), "{allowed}");
+        }
+        for refused in [
+            "attacker.example",
+            "127.0.0.1.nip.io",
+            "localhost.evil",
+            "[::2]",
+        ] {
+            assert!(!hosts.allows(refused), "{refused}");
+        }
+        let flags = Overrides {
+            host: Some("192.168.1.20".into()),
+            ..Default::default()
+        };
+        let bound = load(&flags, &env).unwrap().server.allowed_hosts;
+        assert!(bound.allows("192.168.1.20:10242"));
+        let everywhere = Overrides {
+            host: Some("0.0.0.0".into()),
+            ..Default::default()
+        };
+        let any_address = load(&everywhere, &env).unwrap().server.allowed_hosts;
+        assert!(
+            !any_address.allows("0.0.0.0"),
+            "an unspecified address is no name"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn allowed_hosts_are_configurable_and_a_star_allows_any() {
+    Jail::expect_with(|jail| {
+        let env = env_in(jail);
+        jail.set_env("MLX_MANAGER_ALLOWED_HOSTS", "models.lan, [fd00::1]");
+        let hosts = load(&Overrides::default(), &env)
+            .unwrap()
+            .server
+            .allowed_hosts;
+        assert!(hosts.allows("models.lan:8080") && hosts.allows("[fd00::1]:1"));
+        assert!(!hosts.allows("localhost"), "a list replaces the defaults");
+        jail.set_env("MLX_MANAGER_ALLOWED_HOSTS", "*");
+        let any = load(&Overrides::default(), &env)
+            .unwrap()
+            .server
+            .allowed_hosts;
+        assert_eq!(any, AllowedHosts::Any);
+        jail.set_env("MLX_MANAGER_ALLOWED_HOSTS", "http://x/");
+        let (key, _) = invalid_key(load(&Overrides::default(), &env));
+        assert_eq!(key, "allowed_hosts");
+        Ok(())
+    });
+}
+
+#[test]
+fn connection_limits_have_safe_defaults_and_refuse_zero() {
+    Jail::expect_with(|jail| {
+        let env = env_in(jail);
+        let server = load(&Overrides::default(), &env).unwrap().server;
+        assert_eq!(server.header_read_timeout_secs, 15);
+        assert_eq!(server.max_connections, None);
+        assert_eq!(server.max_connections_per_client, 128);
+        for key in [
+            "HEADER_READ_TIMEOUT_SECS",
+            "MAX_CONNECTIONS",
+            "MAX_CONNECTIONS_PER_CLIENT",
+        ] {
+            jail.set_env(format!("MLX_MANAGER_{key}"), "0");
+            let (invalid, _) = invalid_key(load(&Overrides::default(), &env));
+            assert_eq!(invalid, key.to_lowercase());
+            jail.set_env(format!("MLX_MANAGER_{key}"), "5");
+        }
+        Ok(())
+    });
+}
