@@ -10,7 +10,48 @@ use crate::TestApp;
 pub const STRONG_PASSWORD: &str = "correct horse battery staple 42";
 pub const OTHER_STRONG_PASSWORD: &str = "violet tangerine submarine orchestra 7";
 
+/// A client whose connections come from another loopback address (all of 127.0.0.0/8 is
+/// loopback on Linux), so the server sees a different client: `client_from(7)` connects from
+/// 127.0.0.7.
+pub fn client_from(last_octet: u8) -> reqwest::Client {
+    let address = std::net::Ipv4Addr::new(127, 0, 0, last_octet);
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::V4(address))
+        .build()
+        .expect("client with a local address")
+}
+
 impl TestApp {
+    /// `register` through another client (see [`client_from`]).
+    pub async fn register_via(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> Response {
+        client
+            .post(self.url("/api/auth/register"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("register")
+    }
+
+    /// `login` through another client (see [`client_from`]).
+    pub async fn login_via(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> Response {
+        client
+            .post(self.url("/api/auth/login"))
+            .form(&[("username", email), ("password", password)])
+            .send()
+            .await
+            .expect("login")
+    }
+
     /// A request carrying `Authorization: Bearer <credential>`.
     pub fn authed(&self, method: Method, path: &str, credential: &str) -> RequestBuilder {
         self.client

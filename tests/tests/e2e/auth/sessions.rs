@@ -103,9 +103,11 @@ async fn d3_12_13_disabling_or_deleting_a_user_takes_effect_on_their_next_reques
     assert_eq!(set_status("approved").await.unwrap().status(), 200);
     assert_eq!(
         app.me_status(&token).await,
-        200,
-        "re-enabling restores the session"
+        401,
+        "disabling ended the session: re-enabling does not revive it"
     );
+    let token = app.token_for("user@example.com", STRONG_PASSWORD).await;
+    assert_eq!(app.me_status(&token).await, 200, "a fresh sign-in works");
     let delete = app
         .authed(Method::DELETE, &format!("/api/auth/users/{id}"), &admin)
         .send()

@@ -1,11 +1,13 @@
-//! Login throttling: repeated failures per e-mail and per client address get 429 with
-//! Retry-After, and probing registration for taken e-mails counts the same way.
+//! Login throttling: repeated failures for an e-mail from one client address, or from one
+//! address over many e-mails, get 429 with Retry-After, and probing registration for taken
+//! e-mails counts the same way. (Other addresses are not refused: `security::accounts`.)
 
 use mlx_manager_tests::TestApp;
 use mlx_manager_tests::auth::{OTHER_STRONG_PASSWORD, STRONG_PASSWORD};
 
 #[tokio::test]
-async fn d3_8_five_failures_lock_the_email_out_with_retry_after_even_for_the_right_password() {
+async fn d3_8_five_failures_from_one_address_get_429_with_retry_after_even_for_the_right_password()
+{
     let app = TestApp::spawn().await;
     app.register("target@example.com", STRONG_PASSWORD).await;
     for _ in 0..5 {
