@@ -5,6 +5,9 @@
 use std::path::Path;
 use std::time::Duration;
 
+use mlx_manager_core::db::Database;
+use mlx_manager_core::db::repositories::PermissionRepository;
+use mlx_manager_core::domain::Permissions;
 use mlx_manager_tests::fake_hub::{FakeHub, ModelCard};
 use mlx_manager_tests::models::{HfHome, LONG, fixture, id_of, spawn_with_hub};
 use mlx_manager_tests::{TestApp, run_cli};
@@ -355,3 +358,22 @@ async fn resuming_a_missing_download_offline_is_not_found() {
     let (status, body) = act(&app, &token, 424_242, "resume").await;
     assert_eq!(status, 404, "{body}");
 }
+
+/// The permissions table on both backends: defaults while empty, then upserts.
+async fn permissions_are_off_until_set_and_each_set_replaces_the_last(db: Database) {
+    let repository = PermissionRepository::new(db.clone());
+    assert_eq!(repository.get().await.unwrap(), Permissions::default());
+    assert!(!Permissions::default().members_manage_models);
+    for on in [true, false, true] {
+        let set = Permissions {
+            members_manage_models: on,
+        };
+        assert_eq!(repository.set(&set, None).await.unwrap(), set);
+        assert_eq!(
+            PermissionRepository::new(db.clone()).get().await.unwrap(),
+            set
+        );
+    }
+}
+
+mlx_manager_tests::on_both_backends!(permissions_are_off_until_set_and_each_set_replaces_the_last);
