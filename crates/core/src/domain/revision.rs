@@ -11,69 +11,60 @@ const MAX_LEN: usize = 255;
 const COMMIT_LEN: usize = 40;
 const DEFAULT_BRANCH: &str = "main";
 
-/// A git-refname-safe branch, tag or commit (`main`, `v1.0`, `refs/pr/1`, a 40-hex sha).
+/// A branch, tag or commit (`main`, `v1.0`, `refs/pr/1`, a 40-hex sha) that is safe as a git
+/// ref name and as a path under `refs/`.
 ///
-/// Follows `git check-ref-format`: no `..`, no `@{`, no control characters, spaces or
-/// `~^:?*[\`, no leading or trailing `/`, no empty segment, no segment starting with `.` or
-/// ending in `.lock`, not ending in `.`, not `@`. So `refs/<revision>` stays under `refs/`.
+/// `git check-ref-format`'s rules on a conservative alphabet: letters, digits, `_`, `-`, `.` and
+/// `/` only (so no control characters, spaces, `\`, `@{`, `~^:?*[`); segments separated by single
+/// `/`, none empty, none starting or ending with `.`, none ending in `.lock`, no `..`. Spaces,
+/// tabs and line breaks around it are ignored. The API's schema states the same rule as a
+/// pattern (`DownloadRequest.revision`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Revision(String);
 
 impl Revision {
     pub fn parse(raw: &str) -> Result<Self, CoreError> {
-        let raw = raw.trim();
         let invalid = |message: &str| CoreError::Invalid {
             field: "revision",
             message: format!("{:?} {message}", truncated(raw)),
         };
-        if raw.is_empty() {
-            return Err(invalid("is empty"));
-        }
         if raw.len() > MAX_LEN {
             return Err(invalid("is longer than 255 bytes"));
         }
-        if let Some(c) = raw.chars().find(|c| {
-            c.is_control() || c.is_whitespace() || matches!(c, '~' | '^' | ':' | '?' | '*' | '[')
-        }) {
+        let revision = raw.trim_matches([' ', '\t', '\n', '\r']);
+        if revision.is_empty() {
+            return Err(invalid("is empty"));
+        }
+        if let Some(c) = revision
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/')))
+        {
             return Err(invalid(&format!(
-                "contains {c:?}, which a git ref cannot contain"
+                "contains {c:?}; a revision may contain only letters, digits, '_', '-', '.' and '/'"
             )));
         }
-        if raw.contains('\\') {
-            return Err(invalid("contains a backslash"));
-        }
-        if raw.contains("..") {
-            return Err(invalid("contains \"..\""));
-        }
-        if raw.contains("@{") || raw == "@" {
-            return Err(invalid("is not a git ref name (\"@{\" or \"@\")"));
-        }
-        if raw.starts_with('/') || raw.ends_with('/') {
-            return Err(invalid("starts or ends with '/'"));
-        }
-        if raw.ends_with('.') {
-            return Err(invalid("ends with '.'"));
-        }
-        for segment in raw.split('/') {
+        for segment in revision.split('/') {
             if segment.is_empty() {
-                return Err(invalid("has an empty segment (\"//\")"));
+                return Err(invalid(
+                    "has an empty segment (a leading, trailing or doubled '/')",
+                ));
             }
-            if segment.starts_with('.') {
-                return Err(invalid("has a segment starting with '.'"));
+            if segment.starts_with('.') || segment.ends_with('.') {
+                return Err(invalid("has a segment starting or ending with '.'"));
+            }
+            if segment.contains("..") {
+                return Err(invalid("contains \"..\""));
             }
             if segment.ends_with(".lock") {
                 return Err(invalid("has a segment ending in \".lock\""));
             }
         }
-        Ok(Self(raw.to_string()))
+        Ok(Self(revision.to_string()))
     }
 
-    /// `None` or a blank value means the default branch, `main`.
+    /// `None` means the default branch, `main`.
     pub fn parse_or_default(raw: Option<&str>) -> Result<Self, CoreError> {
-        match raw.map(str::trim).filter(|r| !r.is_empty()) {
-            Some(raw) => Self::parse(raw),
-            None => Ok(Self::main()),
-        }
+        raw.map_or_else(|| Ok(Self::main()), Self::parse)
     }
 
     /// The default branch.
@@ -169,12 +160,11 @@ mod tests {
         }
         assert!(Revision::parse(SHA).unwrap().is_commit());
         assert!(!Revision::parse("main").unwrap().is_commit());
-        assert_eq!(Revision::parse(" main ").unwrap().as_str(), "main");
+        assert_eq!(Revision::parse(" main\r\n").unwrap().as_str(), "main");
+        assert_eq!(Revision::parse("lock").unwrap().as_str(), "lock");
+        assert_eq!(Revision::parse("a.lockx").unwrap().as_str(), "a.lockx");
         assert_eq!(Revision::parse_or_default(None).unwrap(), Revision::main());
-        assert_eq!(
-            Revision::parse_or_default(Some("  ")).unwrap(),
-            Revision::main()
-        );
+        assert!(Revision::parse_or_default(Some("  ")).is_err());
     }
 
     #[test]
@@ -209,6 +199,11 @@ mod tests {
             "a?",
             "a*",
             "a[b",
+            "caf\u{e9}",
+            "a+b",
+            "a/b.",
+            "\u{a0}main",
+            "main\u{1c}",
             long.as_str(),
         ] {
             let error = Revision::parse(bad).expect_err(bad);

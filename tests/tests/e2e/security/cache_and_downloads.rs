@@ -377,3 +377,76 @@ async fn permissions_are_off_until_set_and_each_set_replaces_the_last(db: Databa
 }
 
 mlx_manager_tests::on_both_backends!(permissions_are_off_until_set_and_each_set_replaces_the_last);
+
+/// The spec's pattern for `revision` is the rule the server applies: a few hundred tricky and
+/// random revisions get 422 exactly when the pattern refuses them.
+#[tokio::test]
+async fn the_spec_states_the_revision_rule_the_server_applies() {
+    let hub = FakeHub::start().await;
+    let home = HfHome::new();
+    let app = spawn_with_hub(&hub, &home, &[]).await;
+    let token = app.admin_token().await;
+    let (_, spec) = app.get_json("/api/openapi.json").await;
+    let revision = &spec["components"]["schemas"]["DownloadRequest"]["properties"]["revision"];
+    let pattern = regex::Regex::new(revision["pattern"].as_str().expect("a pattern")).unwrap();
+    assert_eq!(revision["maxLength"], 255);
+
+    let mut samples: Vec<String> = [
+        "main",
+        "refs/pr/1",
+        "v1.0",
+        "lock",
+        "block",
+        "a.lockx",
+        "A.LOCK",
+        "k",
+        "ck",
+        "ock",
+        " main\n",
+        "a.lock",
+        "x.lock/y",
+        ".lock",
+        "a..b",
+        ".a",
+        "a.",
+        "a/.b",
+        "a/b.",
+        "",
+        " ",
+        "a//b",
+        "/a",
+        "a/",
+        "a b",
+        "a\\b",
+        "a@{1}",
+        "@",
+        "café",
+        "a+b",
+        "\u{a0}main",
+    ]
+    .map(String::from)
+    .into();
+    // A small deterministic generator over the characters the rule is about.
+    let alphabet: Vec<char> = "lock.lock./ab-_K9 \n\t\u{e9}@{\\\u{1c}~".chars().collect();
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..300 {
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let len = (next() % 12) as usize;
+        samples.push(
+            (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect(),
+        );
+    }
+    for sample in samples {
+        let (status, body) = download_with_revision(&app, &token, &sample).await;
+        // Valid revisions reach the hub, which does not have the model (404).
+        let expected = if pattern.is_match(&sample) { 404 } else { 422 };
+        assert_eq!(status, expected, "{sample:?}: {body}");
+    }
+}

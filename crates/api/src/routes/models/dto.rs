@@ -155,9 +155,17 @@ impl From<LocalModel> for LocalModelResponse {
 pub struct DownloadRequest {
     /// `org/name` on the hub.
     pub model_id: String,
-    /// Branch, tag or commit; default `main`. A git ref name (no `..`, `@{`, `\`, spaces or
-    /// control characters, no empty segment or one starting with `.`) or a 40-hex commit.
-    #[schema(example = "main", max_length = 255)]
+    /// Branch, tag or commit; default `main`. Letters, digits, `_`, `-`, `.` and `/`, in
+    /// segments separated by single `/`, none starting or ending with `.`, none containing `..`
+    /// or ending in `.lock` (e.g. `main`, `v1.0`, `refs/pr/1`, a 40-hex commit); spaces and line
+    /// breaks around it are ignored.
+    // The pattern is `Revision::parse`'s rule (crates/core/src/domain/revision.rs); the e2e test
+    // `security::cache_and_downloads` checks that the two agree.
+    #[schema(
+        example = "main",
+        max_length = 255,
+        pattern = r"^[ \t\n\r]*(?:[A-Za-z0-9_-](?:[A-Za-z0-9_-]|\.[A-Za-z0-9_-])*(?:[A-Za-jl-z0-9_-]|\.[A-Za-z0-9_-])|[A-Za-jl-z0-9_-]|(?:[A-Za-z0-9_-](?:[A-Za-z0-9_-]|\.[A-Za-z0-9_-])*(?:[A-Zabd-z0-9_-]|\.[A-Za-z0-9_-])|[A-Zabd-z0-9_-])?k|(?:[A-Za-z0-9_-](?:[A-Za-z0-9_-]|\.[A-Za-z0-9_-])*(?:[A-Za-np-z0-9_-]|\.[A-Za-z0-9_-])|[A-Za-np-z0-9_-])?ck|(?:[A-Za-z0-9_-](?:[A-Za-z0-9_-]|\.[A-Za-z0-9_-])*(?:[A-Za-z0-9_-]|\.[A-Za-km-z0-9_-])|[A-Za-z0-9_-])?ock)(?:/(?:[A-Za-z0-9_-](?:[A-Za-z0-9_-]|\.[A-Za-z0-9_-])*(?:[A-Za-jl-z0-9_-]|\.[A-Za-z0-9_-])|[A-Za-jl-z0-9_-]|(?:[A-Za-z0-9_-](?:[A-Za-z0-9_-]|\.[A-Za-z0-9_-])*(?:[A-Zabd-z0-9_-]|\.[A-Za-z0-9_-])|[A-Zabd-z0-9_-])?k|(?:[A-Za-z0-9_-](?:[A-Za-z0-9_-]|\.[A-Za-z0-9_-])*(?:[A-Za-np-z0-9_-]|\.[A-Za-z0-9_-])|[A-Za-np-z0-9_-])?ck|(?:[A-Za-z0-9_-](?:[A-Za-z0-9_-]|\.[A-Za-z0-9_-])*(?:[A-Za-z0-9_-]|\.[A-Za-km-z0-9_-])|[A-Za-z0-9_-])?ock))*[ \t\n\r]*$"
+    )]
     pub revision: Option<String>,
 }
 
