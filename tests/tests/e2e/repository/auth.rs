@@ -251,6 +251,90 @@ async fn revoked_tokens_stay_revoked_until_purged_after_expiry(db: Database) {
     assert!(revoked.is_revoked("jti-2").await.unwrap());
 }
 
+async fn leaving_approved_bumps_the_session_version_and_approving_does_not(db: Database) {
+    let users = UserRepository::new(db);
+    users
+        .register(email("admin@example.com"), "h".into())
+        .await
+        .unwrap();
+    let user = users
+        .register(email("u@example.com"), "h".into())
+        .await
+        .unwrap();
+    let approved = users
+        .update(user.id, UserChanges::status(UserStatus::Approved))
+        .await
+        .unwrap();
+    assert_eq!(approved.session_version, user.session_version);
+    let disabled = users
+        .update(user.id, UserChanges::status(UserStatus::Disabled))
+        .await
+        .unwrap();
+    assert_eq!(disabled.session_version, approved.session_version + 1);
+    let pending = users
+        .update(user.id, UserChanges::status(UserStatus::Pending))
+        .await
+        .unwrap();
+    assert_eq!(pending.session_version, disabled.session_version + 1);
+    let other = users
+        .update(user.id, UserChanges::admin(false))
+        .await
+        .unwrap();
+    assert_eq!(
+        other.session_version, pending.session_version,
+        "other edits leave it"
+    );
+}
+
+async fn a_users_api_keys_are_counted_and_revoked_all_at_once(db: Database) {
+    let users = UserRepository::new(db.clone());
+    let keys = ApiKeyRepository::new(db);
+    let admin = users
+        .register(email("admin@example.com"), "h".into())
+        .await
+        .unwrap();
+    let owner = users
+        .register(email("owner@example.com"), "h".into())
+        .await
+        .unwrap();
+    for (user, n) in [(owner.id, 0), (owner.id, 1), (owner.id, 2), (admin.id, 3)] {
+        keys.create(NewApiKeyRecord {
+            user_id: user,
+            name: format!("k{n}"),
+            display_prefix: "mlxm_abcd".into(),
+            key_hash: format!("hash-{n}"),
+            expires_at: None,
+        })
+        .await
+        .unwrap();
+    }
+    assert_eq!(keys.count_for_user(owner.id).await.unwrap(), 3);
+    assert_eq!(keys.delete_all_for_user(owner.id).await.unwrap(), 3);
+    assert_eq!(keys.count_for_user(owner.id).await.unwrap(), 0);
+    assert_eq!(
+        keys.count_for_user(admin.id).await.unwrap(),
+        1,
+        "others' stay"
+    );
+    assert_eq!(keys.delete_all_for_user(owner.id).await.unwrap(), 0);
+}
+
+async fn every_stored_email_is_listed(db: Database) {
+    let users = UserRepository::new(db);
+    for raw in ["a@example.com", "caf\u{e9}@example.com"] {
+        users.register(email(raw), "h".into()).await.unwrap();
+    }
+    let mut listed: Vec<String> = users
+        .emails()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, ["a@example.com", "caf\u{e9}@example.com"]);
+}
+
 on_both_backends!(
     the_first_registrant_becomes_an_approved_admin_and_later_ones_wait,
     thirty_concurrent_registrations_make_exactly_one_admin,
@@ -260,4 +344,7 @@ on_both_backends!(
     bumping_the_session_version_increments_it,
     api_keys_are_found_by_hash_until_they_expire_and_go_with_their_user,
     revoked_tokens_stay_revoked_until_purged_after_expiry,
+    leaving_approved_bumps_the_session_version_and_approving_does_not,
+    a_users_api_keys_are_counted_and_revoked_all_at_once,
+    every_stored_email_is_listed,
 );
