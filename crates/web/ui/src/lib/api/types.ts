@@ -11,5 +11,6 @@ export type Problem = Schemas['Problem'];
 export type FieldError = Schemas['FieldError'];
 export type TokenResponse = Schemas['TokenResponse'];
 export type ApiKey = Schemas['ApiKeyResponse'];
+export type PendingCount = Schemas['PendingCountResponse'];
 export type CreatedApiKey = Schemas['CreatedApiKeyResponse'];
 export type Health = Schemas['Health'];

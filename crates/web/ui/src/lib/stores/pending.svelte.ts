@@ -3,9 +3,13 @@ import { api } from '$lib/api/client';
 /** How often the admin's badge asks for the number of users waiting for approval. */
 export const PENDING_POLL_MS = 10_000;
 
-/** The number of users waiting for approval, shown as a badge next to "Users" for admins. */
+/**
+ * The number of users waiting for approval, shown as a badge next to "Users" for admins, and the
+ * server's warning when that nears the cap at which registration closes (mass registration).
+ */
 class PendingCount {
 	count = $state<number | null>(null);
+	warning = $state<string | null>(null);
 	#timer: ReturnType<typeof setInterval> | null = null;
 	#inFlight = false;
 
@@ -14,7 +18,10 @@ class PendingCount {
 		this.#inFlight = true;
 		try {
 			const { data } = await api.GET('/api/auth/users/pending/count');
-			if (data) this.count = data.count;
+			if (data) {
+				this.count = data.count;
+				this.warning = data.warning ?? null;
+			}
 		} catch {
 			// Offline for a moment: keep the last count, the next poll tries again.
 		} finally {
@@ -47,6 +54,7 @@ class PendingCount {
 	reset(): void {
 		this.stop();
 		this.count = null;
+		this.warning = null;
 	}
 }
 
