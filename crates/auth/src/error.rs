@@ -39,6 +39,10 @@ pub enum AuthError {
     #[error("the account is disabled")]
     AccountDisabled,
 
+    /// The first account (the administrator) was registered without the right setup token.
+    #[error("the first account needs the setup token printed at startup")]
+    SetupTokenRequired,
+
     /// A password change whose "current password" was wrong.
     #[error("the current password is incorrect")]
     CurrentPasswordIncorrect,

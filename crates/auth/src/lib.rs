@@ -8,6 +8,7 @@ pub mod password;
 mod random;
 pub mod secret;
 mod service;
+pub mod setup_token;
 pub mod throttle;
 pub mod tokens;
 
@@ -21,7 +22,7 @@ pub use password::check_new_password;
 pub use secret::load_or_create_jwt_secret;
 pub use service::{
     AdminEnsured, AuthConfig, AuthService, CreatedApiKey, Credential, LoginOutcome,
-    MAX_API_KEYS_PER_USER, PendingSummary, Principal, RegistrationLimits, UserEdit,
+    MAX_API_KEYS_PER_USER, PendingSummary, Principal, RegistrationLimits, SetupStatus, UserEdit,
 };
 pub use throttle::{AddressRateLimit, LoginThrottle, ThrottleSettings};
 pub use tokens::{AccessClaims, IssuedToken, TokenKeys, TokenService, TokenSettings};

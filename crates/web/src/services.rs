@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use mlx_manager_auth::setup_token::SetupToken;
 use mlx_manager_auth::{
     AuthConfig, AuthService, ThrottleSettings, TokenSettings, load_or_create_jwt_secret,
 };
@@ -29,6 +30,7 @@ impl Services {
     pub async fn start(settings: &Settings) -> Result<Self, StartupError> {
         let db = Self::database(settings).await?;
         let auth = auth_service(&settings.auth, &settings.data_dir, db.clone())?;
+        guard_first_admin(&auth, settings).await?;
         let hub = HubService::start(
             db.clone(),
             &settings.hub,
@@ -57,6 +59,18 @@ impl Services {
         let auth = auth_service(&settings.auth, &settings.data_dir, db.clone())?;
         Ok((db, auth))
     }
+}
+
+/// Beyond loopback, whoever reaches a fresh install first must not become its admin: claiming
+/// the first account then needs a one-time token (printed by `serve`, kept in the data dir).
+async fn guard_first_admin(auth: &AuthService, settings: &Settings) -> Result<(), StartupError> {
+    let status = auth.setup_status().await?;
+    if status.first_admin_needed && !settings.server.host.is_loopback() {
+        auth.require_setup_token(SetupToken::load_or_create(&settings.data_dir)?);
+    } else {
+        SetupToken::discard_file(&settings.data_dir);
+    }
+    Ok(())
 }
 
 /// The auth service: the signing secret (from the settings, else generated once into the data

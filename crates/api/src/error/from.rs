@@ -48,6 +48,12 @@ impl From<AuthError> for ApiError {
             AuthError::AccountPending => {
                 Self::Forbidden("this account is waiting for an administrator's approval".into())
             }
+            AuthError::SetupTokenRequired => Self::Forbidden(
+                "the first account becomes the administrator: give the setup token that \
+                 `mlx-manager serve` printed when it started (it is also in the file \
+                 `setup-token` of its data directory)"
+                    .into(),
+            ),
             AuthError::AccountDisabled => {
                 Self::Forbidden("this account has been disabled by an administrator".into())
             }

@@ -18,10 +18,14 @@ impl AuthService {
     /// So does an e-mail that only looks like a taken one. Each client network may register a
     /// few accounts per window, and registration closes while too many accounts wait for
     /// approval.
+    ///
+    /// When the server listens beyond loopback, the first account (the admin) needs the setup
+    /// token printed at startup; later accounts never do.
     pub async fn register(
         &self,
         email: &str,
         password: &str,
+        setup_token: Option<&str>,
         client: IpAddr,
     ) -> Result<User, AuthError> {
         let email = Email::parse(email)?;
@@ -35,7 +39,7 @@ impl AuthService {
             return Err(AuthError::Throttled { retry_after });
         }
         let registered = self
-            .register_checked(email, password, client, &throttle_key)
+            .register_checked(email, password, setup_token, client, &throttle_key)
             .await;
         if registered.is_err() {
             // Only accounts made count against the client's registrations.
@@ -48,9 +52,16 @@ impl AuthService {
         &self,
         email: Email,
         password: &str,
+        setup_token: Option<&str>,
         client: IpAddr,
         throttle_key: &str,
     ) -> Result<User, AuthError> {
+        let may_become_admin = self.may_claim_first_admin(setup_token);
+        // Checked again in the transaction that creates the account; this spares the hash.
+        if !may_become_admin && self.inner.users.count().await? == 0 {
+            audit!("register.refused", reason = "setup token", ip = %client);
+            return Err(AuthError::SetupTokenRequired);
+        }
         let limit = self.inner.registration_limits.max_pending;
         if limit > 0 {
             let pending = self.pending_count().await?;
@@ -69,8 +80,22 @@ impl AuthService {
             .check_new_password(password, &personal_inputs(email.as_str()))
             .await?;
         let hash = self.inner.hasher.hash(password).await?;
-        let user = match self.inner.users.register(email, hash).await {
-            Ok(user) => user,
+        let user = match self
+            .inner
+            .users
+            .register(email, hash, may_become_admin)
+            .await
+        {
+            Ok(user) => {
+                if user.is_admin {
+                    self.first_admin_claimed();
+                }
+                user
+            }
+            Err(CoreError::Forbidden(_)) => {
+                audit!("register.refused", reason = "setup token", ip = %client);
+                return Err(AuthError::SetupTokenRequired);
+            }
             Err(error @ CoreError::UniqueViolation { .. }) => {
                 self.inner.throttle.record_failure(throttle_key, client);
                 audit!("register.refused", reason = "e-mail taken", ip = %client);

@@ -6,6 +6,7 @@ mod admin;
 mod keys;
 mod recovery;
 mod sessions;
+mod setup;
 
 use std::sync::Arc;
 
@@ -19,9 +20,11 @@ pub use admin::{PendingSummary, UserEdit};
 pub use keys::CreatedApiKey;
 pub use recovery::AdminEnsured;
 pub use sessions::{Credential, LoginOutcome, Principal};
+pub use setup::SetupStatus;
 
 use crate::AuthError;
 use crate::hashing::PasswordHasher;
+use crate::setup_token::SetupToken;
 use crate::throttle::{AddressRateLimit, LoginThrottle, ThrottleSettings};
 use crate::tokens::{TokenKeys, TokenService, TokenSettings};
 
@@ -80,6 +83,8 @@ struct Inner {
     throttle: LoginThrottle,
     registrations: AddressRateLimit,
     registration_limits: RegistrationLimits,
+    /// Needed to claim the first admin when the server listens beyond loopback.
+    setup_token: std::sync::Mutex<Option<SetupToken>>,
 }
 
 impl AuthService {
@@ -103,6 +108,7 @@ impl AuthService {
                 throttle: LoginThrottle::new(config.throttle),
                 registrations: AddressRateLimit::new(registration.per_ip, registration.window),
                 registration_limits: registration,
+                setup_token: std::sync::Mutex::new(None),
             }),
         })
     }

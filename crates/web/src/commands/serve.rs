@@ -50,6 +50,14 @@ async fn serve(settings: Settings) -> Result<Stopped, String> {
         env!("CARGO_PKG_VERSION"),
         app.local_addr()
     );
+    // On the console only, never in the log: it is a credential until the first admin exists.
+    if let Some((token, path)) = app.services().auth.pending_setup_token() {
+        println!(
+            "no account exists yet: the first one becomes the administrator and needs the setup \
+             token {token} (also in {})",
+            path.display()
+        );
+    }
     app.run_until_stopped(Shutdown::on_signals())
         .await
         .map_err(|e| e.to_string())

@@ -16,6 +16,7 @@ const PUBLIC_OPERATIONS: &[&str] = &[
     "GET /health",
     "POST /api/auth/login",
     "POST /api/auth/register",
+    "GET /api/auth/setup",
 ];
 
 struct Operation {

@@ -16,14 +16,14 @@ fn email(raw: &str) -> Email {
 async fn the_first_registrant_becomes_an_approved_admin_and_later_ones_wait(db: Database) {
     let users = UserRepository::new(db);
     let first = users
-        .register(email("first@example.com"), "h".into())
+        .register(email("first@example.com"), "h".into(), true)
         .await
         .unwrap();
     assert!(first.is_admin);
     assert_eq!(first.status, UserStatus::Approved);
     assert!(first.approved_at.is_some());
     let second = users
-        .register(email("second@example.com"), "h".into())
+        .register(email("second@example.com"), "h".into(), true)
         .await
         .unwrap();
     assert!(!second.is_admin);
@@ -36,7 +36,7 @@ async fn thirty_concurrent_registrations_make_exactly_one_admin(db: Database) {
         let users = users.clone();
         tokio::spawn(async move {
             users
-                .register(email(&format!("racer{i}@example.com")), "h".into())
+                .register(email(&format!("racer{i}@example.com")), "h".into(), true)
                 .await
         })
     });
@@ -57,7 +57,7 @@ async fn thirty_concurrent_registrations_make_exactly_one_admin(db: Database) {
 async fn the_only_approved_admin_cannot_be_demoted_disabled_or_deleted(db: Database) {
     let users = UserRepository::new(db);
     let admin = users
-        .register(email("admin@example.com"), "h".into())
+        .register(email("admin@example.com"), "h".into(), true)
         .await
         .unwrap();
     for changes in [
@@ -80,11 +80,11 @@ async fn the_only_approved_admin_cannot_be_demoted_disabled_or_deleted(db: Datab
 async fn a_disabled_second_admin_does_not_count_as_the_remaining_admin(db: Database) {
     let users = UserRepository::new(db);
     let first = users
-        .register(email("first@example.com"), "h".into())
+        .register(email("first@example.com"), "h".into(), true)
         .await
         .unwrap();
     let second = users
-        .register(email("second@example.com"), "h".into())
+        .register(email("second@example.com"), "h".into(), true)
         .await
         .unwrap();
     let promoted = UserChanges {
@@ -118,11 +118,11 @@ async fn a_disabled_second_admin_does_not_count_as_the_remaining_admin(db: Datab
 async fn two_admins_demoting_each_other_at_once_leave_one_admin(db: Database) {
     let users = UserRepository::new(db);
     let a = users
-        .register(email("a@example.com"), "h".into())
+        .register(email("a@example.com"), "h".into(), true)
         .await
         .unwrap();
     let b = users
-        .register(email("b@example.com"), "h".into())
+        .register(email("b@example.com"), "h".into(), true)
         .await
         .unwrap();
     let promote = UserChanges {
@@ -152,7 +152,7 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin(db: Database) {
 async fn bumping_the_session_version_increments_it(db: Database) {
     let users = UserRepository::new(db);
     let user = users
-        .register(email("s@example.com"), "h".into())
+        .register(email("s@example.com"), "h".into(), true)
         .await
         .unwrap();
     assert_eq!(
@@ -169,11 +169,11 @@ async fn api_keys_are_found_by_hash_until_they_expire_and_go_with_their_user(db:
     let users = UserRepository::new(db.clone());
     let keys = ApiKeyRepository::new(db);
     let admin = users
-        .register(email("admin@example.com"), "h".into())
+        .register(email("admin@example.com"), "h".into(), true)
         .await
         .unwrap();
     let owner = users
-        .register(email("owner@example.com"), "h".into())
+        .register(email("owner@example.com"), "h".into(), true)
         .await
         .unwrap();
     let record = |name: &str, hash: &str, expires_at| NewApiKeyRecord {
@@ -238,7 +238,7 @@ async fn revoked_tokens_stay_revoked_until_purged_after_expiry(db: Database) {
     let users = UserRepository::new(db.clone());
     let revoked = RevokedTokenRepository::new(db);
     let user = users
-        .register(email("t@example.com"), "h".into())
+        .register(email("t@example.com"), "h".into(), true)
         .await
         .unwrap();
     revoked.revoke("jti-1", user.id, 1_000).await.unwrap();
@@ -254,11 +254,11 @@ async fn revoked_tokens_stay_revoked_until_purged_after_expiry(db: Database) {
 async fn leaving_approved_bumps_the_session_version_and_approving_does_not(db: Database) {
     let users = UserRepository::new(db);
     users
-        .register(email("admin@example.com"), "h".into())
+        .register(email("admin@example.com"), "h".into(), true)
         .await
         .unwrap();
     let user = users
-        .register(email("u@example.com"), "h".into())
+        .register(email("u@example.com"), "h".into(), true)
         .await
         .unwrap();
     let approved = users
@@ -290,11 +290,11 @@ async fn a_users_api_keys_are_counted_and_revoked_all_at_once(db: Database) {
     let users = UserRepository::new(db.clone());
     let keys = ApiKeyRepository::new(db);
     let admin = users
-        .register(email("admin@example.com"), "h".into())
+        .register(email("admin@example.com"), "h".into(), true)
         .await
         .unwrap();
     let owner = users
-        .register(email("owner@example.com"), "h".into())
+        .register(email("owner@example.com"), "h".into(), true)
         .await
         .unwrap();
     for (user, n) in [(owner.id, 0), (owner.id, 1), (owner.id, 2), (admin.id, 3)] {
@@ -322,7 +322,7 @@ async fn a_users_api_keys_are_counted_and_revoked_all_at_once(db: Database) {
 async fn every_stored_email_is_listed(db: Database) {
     let users = UserRepository::new(db);
     for raw in ["a@example.com", "caf\u{e9}@example.com"] {
-        users.register(email(raw), "h".into()).await.unwrap();
+        users.register(email(raw), "h".into(), true).await.unwrap();
     }
     let mut listed: Vec<String> = users
         .emails()
@@ -335,8 +335,32 @@ async fn every_stored_email_is_listed(db: Database) {
     assert_eq!(listed, ["a@example.com", "caf\u{e9}@example.com"]);
 }
 
+async fn without_the_setup_token_nobody_becomes_the_first_admin(db: Database) {
+    let users = UserRepository::new(db);
+    let refused = users
+        .register(email("early@example.com"), "h".into(), false)
+        .await;
+    assert!(
+        matches!(refused, Err(CoreError::Forbidden(_))),
+        "{refused:?}"
+    );
+    assert_eq!(users.count().await.unwrap(), 0, "nothing was left behind");
+    let admin = users
+        .register(email("owner@example.com"), "h".into(), true)
+        .await
+        .unwrap();
+    assert!(admin.is_admin);
+    // Once an admin exists, later accounts never needed the token.
+    let later = users
+        .register(email("later@example.com"), "h".into(), false)
+        .await
+        .unwrap();
+    assert_eq!(later.status, UserStatus::Pending);
+}
+
 on_both_backends!(
     the_first_registrant_becomes_an_approved_admin_and_later_ones_wait,
+    without_the_setup_token_nobody_becomes_the_first_admin,
     thirty_concurrent_registrations_make_exactly_one_admin,
     the_only_approved_admin_cannot_be_demoted_disabled_or_deleted,
     a_disabled_second_admin_does_not_count_as_the_remaining_admin,

@@ -319,3 +319,77 @@ async fn database_files_are_owner_only_even_in_a_shared_data_dir() {
         "a warning names the shared data directory"
     );
 }
+
+#[tokio::test]
+async fn beyond_loopback_the_first_admin_needs_the_setup_token_printed_at_startup() {
+    let app = TestApp::spawn_with(SpawnOptions {
+        args: vec!["--host".into(), "0.0.0.0".into()],
+        ..SpawnOptions::default().env("MLX_MANAGER_ALLOWED_HOSTS", "0.0.0.0, localhost")
+    })
+    .await;
+    let (status, setup) = app.get_json("/api/auth/setup").await;
+    assert_eq!(status, 200);
+    assert_eq!(setup["first_admin_needed"], true);
+    assert_eq!(setup["setup_token_required"], true);
+    let token_file = app.data_dir.join("setup-token");
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    assert_eq!(
+        std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let register = |body: serde_json::Value| {
+        app.client
+            .post(app.url("/api/auth/register"))
+            .json(&body)
+            .send()
+    };
+    let email = "owner@example.com";
+    let password = mlx_manager_tests::auth::STRONG_PASSWORD;
+    for attempt in [
+        serde_json::json!({"email": email, "password": password}),
+        serde_json::json!({"email": email, "password": password, "setup_token": "guess"}),
+        serde_json::json!({"email": email, "password": password, "setup_token": &token[1..]}),
+    ] {
+        let refused = register(attempt).await.unwrap();
+        assert_eq!(refused.status(), 403);
+        let problem: serde_json::Value = refused.json().await.unwrap();
+        assert!(
+            problem["detail"].as_str().unwrap().contains("setup token"),
+            "{problem}"
+        );
+    }
+    let claimed = register(serde_json::json!({
+        "email": email, "password": password, "setup_token": token.trim()
+    }))
+    .await
+    .unwrap();
+    assert_eq!(claimed.status(), 201);
+    let admin: serde_json::Value = claimed.json().await.unwrap();
+    assert_eq!(
+        (admin["is_admin"].clone(), admin["status"].clone()),
+        (true.into(), "approved".into())
+    );
+    assert!(!token_file.exists(), "the token is gone once used");
+
+    let (_, setup) = app.get_json("/api/auth/setup").await;
+    assert_eq!(setup["first_admin_needed"], false);
+    assert_eq!(setup["setup_token_required"], false);
+    // Later accounts never needed it; they wait for approval as usual.
+    let later = register(serde_json::json!({"email": "later@example.com", "password": password}))
+        .await
+        .unwrap();
+    assert_eq!(later.status(), 201);
+    let later: serde_json::Value = later.json().await.unwrap();
+    assert_eq!(later["status"], "pending");
+}
+
+#[tokio::test]
+async fn on_loopback_no_setup_token_is_asked_for() {
+    let app = TestApp::spawn().await;
+    let (_, setup) = app.get_json("/api/auth/setup").await;
+    assert_eq!(setup["first_admin_needed"], true);
+    assert_eq!(setup["setup_token_required"], false);
+    assert!(!app.data_dir.join("setup-token").exists());
+    app.admin_token().await;
+}

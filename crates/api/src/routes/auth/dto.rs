@@ -75,6 +75,10 @@ pub struct RegisterRequest {
     pub email: String,
     /// 8–128 characters, not a common or easily guessed password.
     pub password: String,
+    /// The setup token `mlx-manager serve` printed at startup: needed only for the first
+    /// account of a server that listens beyond loopback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_token: Option<String>,
 }
 
 /// Login as JSON. The same fields are accepted as an OAuth2 password form
@@ -195,4 +199,22 @@ pub struct CreatedApiKeyResponse {
     pub key: String,
     #[serde(flatten)]
     pub details: ApiKeyResponse,
+}
+
+/// What the first registration needs.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct SetupStatusResponse {
+    /// No account exists yet: the next registration creates the administrator.
+    pub first_admin_needed: bool,
+    /// That registration must carry `setup_token`.
+    pub setup_token_required: bool,
+}
+
+impl From<mlx_manager_auth::SetupStatus> for SetupStatusResponse {
+    fn from(status: mlx_manager_auth::SetupStatus) -> Self {
+        Self {
+            first_admin_needed: status.first_admin_needed,
+            setup_token_required: status.setup_token_required,
+        }
+    }
 }

@@ -18,6 +18,7 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(public::register))
         .routes(routes!(public::login))
+        .routes(routes!(public::setup_status))
 }
 
 /// Routes that need credentials (the caller wraps them in the authentication middleware).

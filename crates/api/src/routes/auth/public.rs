@@ -1,4 +1,5 @@
-//! The only `/api` routes open without credentials: registering and logging in.
+//! The only `/api` routes open without credentials: registering, logging in, and what the
+//! first registration needs.
 
 use std::net::SocketAddr;
 
@@ -6,7 +7,7 @@ use axum::Json;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 
-use super::dto::{LoginRequest, RegisterRequest, TokenResponse, UserPublic};
+use super::dto::{LoginRequest, RegisterRequest, SetupStatusResponse, TokenResponse, UserPublic};
 use crate::error::{ApiError, problems};
 use crate::json::{ApiJson, parse};
 use crate::state::AppState;
@@ -16,6 +17,8 @@ use crate::state::AppState;
 /// scripts are refused (422), and so is an address that is taken or looks like a taken one
 /// (409). One client address may register 5 accounts per 10 minutes (then 429 with
 /// `Retry-After`), and registration is closed (503) while 100 accounts wait for approval.
+/// When the server listens beyond loopback, the first account needs `setup_token`, the token
+/// `mlx-manager serve` printed at startup (403 without it; see `GET /api/auth/setup`).
 #[utoipa::path(
     post,
     path = "/api/auth/register",
@@ -23,6 +26,7 @@ use crate::state::AppState;
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Registered", body = UserPublic),
+        problems::Forbidden,
         problems::Conflict,
         problems::Invalid,
         problems::TooManyRequests,
@@ -36,9 +40,30 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<UserPublic>), ApiError> {
     let user = state
         .auth
-        .register(&body.email, &body.password, client.ip())
+        .register(
+            &body.email,
+            &body.password,
+            body.setup_token.as_deref(),
+            client.ip(),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// Whether this install still needs its first admin, and whether claiming it needs the setup
+/// token (the server listens beyond loopback). The sign-up page asks for the token then.
+#[utoipa::path(
+    get,
+    path = "/api/auth/setup",
+    tag = "auth",
+    responses(
+        (status = 200, description = "What the first registration needs", body = SetupStatusResponse),
+    ),
+)]
+pub async fn setup_status(
+    State(state): State<AppState>,
+) -> Result<Json<SetupStatusResponse>, ApiError> {
+    Ok(Json(state.auth.setup_status().await?.into()))
 }
 
 /// Exchanges an e-mail and password for an access token. Accepts JSON or the OAuth2 password

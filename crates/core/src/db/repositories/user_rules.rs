@@ -29,7 +29,15 @@ pub const LAST_ADMIN: &str =
 impl UserRepository {
     /// Self-registration: the very first user becomes an approved admin, everyone after is
     /// pending. Exactly one admin results however many register at once.
-    pub async fn register(&self, email: Email, password_hash: String) -> Result<User, CoreError> {
+    /// Creates a pending account, or the approved admin when it is the very first one, unless
+    /// `may_become_admin` is false: then the first account is refused (`Forbidden`), in the
+    /// same transaction, so no race lets it through.
+    pub async fn register(
+        &self,
+        email: Email,
+        password_hash: String,
+        may_become_admin: bool,
+    ) -> Result<User, CoreError> {
         let txn = self.begin().await?;
         let inserted = user::Entity::insert(user::ActiveModel {
             email: sea_orm::Set(email.as_str().to_string()),
@@ -45,6 +53,12 @@ impl UserRepository {
         .map_err(|e| map_db_error(e, ENTITY, "email"))?;
         let id = inserted.last_insert_id;
         let everyone = user::Entity::find().count(&txn).await.map_err(db_error)?;
+        if everyone == 1 && !may_become_admin {
+            txn.rollback().await.map_err(db_error)?;
+            return Err(CoreError::Forbidden(
+                "the first account becomes the administrator and needs the setup token".into(),
+            ));
+        }
         if everyone == 1 {
             user::Entity::update_many()
                 .col_expr(user::Column::IsAdmin, Expr::value(true))

@@ -162,6 +162,14 @@ impl UserRepository {
         Ok(rows.into_iter().map(Email::from_stored).collect())
     }
 
+    /// Every account, whatever its status.
+    pub async fn count(&self) -> Result<u64, CoreError> {
+        user::Entity::find()
+            .count(self.db.connection())
+            .await
+            .map_err(|e| map_db_error(e, ENTITY, "id"))
+    }
+
     pub async fn count_with_status(&self, status: UserStatus) -> Result<u64, CoreError> {
         user::Entity::find()
             .filter(user::Column::Status.eq(status.as_str()))
