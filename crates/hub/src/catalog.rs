@@ -36,8 +36,9 @@ impl SearchRequest {
             field,
             message: message.to_string(),
         };
-        let text = query.trim().to_string();
-        if text.is_empty() || text.chars().count() > MAX_QUERY_CHARS {
+        // As the API's schema states it: at most 200 characters, not only spaces.
+        let text = query.trim_matches([' ', '\t', '\n', '\r']).to_string();
+        if text.is_empty() || query.chars().count() > MAX_QUERY_CHARS {
             return Err(invalid("query", "must be 1 to 200 characters"));
         }
         let limit = limit.map_or(DEFAULT_LIMIT, |l| l as usize);

@@ -5,14 +5,19 @@ use std::fmt;
 use crate::CoreError;
 
 const MAX_LEN: usize = 96;
+/// Ignored around an id (as the API's patterns state).
+const SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
 
 /// A validated `org/name` repository id, safe to use in URLs and cache folder names.
+///
+/// Each part: letters, digits, `-`, `_` and `.`, not starting or ending with `-` or `.`, without
+/// `--` or `..`; at most 96 bytes in all. The API's schemas state the same rule as patterns
+/// (`DownloadRequest.model_id`, the `{org}`/`{name}` path parameters).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RepoId(String);
 
 impl RepoId {
     pub fn parse(raw: &str) -> Result<Self, CoreError> {
-        let raw = raw.trim();
         let invalid = |message: &str| CoreError::Invalid {
             field: "model_id",
             message: format!("{raw:?} {message}"),
@@ -20,29 +25,32 @@ impl RepoId {
         if raw.len() > MAX_LEN {
             return Err(invalid("is longer than 96 characters"));
         }
-        let (org, name) = raw
+        let id = raw.trim_matches(SPACE);
+        let (org, name) = id
             .split_once('/')
             .ok_or_else(|| invalid("is not of the form org/name"))?;
         for part in [org, name] {
-            if part.is_empty() {
-                return Err(invalid("is not of the form org/name"));
-            }
-            if !part
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            {
-                return Err(invalid(
-                    "may contain only letters, digits, '-', '_' and '.' around one '/'",
-                ));
-            }
-            if part.starts_with(['-', '.']) || part.ends_with(['-', '.']) {
-                return Err(invalid("parts must not start or end with '-' or '.'"));
-            }
-            if part.contains("--") || part.contains("..") {
-                return Err(invalid("must not contain '--' or '..'"));
-            }
+            check_part(part).map_err(invalid)?;
         }
-        Ok(Self(raw.to_string()))
+        Ok(Self(id.to_string()))
+    }
+
+    /// The id from its two parts (e.g. the path parameters `{org}/{name}`), each checked on
+    /// its own and named in the error (`org`, `name`).
+    pub fn from_parts(org: &str, name: &str) -> Result<Self, CoreError> {
+        let mut parts = [""; 2];
+        for (i, (field, raw)) in [("org", org), ("name", name)].into_iter().enumerate() {
+            let invalid = |message: &str| CoreError::Invalid {
+                field,
+                message: format!("{raw:?} {message}"),
+            };
+            if raw.len() > MAX_LEN {
+                return Err(invalid("is longer than 96 characters"));
+            }
+            parts[i] = raw.trim_matches(SPACE);
+            check_part(parts[i]).map_err(invalid)?;
+        }
+        Ok(Self(parts.join("/")))
     }
 
     pub fn as_str(&self) -> &str {
@@ -68,6 +76,26 @@ impl RepoId {
         let (org, name) = rest.split_once("--")?;
         Self::parse(&format!("{org}/{name}")).ok()
     }
+}
+
+/// One part of an id; the error says what is wrong.
+fn check_part(part: &str) -> Result<(), &'static str> {
+    if part.is_empty() {
+        return Err("is not of the form org/name");
+    }
+    if !part
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err("may contain only letters, digits, '-', '_' and '.' around one '/'");
+    }
+    if part.starts_with(['-', '.']) || part.ends_with(['-', '.']) {
+        return Err("parts must not start or end with '-' or '.'");
+    }
+    if part.contains("--") || part.contains("..") {
+        return Err("must not contain '--' or '..'");
+    }
+    Ok(())
 }
 
 impl fmt::Display for RepoId {
@@ -107,8 +135,30 @@ mod tests {
             "org/a--b",
             "/name",
             "org/",
+            "\u{a0}org/name",
+            "org/name\u{1c}",
         ] {
             assert!(RepoId::parse(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn the_parts_of_a_path_are_checked_each_and_named() {
+        assert_eq!(
+            RepoId::from_parts(" org", "name\n").unwrap(),
+            RepoId::parse("org/name").unwrap()
+        );
+        let long = "a".repeat(90);
+        assert_eq!(RepoId::from_parts(&long, &long).unwrap().name(), long);
+        for (org, name, field) in [
+            ("..", "x", "org"),
+            ("org", "a/b", "name"),
+            ("o", "", "name"),
+        ] {
+            match RepoId::from_parts(org, name) {
+                Err(crate::CoreError::Invalid { field: named, .. }) => assert_eq!(named, field),
+                other => panic!("{org}/{name}: {other:?}"),
+            }
         }
     }
 }

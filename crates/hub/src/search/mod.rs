@@ -25,7 +25,7 @@ impl SearchSort {
         match raw {
             "downloads" => Ok(Self::Downloads),
             "likes" => Ok(Self::Likes),
-            "last_modified" | "lastModified" => Ok(Self::LastModified),
+            "last_modified" => Ok(Self::LastModified),
             "trending" => Ok(Self::Trending),
             other => Err(HubError::Invalid {
                 field: "sort",

@@ -378,20 +378,31 @@ async fn permissions_are_off_until_set_and_each_set_replaces_the_last(db: Databa
 
 mlx_manager_tests::on_both_backends!(permissions_are_off_until_set_and_each_set_replaces_the_last);
 
-/// The spec's pattern for `revision` is the rule the server applies: a few hundred tricky and
-/// random revisions get 422 exactly when the pattern refuses them.
+/// The spec's patterns for `revision`, `model_id` and the `{org}`/`{name}` path parameters are
+/// the rules the server applies: tricky and random values get 422 exactly when a pattern
+/// refuses them.
 #[tokio::test]
-async fn the_spec_states_the_revision_rule_the_server_applies() {
+async fn the_spec_states_the_revision_and_model_id_rules_the_server_applies() {
     let hub = FakeHub::start().await;
     let home = HfHome::new();
     let app = spawn_with_hub(&hub, &home, &[]).await;
     let token = app.admin_token().await;
     let (_, spec) = app.get_json("/api/openapi.json").await;
-    let revision = &spec["components"]["schemas"]["DownloadRequest"]["properties"]["revision"];
-    let pattern = regex::Regex::new(revision["pattern"].as_str().expect("a pattern")).unwrap();
-    assert_eq!(revision["maxLength"], 255);
+    let request = &spec["components"]["schemas"]["DownloadRequest"]["properties"];
+    let pattern_of =
+        |schema: &Value| regex::Regex::new(schema["pattern"].as_str().expect("a pattern")).unwrap();
+    let revision = pattern_of(&request["revision"]);
+    let model_id = pattern_of(&request["model_id"]);
+    assert_eq!(request["revision"]["maxLength"], 255);
+    assert_eq!(request["model_id"]["maxLength"], 96);
+    let delete = &spec["paths"]["/api/models/{org}/{name}"]["delete"]["parameters"];
+    let part = pattern_of(&delete[0]["schema"]);
+    assert_eq!(
+        delete[1]["schema"]["pattern"],
+        delete[0]["schema"]["pattern"]
+    );
 
-    let mut samples: Vec<String> = [
+    let tricky = [
         "main",
         "refs/pr/1",
         "v1.0",
@@ -423,30 +434,66 @@ async fn the_spec_states_the_revision_rule_the_server_applies() {
         "café",
         "a+b",
         "\u{a0}main",
-    ]
-    .map(String::from)
-    .into();
-    // A small deterministic generator over the characters the rule is about.
-    let alphabet: Vec<char> = "lock.lock./ab-_K9 \n\t\u{e9}@{\\\u{1c}~".chars().collect();
+        "o/n",
+        "a-.b/c",
+        "a--b/c",
+        "-a/b",
+        "a/b-",
+        "a_b/c.d",
+        " org/name\r",
+        "org/na/me",
+    ];
+    let samples = tricky.into_iter().map(String::from).chain(generated(
+        "lock.lock./ab-_K9 \n\t\u{e9}@{\\\u{1c}~",
+        300,
+        12,
+    ));
+    for sample in samples {
+        // Valid values reach the hub or the cache, which do not have the model (404).
+        let (status, body) = download_with_revision(&app, &token, &sample).await;
+        let expected = if revision.is_match(&sample) { 404 } else { 422 };
+        assert_eq!(status, expected, "revision {sample:?}: {body}");
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/models/download",
+                &token,
+                Some(json!({"model_id": sample})),
+            )
+            .await;
+        let expected = if model_id.is_match(&sample) { 404 } else { 422 };
+        assert_eq!(status, expected, "model_id {sample:?}: {body}");
+        if sample.is_empty() || sample == "." || sample == ".." {
+            continue; // URLs drop these segments: another route
+        }
+        let path = format!("/api/models/{}/{}", percent(&sample), percent("name"));
+        let (status, body) = app.call(Method::DELETE, &path, &token, None).await;
+        let expected = if part.is_match(&sample) { 404 } else { 422 };
+        assert_eq!(status, expected, "org {sample:?}: {body}");
+    }
+}
+
+/// `count` strings of up to `max_len` characters from `alphabet`, always the same ones.
+fn generated(alphabet: &str, count: usize, max_len: u64) -> Vec<String> {
+    let alphabet: Vec<char> = alphabet.chars().collect();
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    for _ in 0..300 {
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let len = (next() % 12) as usize;
-        samples.push(
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count)
+        .map(|_| {
+            let len = next() % (max_len + 1);
             (0..len)
                 .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect(),
-        );
-    }
-    for sample in samples {
-        let (status, body) = download_with_revision(&app, &token, &sample).await;
-        // Valid revisions reach the hub, which does not have the model (404).
-        let expected = if pattern.is_match(&sample) { 404 } else { 422 };
-        assert_eq!(status, expected, "{sample:?}: {body}");
-    }
+                .collect()
+        })
+        .collect()
+}
+
+/// Every byte percent-encoded: the value arrives as it is, whatever it holds.
+fn percent(value: &str) -> String {
+    value.bytes().map(|b| format!("%{b:02X}")).collect()
 }

@@ -17,14 +17,47 @@ fn gib(bytes: u64) -> f64 {
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// Text to look for in model ids (1–200 characters).
+    /// Text to look for in model ids (1–200 characters, not only spaces).
+    #[param(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r]")]
     pub query: String,
     /// 1–100; default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-    /// `downloads` (default), `likes`, `last_modified` or `trending`.
+    /// Default `downloads`.
+    #[param(value_type = Option<SearchSortParam>, inline)]
     pub sort: Option<String>,
     /// Leave out models whose estimated size is larger (or unknown).
+    #[param(exclusive_minimum = 0)]
     pub max_size_gb: Option<f64>,
+}
+
+/// The order of search results, most first (the schema of `sort`; the hub's `SearchSort`
+/// parses it, so an unknown order is a 422 naming `sort`).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchSortParam {
+    Downloads,
+    Likes,
+    LastModified,
+    Trending,
+}
+
+/// The `{org}` and `{name}` path parameters of a model: each part of `RepoId::parse`'s rule.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ModelPath {
+    /// The owner, e.g. `mlx-community`.
+    #[param(
+        max_length = 96,
+        pattern = r"^[ \t\n\r]*[A-Za-z0-9_]+(?:(?:-(?:\.-)*\.?|\.(?:-\.)*-?)[A-Za-z0-9_]+)*[ \t\n\r]*$"
+    )]
+    pub org: String,
+    /// The repository, e.g. `Qwen3-0.6B-4bit`.
+    #[param(
+        max_length = 96,
+        pattern = r"^[ \t\n\r]*[A-Za-z0-9_]+(?:(?:-(?:\.-)*\.?|\.(?:-\.)*-?)[A-Za-z0-9_]+)*[ \t\n\r]*$"
+    )]
+    pub name: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -153,7 +186,13 @@ impl From<LocalModel> for LocalModelResponse {
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct DownloadRequest {
-    /// `org/name` on the hub.
+    /// `org/name` on the hub: in each part letters, digits, `-`, `_` and `.`, not first or
+    /// last, and no `--` or `..` (`RepoId::parse`'s rule; at most 96 characters).
+    #[schema(
+        example = "mlx-community/Qwen3-0.6B-4bit",
+        max_length = 96,
+        pattern = r"^[ \t\n\r]*[A-Za-z0-9_]+(?:(?:-(?:\.-)*\.?|\.(?:-\.)*-?)[A-Za-z0-9_]+)*/[A-Za-z0-9_]+(?:(?:-(?:\.-)*\.?|\.(?:-\.)*-?)[A-Za-z0-9_]+)*[ \t\n\r]*$"
+    )]
     pub model_id: String,
     /// Branch, tag or commit; default `main`. Letters, digits, `_`, `-`, `.` and `/`, in
     /// segments separated by single `/`, none starting or ending with `.`, none containing `..`

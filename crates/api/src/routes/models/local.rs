@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use mlx_manager_core::domain::RepoId;
 
-use super::dto::LocalModelResponse;
+use super::dto::{LocalModelResponse, ModelPath};
 use crate::error::{ApiError, problems};
 use crate::extract::CurrentUser;
 use crate::state::AppState;
@@ -37,7 +37,7 @@ pub async fn list_local_models(
     path = "/api/models/{org}/{name}",
     tag = "models",
     security(("bearer" = []), ("api_key" = [])),
-    params(("org" = String, Path), ("name" = String, Path)),
+    params(ModelPath),
     responses(
         (status = 204, description = "Deleted"),
         problems::Unauthorized,
@@ -50,9 +50,9 @@ pub async fn list_local_models(
 pub async fn delete_local_model(
     State(state): State<AppState>,
     CurrentUser(principal): CurrentUser,
-    Path((org, name)): Path<(String, String)>,
+    Path(path): Path<ModelPath>,
 ) -> Result<StatusCode, ApiError> {
-    let repo_id = RepoId::parse(&format!("{org}/{name}"))?;
+    let repo_id = RepoId::from_parts(&path.org, &path.name)?;
     state
         .hub
         .delete_local_model(&principal.user, &repo_id)

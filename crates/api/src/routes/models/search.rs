@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use mlx_manager_core::domain::RepoId;
 use mlx_manager_hub::SearchRequest;
 
-use super::dto::{ModelCharacteristicsResponse, SearchParams, SearchResultResponse};
+use super::dto::{ModelCharacteristicsResponse, ModelPath, SearchParams, SearchResultResponse};
 use crate::error::{ApiError, problems};
 use crate::extract::CurrentUser;
 use crate::state::AppState;
@@ -46,20 +46,21 @@ pub async fn search_models(
     path = "/api/models/config/{org}/{name}",
     tag = "models",
     security(("bearer" = []), ("api_key" = [])),
-    params(("org" = String, Path), ("name" = String, Path)),
+    params(ModelPath),
     responses(
         (status = 200, description = "Characteristics", body = ModelCharacteristicsResponse),
         problems::Unauthorized,
         problems::NotFound,
+        problems::Invalid,
         problems::Unavailable,
     ),
 )]
 pub async fn model_config(
     State(state): State<AppState>,
     _user: CurrentUser,
-    Path((org, name)): Path<(String, String)>,
+    Path(path): Path<ModelPath>,
 ) -> Result<Json<ModelCharacteristicsResponse>, ApiError> {
-    let repo_id = RepoId::parse(&format!("{org}/{name}"))?;
+    let repo_id = RepoId::from_parts(&path.org, &path.name)?;
     Ok(Json(
         state.hub.catalog().characteristics(&repo_id).await?.into(),
     ))
