@@ -14,7 +14,10 @@ export interface paths {
         /** The caller's API keys (never the keys themselves). */
         get: operations["list_api_keys"];
         put?: never;
-        /** Creates an API key. The key is in this response only: it is stored hashed. */
+        /**
+         * Creates an API key. The key is in this response only: it is stored hashed. A user can
+         *     have at most 50 keys (expired ones count until revoked); beyond that, 409.
+         */
         post: operations["create_api_key"];
         delete?: never;
         options?: never;
@@ -50,7 +53,10 @@ export interface paths {
         put?: never;
         /**
          * Exchanges an e-mail and password for an access token. Accepts JSON or the OAuth2 password
-         *     form. After 5 failures for one e-mail in 15 minutes, attempts get 429 with `Retry-After`.
+         *     form. After 5 failures for one e-mail from one client address in 15 minutes, that address
+         *     gets 429 with `Retry-After` for the e-mail (after 20 failures over all e-mails, for every
+         *     e-mail); other addresses are not refused, but once an e-mail has failed 5 times from
+         *     anywhere, each attempt on it is answered after a delay that doubles up to 4 seconds.
          */
         post: operations["login"];
         delete?: never;
@@ -104,7 +110,8 @@ export interface paths {
         put?: never;
         /**
          * Changes the caller's password. Every other session of the user ends; the response
-         *     carries a fresh token for this one.
+         *     carries a fresh token for this one. The user's API keys keep working (revoke them under
+         *     `/api/auth/api-keys`); an admin's reset-password and revoke-sessions do revoke them.
          */
         post: operations["change_password"];
         delete?: never;
@@ -122,8 +129,36 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Registers a user. The first user becomes an approved admin; later users wait for approval. */
+        /**
+         * Registers a user. The first user becomes an approved admin; later users wait for approval.
+         *     The e-mail is normalised (NFKC, lower case); invisible characters and a local part mixing
+         *     scripts are refused (422), and so is an address that is taken or looks like a taken one
+         *     (409). One client address may register 5 accounts per 10 minutes (then 429 with
+         *     `Retry-After`), and registration is closed (503) while 100 accounts wait for approval.
+         *     When the server listens beyond loopback, the first account needs `setup_token`, the token
+         *     `mlx-manager serve` printed at startup (403 without it; see `GET /api/auth/setup`).
+         */
         post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether this install still needs its first admin, and whether claiming it needs the setup
+         *     token (the server listens beyond loopback). The sign-up page asks for the token then.
+         */
+        get: operations["setup_status"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -155,7 +190,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How many users wait for approval. Admin only. */
+        /**
+         * How many users wait for approval, and whether that is near the cap at which registration
+         *     closes (then `warning` says so). Admin only.
+         */
         get: operations["pending_count"];
         put?: never;
         post?: never;
@@ -190,6 +228,40 @@ export interface paths {
         patch: operations["patch_user"];
         trace?: never;
     };
+    "/api/auth/users/{user_id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's API keys, newest first (never the keys themselves). Admin only. */
+        get: operations["list_user_api_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/users/{user_id}/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes one of a user's API keys: it stops working at once. Admin only. */
+        delete: operations["revoke_user_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/users/{user_id}/reset-password": {
         parameters: {
             query?: never;
@@ -199,7 +271,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sets a new password for a user and ends all their sessions. Admin only. */
+        /**
+         * Sets a new password for a user, ends all their sessions and revokes all their API keys, so
+         *     that nothing issued before the reset still works. Admin only.
+         */
         post: operations["reset_password"];
         delete?: never;
         options?: never;
@@ -216,7 +291,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ends every session of a user: their tokens stop working at once. Admin only. */
+        /**
+         * Ends every session of a user and revokes all their API keys: their tokens and keys stop
+         *     working at once. Admin only.
+         */
         post: operations["revoke_sessions"];
         delete?: never;
         options?: never;
@@ -252,7 +330,8 @@ export interface paths {
         put?: never;
         /**
          * Starts downloading a model into the cache, or returns its open download. The job runs on
-         *     the server whether or not anyone watches, and survives restarts.
+         *     the server whether or not anyone watches, and survives restarts. Admins, or members while
+         *     `members_manage_models` is on.
          */
         post: operations["start_download"];
         delete?: never;
@@ -304,7 +383,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancels a download and removes its partial data (blobs other snapshots use are kept). */
+        /**
+         * Cancels a download and removes its partial data (blobs other snapshots use are kept).
+         *     Admins any; members with `members_manage_models` their own.
+         */
         post: operations["cancel_download"];
         delete?: never;
         options?: never;
@@ -342,7 +424,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pauses a queued or running download; its partial data is kept. */
+        /**
+         * Pauses a queued or running download; its partial data is kept. Admins any; members with
+         *     `members_manage_models` their own.
+         */
         post: operations["pause_download"];
         delete?: never;
         options?: never;
@@ -359,7 +444,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resumes a paused or failed download from its partial data. */
+        /**
+         * Resumes a paused or failed download from its partial data. Admins any; members with
+         *     `members_manage_models` their own.
+         */
         post: operations["resume_download"];
         delete?: never;
         options?: never;
@@ -419,9 +507,27 @@ export interface paths {
         post?: never;
         /**
          * Deletes a model from the cache: every snapshot and blob of the repository. Refused (409)
-         *     while a download of it is open.
+         *     while a download of it is open. Admins, or members while `members_manage_models` is on.
          */
         delete: operations["delete_local_model"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What members may do. Admin only. */
+        get: operations["get_permissions"];
+        /** Sets what members may do (kept across restarts); returns the new state. Admin only. */
+        put: operations["update_permissions"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -475,10 +581,6 @@ export interface components {
             current_password: string;
             new_password: string;
         };
-        CountResponse: {
-            /** Format: int64 */
-            count: number;
-        };
         CreateApiKeyRequest: {
             /**
              * Format: int32
@@ -489,6 +591,7 @@ export interface components {
             name: string;
         };
         CreateUserRequest: {
+            /** Format: email */
             email: string;
             is_admin?: boolean;
             password: string;
@@ -507,9 +610,19 @@ export interface components {
             reachable: boolean;
         };
         DownloadRequest: {
-            /** @description `org/name` on the hub. */
+            /**
+             * @description `org/name` on the hub: in each part letters, digits, `-`, `_` and `.`, not first or
+             *     last, and no `--` or `..` (`RepoId::parse`'s rule; at most 96 characters).
+             * @example mlx-community/Qwen3-0.6B-4bit
+             */
             model_id: string;
-            /** @description Branch, tag or commit; default `main`. */
+            /**
+             * @description Branch, tag or commit; default `main`. Letters, digits, `_`, `-`, `.` and `/`, in
+             *     segments separated by single `/`, none starting or ending with `.`, none containing `..`
+             *     or ending in `.lock` (e.g. `main`, `v1.0`, `refs/pr/1`, a 40-hex commit); spaces and line
+             *     breaks around it are ignored.
+             * @example main
+             */
             revision?: string | null;
         };
         /** @description A download job and its progress (also each Server-Sent Event's data). */
@@ -545,6 +658,11 @@ export interface components {
              * @description 0–100.
              */
             progress: number;
+            /**
+             * Format: int32
+             * @description The id of the user who asked for it; null once that user is deleted.
+             */
+            requested_by?: number | null;
             revision: string;
             status: components["schemas"]["DownloadState"];
             /**
@@ -593,7 +711,10 @@ export interface components {
          */
         LoginRequest: {
             password: string;
-            /** @description The e-mail address (OAuth2 clients send it as `username`). */
+            /**
+             * Format: email
+             * @description The e-mail address (OAuth2 clients send it as `username`).
+             */
             username: string;
         };
         MessageResponse: {
@@ -627,6 +748,36 @@ export interface components {
             /** Format: int64 */
             vocab_size?: number | null;
         };
+        /**
+         * @description The accounts waiting for approval, with a warning when registration is near or at its cap
+         *     (a sign of mass registration).
+         */
+        PendingCountResponse: {
+            /** Format: int64 */
+            count: number;
+            /**
+             * Format: int64
+             * @description Registration closes (503) while this many accounts wait; absent: no cap.
+             */
+            limit?: number | null;
+            /** @description `count` is at or beyond four fifths of `limit`. */
+            near_limit: boolean;
+            /** @description Whether new users can register now. */
+            registration_open: boolean;
+            /** @description For the admin, when `near_limit`: what is happening and what to do. */
+            warning?: string | null;
+        };
+        /**
+         * @description The permissions of members (approved users who are not admins). Each is off until an admin
+         *     turns it on.
+         */
+        PermissionsResponse: {
+            /**
+             * @description Members may start downloads, pause, resume and cancel the downloads they asked for, and
+             *     delete models from the shared cache. Off: only admins manage models.
+             */
+            members_manage_models: boolean;
+        };
         /** @description A problem detail document (RFC 9457). */
         Problem: {
             /** @description What went wrong with this particular request. */
@@ -651,10 +802,18 @@ export interface components {
             type: string;
         };
         RegisterRequest: {
-            /** @example ada@example.com */
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
             email: string;
             /** @description 8–128 characters, not a common or easily guessed password. */
             password: string;
+            /**
+             * @description The setup token `mlx-manager serve` printed at startup: needed only for the first
+             *     account of a server that listens beyond loopback.
+             */
+            setup_token?: string | null;
         };
         ResetPasswordRequest: {
             password: string;
@@ -681,6 +840,13 @@ export interface components {
             model_id: string;
             tags: string[];
         };
+        /** @description What the first registration needs. */
+        SetupStatusResponse: {
+            /** @description No account exists yet: the next registration creates the administrator. */
+            first_admin_needed: boolean;
+            /** @description That registration must carry `setup_token`. */
+            setup_token_required: boolean;
+        };
         /** @enum {string} */
         Status: "pending" | "approved" | "disabled";
         TokenResponse: {
@@ -693,8 +859,14 @@ export interface components {
             /** @example bearer */
             token_type: string;
         };
+        /** @description Every permission's new value. */
+        UpdatePermissionsRequest: {
+            /** @description See [`PermissionsResponse::members_manage_models`]. */
+            members_manage_models: boolean;
+        };
         /** @description Any subset of the fields; absent ones are left as they are. */
         UpdateUserRequest: {
+            /** Format: email */
             email?: string | null;
             is_admin?: boolean | null;
             status?: components["schemas"]["Status"] | null;
@@ -743,8 +915,26 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyResponse"][];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -776,6 +966,15 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKeyResponse"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -785,8 +984,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The action conflicts with the resource's current state or with another resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is invalid; `errors` names each field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -815,6 +1050,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -826,6 +1070,24 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -858,6 +1120,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -869,6 +1140,24 @@ export interface operations {
             };
             /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -896,6 +1185,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     logout: {
@@ -914,8 +1212,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -943,8 +1259,26 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -976,6 +1310,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -985,8 +1328,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is invalid; `errors` names each field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1018,8 +1388,44 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1041,6 +1447,53 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs (the database, the Hugging Face hub) is unreachable, too slow, or off. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setup_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the first registration needs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupStatusResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1070,6 +1523,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"][];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -1081,6 +1543,24 @@ export interface operations {
             };
             /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1112,6 +1592,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -1139,8 +1628,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is invalid; `errors` names each field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1165,7 +1681,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CountResponse"];
+                    "application/json": components["schemas"]["PendingCountResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
@@ -1179,6 +1704,15 @@ export interface operations {
             };
             /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1213,6 +1747,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -1242,6 +1785,42 @@ export interface operations {
             };
             /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1270,6 +1849,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -1299,6 +1887,24 @@ export interface operations {
             };
             /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1333,6 +1939,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -1369,9 +1984,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    reset_password: {
+    list_user_api_keys: {
         parameters: {
             query?: never;
             header?: never;
@@ -1381,19 +2032,24 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ResetPasswordRequest"];
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description Password set */
+            /** @description The user's keys, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MessageResponse"];
+                    "application/json": components["schemas"]["ApiKeyResponse"][];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
@@ -1423,8 +2079,193 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_user_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id */
+                user_id: number;
+                /** @description The key's id */
+                key_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Password set; sessions ended, API keys revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request is invalid; `errors` names each field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1446,13 +2287,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Sessions ended */
+            /** @description Sessions ended, API keys revoked */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
@@ -1482,6 +2332,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     model_config: {
@@ -1489,7 +2357,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The owner, e.g. `mlx-community`. */
                 org: string;
+                /** @description The repository, e.g. `Qwen3-0.6B-4bit`. */
                 name: string;
             };
             cookie?: never;
@@ -1505,6 +2375,15 @@ export interface operations {
                     "application/json": components["schemas"]["ModelCharacteristicsResponse"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -1516,6 +2395,15 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1565,6 +2453,15 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -1585,6 +2482,24 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1630,8 +2545,26 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"][];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1661,6 +2594,15 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -1672,6 +2614,24 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1701,8 +2661,26 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1721,6 +2699,24 @@ export interface operations {
             };
             /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1750,6 +2746,15 @@ export interface operations {
                     "text/event-stream": components["schemas"]["DownloadResponse"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
                 headers: {
@@ -1761,6 +2766,24 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1790,8 +2813,26 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1810,6 +2851,24 @@ export interface operations {
             };
             /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1839,8 +2898,26 @@ export interface operations {
                     "application/json": components["schemas"]["DownloadResponse"];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1859,6 +2936,15 @@ export interface operations {
             };
             /** @description The action conflicts with the resource's current state or with another resource. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1895,8 +2981,26 @@ export interface operations {
                     "application/json": components["schemas"]["LocalModelResponse"][];
                 };
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1909,12 +3013,12 @@ export interface operations {
     search_models: {
         parameters: {
             query: {
-                /** @description Text to look for in model ids (1–200 characters). */
+                /** @description Text to look for in model ids (1–200 characters, not only spaces). */
                 query: string;
                 /** @description 1–100; default 20. */
                 limit?: number;
-                /** @description `downloads` (default), `likes`, `last_modified` or `trending`. */
-                sort?: string;
+                /** @description Default `downloads`. */
+                sort?: "downloads" | "likes" | "last_modified" | "trending";
                 /** @description Leave out models whose estimated size is larger (or unknown). */
                 max_size_gb?: number;
             };
@@ -1931,6 +3035,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SearchResultResponse"][];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
@@ -1967,7 +3080,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The owner, e.g. `mlx-community`. */
                 org: string;
+                /** @description The repository, e.g. `Qwen3-0.6B-4bit`. */
                 name: string;
             };
             cookie?: never;
@@ -1981,8 +3096,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2008,6 +3141,167 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_permissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The permissions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PermissionsResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_permissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePermissionsRequest"];
+            };
+        };
+        responses: {
+            /** @description The new permissions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PermissionsResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     health: {
@@ -2026,6 +3320,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The database is unreachable */

@@ -4,6 +4,7 @@ mod bench;
 mod bench_download;
 mod bench_inference;
 mod cmd;
+mod fuzz;
 mod openapi;
 mod postgres;
 mod test;
@@ -18,10 +19,13 @@ commands:
   openapi [--check] write openapi.json from the code and the TypeScript types from it
                     (--check: fail if any is stale)
   ui                build the web UI (embedded by the next cargo build) and the TypeScript SDK
-  test              fmt, clippy, UI checks, build, every test (with a temporary PostgreSQL),
+  test              fmt, clippy, UI checks, build, every test (with a temporary PostgreSQL), the
+                    API contract fuzz,
                     then the browser tests against the release binary
   bench [server|inference|download]
                     benchmarks of the release binary (inference: vs Python mlx-lm; download: vs curl)
+  fuzz              schemathesis over the API spec as an admin and a member (no server errors,
+                    nothing off the spec, no undocumented statuses)
   postgres          start a temporary PostgreSQL and print its URL until Ctrl-C";
 
 fn main() -> ExitCode {
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
         Some("ui") => ui::build(),
         Some("bench") => bench::run(&args[1..]),
         Some("postgres") => postgres::serve_until_interrupted(),
+        Some("fuzz") => fuzz::run(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -61,6 +61,7 @@ fn run_steps(steps: &mut Steps) -> Result {
         )
     })?;
     drop(postgres);
+    steps.step("API contract fuzz (schemathesis)", crate::fuzz::contract)?;
     steps.step("cargo build --release (embeds the UI)", || {
         cmd::run(cmd::cargo().args(["build", "--release", "--locked", "-p", "mlx-manager"]))
     })?;

@@ -308,7 +308,7 @@ async fn a_ten_megabyte_password_is_refused_with_413_before_it_is_read() {
     let app = TestApp::spawn().await;
     let mut stream = tokio::net::TcpStream::connect(app.address).await.unwrap();
     let head = format!(
-        "POST /api/auth/register HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\n\
+        "POST /api/auth/register HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n\
          content-length: {}\r\nconnection: close\r\n\r\n",
         10 * 1024 * 1024
     );

@@ -71,9 +71,10 @@ impl From<User> for UserPublic {
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct RegisterRequest {
-    #[schema(example = "ada@example.com")]
+    #[schema(example = "ada@example.com", format = Email, max_length = 254)]
     pub email: String,
     /// 8–128 characters, not a common or easily guessed password.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     /// The setup token `mlx-manager serve` printed at startup: needed only for the first
     /// account of a server that listens beyond loopback.
@@ -87,6 +88,7 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     /// The e-mail address (OAuth2 clients send it as `username`).
     #[serde(alias = "email")]
+    #[schema(format = Email, min_length = 1, max_length = 254)]
     pub username: String,
     pub password: String,
 }
@@ -103,6 +105,7 @@ pub struct TokenResponse {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -134,7 +137,9 @@ pub struct PendingCountResponse {
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct CreateUserRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     #[serde(default)]
     pub is_admin: bool,
@@ -143,6 +148,7 @@ pub struct CreateUserRequest {
 /// Any subset of the fields; absent ones are left as they are.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct UpdateUserRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
     pub is_admin: Option<bool>,
     pub status: Option<Status>,
@@ -150,6 +156,7 @@ pub struct UpdateUserRequest {
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ResetPasswordRequest {
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -161,6 +168,7 @@ pub struct MessageResponse {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct CreateApiKeyRequest {
     /// A label to recognise the key by (1–100 characters).
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// Days until the key stops working; absent: it never expires.
     #[schema(minimum = 1, maximum = 3650)]
