@@ -34,8 +34,14 @@ export interface Server {
 	dataDir: string;
 }
 
-/** Starts `mlx-manager serve --port 0` with a private data dir and waits for its URL. */
-async function startServer(dir: string): Promise<{ server: Server; stop: () => Promise<void> }> {
+/**
+ * Starts `mlx-manager serve --port 0` (plus `args`) with a private data dir and waits for its
+ * URL; a server bound to every address is reached through 127.0.0.1.
+ */
+export async function startServer(
+	dir: string,
+	args: string[] = []
+): Promise<{ server: Server; stop: () => Promise<void> }> {
 	const dataDir = path.join(dir, 'data');
 	const env: NodeJS.ProcessEnv = {};
 	for (const [key, value] of Object.entries(process.env)) {
@@ -48,7 +54,10 @@ async function startServer(dir: string): Promise<{ server: Server; stop: () => P
 		MLX_MANAGER_LOG_LEVEL: 'warn'
 	});
 
-	const child = spawn(BIN, ['serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(BIN, ['serve', '--port', '0', ...args], {
+		env,
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
 	let stderr = '';
 	child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
 	const exited = new Promise<number | null>((resolve) =>
@@ -75,7 +84,7 @@ async function startServer(dir: string): Promise<{ server: Server; stop: () => P
 			if (stdout.includes('\n') && line !== undefined) {
 				const match = /listening on (http:\/\/\S+)/.exec(line);
 				clearTimeout(timer);
-				if (match?.[1]) resolve(match[1].replace(/\/$/, ''));
+				if (match?.[1]) resolve(match[1].replace(/\/$/, '').replace('//0.0.0.0:', '//127.0.0.1:'));
 				else reject(new Error(`unexpected first line: ${line}`));
 			}
 		});

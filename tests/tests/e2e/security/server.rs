@@ -393,3 +393,40 @@ async fn on_loopback_no_setup_token_is_asked_for() {
     assert!(!app.data_dir.join("setup-token").exists());
     app.admin_token().await;
 }
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_header_deadline() {
+    let app = TestApp::spawn_with(
+        SpawnOptions::default().env("MLX_MANAGER_HEADER_READ_TIMEOUT_SECS", "2"),
+    )
+    .await;
+    let mut stream = TcpStream::connect(app.address).await.unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    // The whole first answer arrives and the connection stays open for another request...
+    while !String::from_utf8_lossy(&answer).contains("\"database\"") {
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer))
+            .await
+            .expect("an answer")
+            .unwrap();
+        assert!(read > 0, "closed before answering");
+        answer.extend_from_slice(&buffer[..read]);
+    }
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
+    // ...but not forever: idle past the deadline, the server hangs up.
+    let started = Instant::now();
+    let closed = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer)).await;
+    assert!(
+        matches!(closed, Ok(Ok(0)) | Ok(Err(_))),
+        "an idle keep-alive connection was still open after {:?}: {closed:?}",
+        started.elapsed()
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "not before the deadline"
+    );
+}
