@@ -4,7 +4,7 @@ use std::path::Path;
 use thiserror::Error;
 
 /// Every way the inference layer can fail; the API crate maps these to responses.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum InferenceError {
     /// A model file is missing, unreadable or malformed.
     #[error("model file {path}: {message}")]
@@ -36,6 +36,41 @@ pub enum InferenceError {
     /// A generation parameter (or an input of the sampler) is out of range.
     #[error("invalid {name}: {message}")]
     InvalidParameter { name: &'static str, message: String },
+
+    /// The model pool cannot admit a model: its need does not fit beside what holds memory.
+    #[error(
+        "model {model} needs {need_bytes} bytes but only {free_bytes} of the {limit_bytes}-byte \
+         limit are free; held by: {}",
+        describe_holders(held_by)
+    )]
+    InsufficientMemory {
+        model: String,
+        need_bytes: u64,
+        free_bytes: u64,
+        limit_bytes: u64,
+        held_by: Vec<crate::generation::pool::HeldMemory>,
+    },
+
+    /// The pool holds its maximum number of models and none of them may be evicted.
+    #[error("model {model} cannot load: {max_models} models are loaded and none is idle ({})", held_by.join(", "))]
+    TooManyModels {
+        model: String,
+        max_models: usize,
+        held_by: Vec<String>,
+    },
+}
+
+fn describe_holders(held: &[crate::generation::pool::HeldMemory]) -> String {
+    if held.is_empty() {
+        return "nothing".into();
+    }
+    held.iter()
+        .map(|h| match h.hold {
+            Some(reason) => format!("{} ({} bytes, {reason:?})", h.model, h.bytes),
+            None => format!("{} ({} bytes, idle)", h.model, h.bytes),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl InferenceError {

@@ -8,6 +8,10 @@
 //! - [`text`]: tokenizer, streaming detokenizer, stop strings and chat templates.
 //! - [`generation`]: sampling, the streaming generation loop, the greedy reference generator,
 //!   and the [`generation::ModelWorker`] that serves a loaded model on its own thread.
+//!   [`generation::pool`] holds the model pool's building blocks: the admission plan (which idle
+//!   models to evict, LRU and size-aware, never pinned or busy ones; typed refusals naming what
+//!   holds memory), the pool's limits and Ollama's keep-alive semantics. Memory needs come from
+//!   the caller in bytes (core's estimator, via serving); this crate does not depend on core.
 //! - On Linux, `sgemm_interposer` routes one-row `cblas_sgemm` calls to `cblas_sgemv`.
 
 mod architectures;

@@ -4,6 +4,7 @@
 
 mod bundle;
 mod greedy;
+pub mod pool;
 pub mod sampling;
 mod stream;
 mod worker;
