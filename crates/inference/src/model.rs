@@ -16,22 +16,33 @@ pub struct Model {
     pub dir: PathBuf,
     pub parameter_count: u64,
     pub bytes_on_disk: u64,
+    /// Bytes the checkpoint's tensors take in memory once read.
+    pub resident_bytes: u64,
     decoder: Decoder,
 }
 
 impl Model {
     /// Loads a model directory in the Hugging Face / mlx-lm layout.
     pub fn load(dir: &Path) -> Result<Self, InferenceError> {
+        Self::load_with_progress(dir, &mut |_, _| {})
+    }
+
+    /// [`Model::load`], reporting `(weight bytes read, total)` as each weights file is read.
+    pub fn load_with_progress(
+        dir: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Self, InferenceError> {
         #[cfg(target_os = "linux")]
         crate::sgemm_interposer::ensure_linked();
         let config = ModelConfig::load(dir)?;
         let traits = crate::architectures::traits_for(&config)?;
-        let mut weights = Weights::load(dir, config.quantization)?;
+        let mut weights = Weights::load(dir, config.quantization, progress)?;
         let decoder = Decoder::load(&config, &mut weights, traits)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             parameter_count: weights.parameter_count,
             bytes_on_disk: weights.bytes_on_disk,
+            resident_bytes: weights.resident_bytes,
             config,
             decoder,
         })

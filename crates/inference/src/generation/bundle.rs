@@ -19,8 +19,8 @@ pub struct ModelBundle {
 }
 
 impl ModelBundle {
-    pub fn load(dir: &Path) -> Result<Self, InferenceError> {
-        let model = Model::load(dir)?;
+    pub fn load(dir: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<Self, InferenceError> {
+        let model = Model::load_with_progress(dir, progress)?;
         let tokenizer = Tokenizer::load(dir)?;
         let template = ChatTemplate::load(dir)?;
         let eos_ids = eos_ids(dir, &model, &tokenizer);

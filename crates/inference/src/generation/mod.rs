@@ -11,4 +11,6 @@ mod worker;
 
 pub use greedy::greedy;
 pub use stream::{FinishReason, GenerationEvent, GenerationRequest, GenerationStats, Prompt};
-pub use worker::{EventReceiver, ModelFacts, ModelWorker};
+pub use worker::{
+    EventReceiver, LoadProgress, MeasuredMemory, MemorySource, ModelFacts, ModelWorker,
+};

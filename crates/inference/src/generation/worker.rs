@@ -30,6 +30,30 @@ pub struct ModelFacts {
     pub has_chat_template: bool,
 }
 
+/// Where a loaded model's memory figure comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemorySource {
+    /// The growth of MLX's active memory (`get_active_memory`) across the load.
+    MlxActiveMemory,
+    /// The bytes of the loaded tensors: used when the active-memory growth is unusable (smaller
+    /// than the tensors, e.g. because another model freed memory meanwhile).
+    WeightBytes,
+}
+
+/// The memory a model took when it loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeasuredMemory {
+    pub resident_bytes: u64,
+    pub source: MemorySource,
+}
+
+/// Weight bytes read so far and in all (by file: see `load_with_progress`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoadProgress {
+    pub bytes_loaded: u64,
+    pub bytes_total: u64,
+}
+
 struct Job {
     request: GenerationRequest,
     events: async_mpsc::Sender<Result<GenerationEvent, InferenceError>>,
@@ -42,12 +66,24 @@ pub struct ModelWorker {
     thread: Option<JoinHandle<()>>,
     pub facts: ModelFacts,
     pub dir: PathBuf,
+    pub memory: MeasuredMemory,
 }
 
 impl ModelWorker {
     /// Loads the model on a new thread and waits until it is ready. Blocking: call it from a
     /// blocking context (e.g. `spawn_blocking`).
     pub fn load(dir: &Path) -> Result<Self, InferenceError> {
+        Self::load_with_progress(dir, |_| {})
+    }
+
+    /// [`ModelWorker::load`], calling `progress` (on the model's thread) before the weights are
+    /// read and after each weights file. The memory it took is measured as MLX's active memory
+    /// growth across the load; loads running at the same time blur that figure, so callers
+    /// that load several models (the pool) load one at a time.
+    pub fn load_with_progress(
+        dir: &Path,
+        mut progress: impl FnMut(LoadProgress) + Send + 'static,
+    ) -> Result<Self, InferenceError> {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
         let model_dir = dir.to_path_buf();
@@ -57,17 +93,26 @@ impl ModelWorker {
                 dir.file_name().and_then(|n| n.to_str()).unwrap_or("model")
             ))
             .spawn(move || {
-                let bundle =
-                    match ModelBundle::load(&model_dir).and_then(|b| facts(&b).map(|f| (b, f))) {
-                        Ok((bundle, facts)) => {
-                            let _ = ready_tx.send(Ok(facts));
-                            bundle
-                        }
-                        Err(error) => {
-                            let _ = ready_tx.send(Err(error));
-                            return;
-                        }
-                    };
+                let before = mlx_rs::memory::active_memory().ok();
+                let mut report = |bytes_loaded, bytes_total| {
+                    progress(LoadProgress {
+                        bytes_loaded,
+                        bytes_total,
+                    })
+                };
+                let loaded = ModelBundle::load(&model_dir, &mut report)
+                    .and_then(|b| facts(&b).map(|f| (b, f)));
+                let bundle = match loaded {
+                    Ok((bundle, facts)) => {
+                        let memory = measured(before, bundle.model.resident_bytes);
+                        let _ = ready_tx.send(Ok((facts, memory)));
+                        bundle
+                    }
+                    Err(error) => {
+                        let _ = ready_tx.send(Err(error));
+                        return;
+                    }
+                };
                 for job in jobs_rx {
                     let events = job.events;
                     let result = run(&bundle, &job.request, |event| {
@@ -79,7 +124,7 @@ impl ModelWorker {
                 }
             })
             .map_err(|e| InferenceError::Mlx(format!("cannot start the model thread: {e}")))?;
-        let facts = ready_rx
+        let (facts, memory) = ready_rx
             .recv()
             .map_err(|_| InferenceError::Mlx("the model thread stopped while loading".into()))??;
         Ok(Self {
@@ -87,6 +132,7 @@ impl ModelWorker {
             thread: Some(thread),
             facts,
             dir: dir.to_path_buf(),
+            memory,
         })
     }
 
@@ -112,6 +158,22 @@ impl Drop for ModelWorker {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+fn measured(before: Option<usize>, weight_bytes: u64) -> MeasuredMemory {
+    let after = mlx_rs::memory::active_memory().ok();
+    match (before, after) {
+        (Some(before), Some(after)) if (after.saturating_sub(before) as u64) >= weight_bytes => {
+            MeasuredMemory {
+                resident_bytes: (after - before) as u64,
+                source: MemorySource::MlxActiveMemory,
+            }
+        }
+        _ => MeasuredMemory {
+            resident_bytes: weight_bytes,
+            source: MemorySource::WeightBytes,
+        },
     }
 }
 

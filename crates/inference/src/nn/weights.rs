@@ -16,34 +16,53 @@ pub struct Weights {
     /// Parameters as the model was trained (quantized weights counted unpacked).
     pub parameter_count: u64,
     pub bytes_on_disk: u64,
+    /// Bytes the loaded tensors take in memory.
+    pub resident_bytes: u64,
 }
 
 impl Weights {
     /// Loads every shard: those listed in `model.safetensors.index.json`, else every
     /// `*.safetensors` file in the directory.
+    ///
+    /// `progress(bytes_read, bytes_total)` is called before the first shard and after each one
+    /// (bytes counted by file size, so a one-file checkpoint reports 0 then all).
     pub fn load(
         dir: &Path,
         quantization: Option<QuantizationConfig>,
+        progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Self, InferenceError> {
+        let shards: Vec<(PathBuf, u64)> = shard_files(dir)?
+            .into_iter()
+            .map(|shard| {
+                let size = std::fs::metadata(&shard).map(|m| m.len()).unwrap_or(0);
+                (shard, size)
+            })
+            .collect();
+        let bytes_on_disk = shards.iter().map(|(_, size)| size).sum();
         let mut tensors = HashMap::new();
-        let mut bytes_on_disk = 0;
-        for shard in shard_files(dir)? {
-            bytes_on_disk += std::fs::metadata(&shard).map(|m| m.len()).unwrap_or(0);
+        let mut read = 0;
+        progress(0, bytes_on_disk);
+        for (shard, size) in shards {
             let loaded = Array::load_safetensors(&shard).map_err(|e| {
                 InferenceError::file(&shard, format!("unreadable safetensors: {e}"))
             })?;
+            // Read each shard now, as mlx-lm reads everything at load: load errors surface
+            // here, the first request does not pay for disk reads, and progress is by file.
+            mlx_rs::transforms::eval(loaded.values()).map_err(|e| {
+                InferenceError::file(&shard, format!("cannot read the weights: {e}"))
+            })?;
             tensors.extend(loaded);
+            read += size;
+            progress(read, bytes_on_disk);
         }
-        // Read everything now, as mlx-lm does: load errors surface here, and the first request
-        // does not pay for disk reads.
-        mlx_rs::transforms::eval(tensors.values())
-            .map_err(|e| InferenceError::file(dir, format!("cannot read the weights: {e}")))?;
         let parameter_count = count_parameters(&tensors, quantization);
+        let resident_bytes = tensors.values().map(|t| t.nbytes() as u64).sum();
         Ok(Self {
             tensors,
             quantization,
             parameter_count,
             bytes_on_disk,
+            resident_bytes,
         })
     }
 

@@ -290,3 +290,40 @@ fn a_prompt_longer_than_the_context_is_refused() {
         "{error:?}"
     );
 }
+
+#[test]
+fn loading_reports_weight_progress_by_file_and_measures_the_memory_it_took() {
+    use mlx_manager_inference::generation::{LoadProgress, MemorySource};
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<LoadProgress>>> = Arc::default();
+    let record = seen.clone();
+    let model = ModelWorker::load_with_progress(&fixture("tiny-qwen3"), move |p| {
+        record.lock().unwrap().push(p)
+    })
+    .unwrap();
+    let seen = seen.lock().unwrap().clone();
+    let total = model.facts.bytes_on_disk;
+    assert_eq!(seen.first().map(|p| p.bytes_loaded), Some(0), "{seen:?}");
+    assert_eq!(
+        seen.last().copied(),
+        Some(LoadProgress {
+            bytes_loaded: total,
+            bytes_total: total
+        })
+    );
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].bytes_loaded <= w[1].bytes_loaded)
+    );
+    // The tensors take about what the file holds (less its header); MLX's growth is at least that.
+    assert!(
+        model.memory.resident_bytes >= total * 9 / 10,
+        "{:?} for {total} bytes on disk",
+        model.memory
+    );
+    assert!(matches!(
+        model.memory.source,
+        MemorySource::MlxActiveMemory | MemorySource::WeightBytes
+    ));
+    eprintln!("{:?}", model.memory);
+}
