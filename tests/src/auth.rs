@@ -60,21 +60,11 @@ impl TestApp {
     }
 
     pub async fn register(&self, email: &str, password: &str) -> Response {
-        self.client
-            .post(self.url("/api/auth/register"))
-            .json(&json!({"email": email, "password": password}))
-            .send()
-            .await
-            .expect("register")
+        self.register_via(&self.client, email, password).await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.client
-            .post(self.url("/api/auth/login"))
-            .form(&[("username", email), ("password", password)])
-            .send()
-            .await
-            .expect("login")
+        self.login_via(&self.client, email, password).await
     }
 
     /// Logs in and returns the access token, failing the test otherwise.

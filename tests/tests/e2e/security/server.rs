@@ -104,6 +104,12 @@ async fn one_client_gets_only_its_share_of_connections() {
     drop(held);
 }
 
+/// `GET /health` sent with this `Host` header; the raw answer.
+async fn health_as(address: SocketAddr, host: &str) -> String {
+    let request = format!("GET /health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    raw_exchange(address, &request, Duration::from_secs(5)).await
+}
+
 #[tokio::test]
 async fn a_foreign_host_is_refused_and_the_loopback_names_are_answered() {
     let app = TestApp::spawn().await;
@@ -113,12 +119,7 @@ async fn a_foreign_host_is_refused_and_the_loopback_names_are_answered() {
         "attacker.example:80",
         "127.0.0.1.nip.io",
     ] {
-        let answer = raw_exchange(
-            app.address,
-            &format!("GET /health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
-            Duration::from_secs(5),
-        )
-        .await;
+        let answer = health_as(app.address, host).await;
         assert!(answer.starts_with("HTTP/1.1 400"), "{host}: {answer}");
         assert!(answer.contains("allowed_hosts"), "{host}: {answer}");
     }
@@ -128,12 +129,7 @@ async fn a_foreign_host_is_refused_and_the_loopback_names_are_answered() {
         "LOCALHOST".to_string(),
         format!("[::1]:{port}"),
     ] {
-        let answer = raw_exchange(
-            app.address,
-            &format!("GET /health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
-            Duration::from_secs(5),
-        )
-        .await;
+        let answer = health_as(app.address, &host).await;
         assert!(answer.starts_with("HTTP/1.1 200"), "{host}: {answer}");
     }
 }
@@ -144,14 +140,17 @@ async fn allowed_hosts_opens_the_server_to_the_names_an_operator_lists() {
         SpawnOptions::default().env("MLX_MANAGER_ALLOWED_HOSTS", "models.lan, 192.168.1.20"),
     )
     .await;
-    let get = |host: &str| {
-        let request = format!("GET /health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-        let address = app.address;
-        async move { raw_exchange(address, &request, Duration::from_secs(5)).await }
-    };
-    assert!(get("models.lan:10242").await.starts_with("HTTP/1.1 200"));
-    assert!(get("192.168.1.20").await.starts_with("HTTP/1.1 200"));
-    assert!(get("localhost").await.starts_with("HTTP/1.1 400"));
+    for (host, status) in [
+        ("models.lan:10242", "200"),
+        ("192.168.1.20", "200"),
+        ("localhost", "400"),
+    ] {
+        let answer = health_as(app.address, host).await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{host}: {answer}"
+        );
+    }
 }
 
 #[tokio::test]
