@@ -14,6 +14,11 @@ pub enum CoreError {
         message: String,
     },
 
+    /// Several values given by a user failed validation, each named (a form shows them all at
+    /// once).
+    #[error("invalid {}", InvalidField::summary(.0))]
+    InvalidFields(Vec<InvalidField>),
+
     /// The caller's role, or the permissions an admin set, do not allow the action.
     #[error("{0}")]
     Forbidden(String),
@@ -52,6 +57,39 @@ pub enum CoreError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// One invalid value of a request: the field it came from and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidField {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl InvalidField {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+
+    fn summary(fields: &[Self]) -> String {
+        fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+impl From<InvalidField> for CoreError {
+    fn from(invalid: InvalidField) -> Self {
+        Self::Invalid {
+            field: invalid.field,
+            message: invalid.message,
+        }
+    }
 }
 
 impl CoreError {

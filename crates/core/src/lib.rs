@@ -13,5 +13,5 @@ pub mod permissions;
 pub mod settings;
 pub mod time;
 
-pub use error::CoreError;
+pub use error::{CoreError, InvalidField};
 pub use settings::Settings;

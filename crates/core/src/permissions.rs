@@ -1,4 +1,5 @@
-//! Who may manage the shared model cache: the rules, over the permissions admins set.
+//! Who may manage the shared model cache and the profiles: the rules, over the permissions
+//! admins set.
 //!
 //! Admins may do everything. Members may start downloads and delete models only while
 //! `members_manage_models` is on, and then control (pause, resume, cancel) only the downloads
@@ -41,6 +42,22 @@ impl PermissionService {
     /// Starting downloads and deleting models: admins, and members while
     /// `members_manage_models` is on.
     pub async fn check_manage_models(&self, actor: &User) -> Result<(), CoreError> {
+        self.check_members_manage_models(actor, "managing models")
+            .await
+    }
+
+    /// Creating, changing and deleting profiles (and, with the pool, starting and stopping
+    /// them): admins, and members while `members_manage_models` is on.
+    pub async fn check_manage_profiles(&self, actor: &User) -> Result<(), CoreError> {
+        self.check_members_manage_models(actor, "changing profiles")
+            .await
+    }
+
+    async fn check_members_manage_models(
+        &self,
+        actor: &User,
+        action: &str,
+    ) -> Result<(), CoreError> {
         if actor.is_admin {
             return Ok(());
         }
@@ -49,7 +66,7 @@ impl PermissionService {
             return Ok(());
         }
         Err(CoreError::Forbidden(format!(
-            "managing models needs an administrator (or the {} permission)",
+            "{action} needs an administrator (or the {} permission)",
             permission.name()
         )))
     }

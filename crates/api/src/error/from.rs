@@ -16,6 +16,15 @@ impl From<CoreError> for ApiError {
                 Self::Conflict(error.to_string())
             }
             CoreError::Invalid { field, message } => invalid(field, message),
+            CoreError::InvalidFields(fields) => Self::Validation(
+                fields
+                    .into_iter()
+                    .map(|f| FieldError {
+                        field: f.field.to_string(),
+                        message: f.message,
+                    })
+                    .collect(),
+            ),
             CoreError::Forbidden(message) => Self::Forbidden(message),
             CoreError::DatabaseUnreachable(_) => {
                 tracing::error!(%error, "database unreachable");

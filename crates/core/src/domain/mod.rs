@@ -1,13 +1,15 @@
 //! Domain types that are valid by construction ("parse, don't validate").
 //!
 //! Accounts ([`User`], [`ApiKey`], [`Email`]), the models the hub names ([`RepoId`], at a
-//! [`Revision`] resolved to a [`CommitSha`]) and the states of a download ([`DownloadStatus`]);
+//! [`Revision`] resolved to a [`CommitSha`]), the states of a download ([`DownloadStatus`]) and
+//! profiles, named ways to run a model ([`Profile`]);
 //! memory planning lives in [`crate::memory`].
 
 mod api_key;
 mod download_status;
 mod email;
 mod permissions;
+pub mod profile;
 mod repo_id;
 mod revision;
 mod user;
@@ -16,6 +18,7 @@ pub use api_key::ApiKey;
 pub use download_status::DownloadStatus;
 pub use email::Email;
 pub use permissions::{Permission, Permissions};
+pub use profile::{Profile, ProfileName, ProfilePatch, ProfileSpec};
 pub use repo_id::RepoId;
 pub use revision::{CommitSha, Revision};
 pub use user::{User, UserStatus};

@@ -3,5 +3,6 @@
 pub mod api_key;
 pub mod download;
 pub mod permission;
+pub mod profile;
 pub mod revoked_token;
 pub mod user;

@@ -7,6 +7,7 @@ mod m20261125_000002_create_auth_tables;
 mod m20261125_000003_create_downloads;
 mod m20261202_000001_normalise_emails;
 mod m20261202_000100_create_permissions;
+mod m20261202_000200_create_profiles;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_create_downloads::Migration),
             Box::new(m20261202_000001_normalise_emails::Migration),
             Box::new(m20261202_000100_create_permissions::Migration),
+            Box::new(m20261202_000200_create_profiles::Migration),
         ]
     }
 }
