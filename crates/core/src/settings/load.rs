@@ -8,8 +8,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{
-    AllowedHosts, AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, LogFormat,
-    LogSettings, ServerSettings, Settings, de,
+    AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, LogFormat, LogSettings,
+    ServerSettings, Settings, de,
 };
 use crate::CoreError;
 
@@ -261,7 +261,7 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
     if raw.max_connections_per_client == 0 {
         return Err(invalid("max_connections_per_client", "must be at least 1"));
     }
-    let allowed_hosts = allowed_hosts(&raw.allowed_hosts, host)?;
+    let allowed_hosts = super::hosts::parse(&raw.allowed_hosts, host)?;
     if raw.body_limit_bytes < 1024 {
         return Err(invalid("body_limit_bytes", "must be at least 1024"));
     }
@@ -314,32 +314,6 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
     })
 }
 
-/// The configured host names, else the loopback names and the address the server is bound to
-/// (an unspecified bind address, `0.0.0.0` or `::`, adds nothing: list the machine's names).
-fn allowed_hosts(configured: &[String], bound: IpAddr) -> Result<AllowedHosts, CoreError> {
-    let mut names: Vec<String> = Vec::new();
-    for raw in configured {
-        let name = raw.trim().trim_matches(['[', ']']).to_ascii_lowercase();
-        if name == "*" {
-            return Ok(AllowedHosts::Any);
-        }
-        if name.is_empty() || name.contains(['/', ' ', '@']) {
-            return Err(invalid(
-                "allowed_hosts",
-                format!("{raw:?} is not a host name or IP address"),
-            ));
-        }
-        names.push(name);
-    }
-    if names.is_empty() {
-        names.extend(["localhost", "127.0.0.1", "::1"].map(String::from));
-        if !bound.is_unspecified() && !bound.is_loopback() {
-            names.push(bound.to_string());
-        }
-    }
-    Ok(AllowedHosts::Only(names))
-}
-
 /// An origin is a scheme, a host and an optional port: nothing else.
 fn parse_origin(raw: &str) -> Result<url::Origin, CoreError> {
     let bad = || {
@@ -374,7 +348,7 @@ fn absolute(path: &Path) -> Result<PathBuf, CoreError> {
     std::path::absolute(path).map_err(|e| invalid("data_dir", e.to_string()))
 }
 
-fn invalid(key: &str, message: impl Into<String>) -> CoreError {
+pub(super) fn invalid(key: &str, message: impl Into<String>) -> CoreError {
     CoreError::InvalidSetting {
         key: key.to_string(),
         message: message.into(),

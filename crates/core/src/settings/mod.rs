@@ -2,6 +2,7 @@
 //! variables (plus the standard `HF_*` ones) < command-line flags.
 
 mod de;
+mod hosts;
 mod load;
 
 use std::net::IpAddr;
@@ -11,6 +12,7 @@ use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_enco
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use hosts::AllowedHosts;
 pub use load::{CONFIG_FILE_NAME, Overrides};
 
 /// Characters that would end or alter the path part of a `sqlite://` URL.
@@ -64,42 +66,6 @@ pub struct ServerSettings {
     /// The names and addresses clients may reach the server by (the `Host` header); anything
     /// else is refused, which defeats DNS rebinding. `*` allows any.
     pub allowed_hosts: AllowedHosts,
-}
-
-/// The `Host` values the server answers to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AllowedHosts {
-    Any,
-    /// Lower-case host names or IP literals (IPv6 without brackets), ports ignored.
-    Only(Vec<String>),
-}
-
-impl AllowedHosts {
-    /// Whether a `Host` header value (with or without a port) is allowed.
-    pub fn allows(&self, host_header: &str) -> bool {
-        match self {
-            Self::Any => true,
-            Self::Only(names) => {
-                let host = host_without_port(host_header).to_ascii_lowercase();
-                let host = host.trim_end_matches('.');
-                names.iter().any(|name| name == host)
-            }
-        }
-    }
-}
-
-/// `example.com:80` → `example.com`; `[::1]:80` → `::1`; a bare IPv6 stays whole.
-fn host_without_port(value: &str) -> &str {
-    let value = value.trim();
-    if let Some(rest) = value.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match value.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
-            host
-        }
-        _ => value,
-    }
 }
 
 #[derive(Debug, Clone)]
