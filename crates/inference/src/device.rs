@@ -18,6 +18,30 @@ impl ComputeDevice {
         }
     }
 
+    /// MLX's recommended working-set size on a Mac's GPU (MLX's default memory limit is 1.5×
+    /// it); `None` elsewhere. Read it before [`ComputeDevice::apply_memory_budget`] changes
+    /// that limit.
+    pub fn recommended_working_set_bytes() -> Option<u64> {
+        if !cfg!(target_os = "macos") || Self::current() != Self::Gpu {
+            return None;
+        }
+        let limit = mlx_rs::memory::memory_limit().ok()?;
+        Some((limit as f64 / 1.5) as u64)
+    }
+
+    /// On a GPU, caps MLX's memory at the pool's budget (an allocation beyond it fails, which
+    /// the pool handles, instead of paging) and its cache of freed buffers at an eighth of it.
+    /// On the CPU nothing is set: memory there is the system's, and the budget is enforced by
+    /// admission.
+    pub fn apply_memory_budget(limit_bytes: u64) -> Result<(), crate::InferenceError> {
+        if Self::current() == Self::Gpu {
+            let limit = usize::try_from(limit_bytes).unwrap_or(usize::MAX);
+            mlx_rs::memory::set_memory_limit(limit)?;
+            mlx_rs::memory::set_cache_limit(limit / 8)?;
+        }
+        Ok(())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Cpu => "cpu",

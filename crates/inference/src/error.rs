@@ -58,6 +58,26 @@ pub enum InferenceError {
         max_models: usize,
         held_by: Vec<String>,
     },
+
+    /// The model's queue is full; try again later.
+    #[error("model {model} is busy: {queued} requests are already waiting")]
+    Overloaded { model: String, queued: usize },
+
+    /// The request waited for its turn longer than the queue allows.
+    #[error("model {model} did not get to this request within {waited_secs} s")]
+    QueueTimeout { model: String, waited_secs: f64 },
+
+    /// A forced stop (or shutdown) ended the request.
+    #[error("model {model} was stopped")]
+    Stopped { model: String },
+
+    /// The model is not loaded (nothing to stop or restart).
+    #[error("model {model} is not loaded")]
+    NotLoaded { model: String },
+
+    /// The pool is shutting down.
+    #[error("the model pool is shutting down")]
+    PoolClosed,
 }
 
 fn describe_holders(held: &[crate::generation::pool::HeldMemory]) -> String {
@@ -74,6 +94,19 @@ fn describe_holders(held: &[crate::generation::pool::HeldMemory]) -> String {
 }
 
 impl InferenceError {
+    /// Whether MLX failed to allocate memory (the pool then frees idle models and retries once).
+    pub fn is_out_of_memory(&self) -> bool {
+        match self {
+            Self::Mlx(message) | Self::ModelFile { message, .. } | Self::Weight { message, .. } => {
+                let message = message.to_ascii_lowercase();
+                ["unable to allocate", "out of memory", "bad_alloc", "failed to allocate"]
+                    .iter()
+                    .any(|needle| message.contains(needle))
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn file(path: &Path, message: impl Display) -> Self {
         Self::ModelFile {
             path: path.display().to_string(),

@@ -17,6 +17,7 @@
 mod architectures;
 mod device;
 mod error;
+pub mod footprint;
 pub mod generation;
 mod model;
 pub mod model_config;
@@ -29,5 +30,6 @@ pub mod text;
 
 pub use device::ComputeDevice;
 pub use error::InferenceError;
+pub use footprint::ModelFootprint;
 pub use model::Model;
 pub use nn::KvCache;

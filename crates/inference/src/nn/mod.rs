@@ -12,3 +12,4 @@ mod weights;
 pub use decoder::{Decoder, Traits};
 pub use kv_cache::{KvCache, LayerCache};
 pub use weights::Weights;
+pub(crate) use weights::shard_files;

@@ -169,7 +169,7 @@ fn count_parameters(
         .sum()
 }
 
-fn shard_files(dir: &Path) -> Result<Vec<PathBuf>, InferenceError> {
+pub(crate) fn shard_files(dir: &Path) -> Result<Vec<PathBuf>, InferenceError> {
     let index = dir.join("model.safetensors.index.json");
     if index.exists() {
         let text = std::fs::read_to_string(&index).map_err(|e| InferenceError::file(&index, e))?;

@@ -1,14 +1,39 @@
-//! The model pool's building blocks (no HTTP; it knows model directories, not profiles).
-//!
-//! So far: the admission plan ([`plan_admission`]) that decides which idle models to evict so a
-//! new one fits the memory budget and the model count, the pool's limits and Ollama's keep-alive
-//! semantics. The pool itself (leases, single-flight loads, queues, events) builds on these.
+//! The model pool (no HTTP; it knows model directories, not profiles): [`ModelPool`] keeps
+//! several models loaded within a memory budget and a model count. Pieces, by idea:
+//! - `admission`: which idle models to evict so a new one fits ([`plan_admission`]);
+//! - `loader`: how a directory becomes a served model ([`WorkerLoader`], or a test's fake);
+//! - `entry` and `shared`: one model's record, and the state and transitions behind one mutex;
+//! - `model_pool`: the public operations (start, acquire, stop, restart, limits, shutdown);
+//! - `lease`: a request's hold on a model; `status`: snapshots and numbered change events.
 
 mod admission;
+mod entry;
+mod lease;
+mod loader;
+mod model_pool;
+mod shared;
+mod status;
 
 pub use admission::{HeldMemory, HoldReason, Resident, plan_admission};
+pub use lease::Lease;
+pub use loader::{Loaded, Loader, WorkerLoader};
+pub use model_pool::{ModelPool, StartOutcome};
+pub use status::{ModelState, ModelStatus, PoolChange, PoolEvent, PoolSnapshot};
 
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// What to load and how it should live: the pool's name for it, its directory, the memory it
+/// needs (estimated by the caller, e.g. from [`crate::ModelFootprint`]), whether to pin it, and
+/// its own keep-alive (`None` keeps the model's, or the pool's default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadSpec {
+    pub key: String,
+    pub dir: PathBuf,
+    pub need_bytes: u64,
+    pub pin: bool,
+    pub keep_alive: Option<KeepAlive>,
+}
 
 /// How long a model stays loaded once idle, counted from the end of its last request
 /// (Ollama's `keep_alive`): negative seconds = forever, 0 = unload right after the response.
@@ -51,5 +76,7 @@ impl PoolLimits {
     }
 }
 
+#[cfg(test)]
+mod admission_tests;
 #[cfg(test)]
 mod tests;

@@ -1,69 +1,166 @@
-use std::time::{Duration, Instant};
+//! The pool's rules with a fake loader: no weights, the real concurrency.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use super::*;
 use crate::InferenceError;
+use crate::generation::LoadProgress;
 
-fn resident(id: &str, bytes: u64, age_secs: u64, hold: Option<HoldReason>) -> Resident {
-    Resident {
-        id: id.into(),
-        bytes,
-        last_used: Instant::now() - Duration::from_secs(age_secs),
-        hold,
+#[derive(Default)]
+struct FakeLoader {
+    loads: AtomicUsize,
+    /// Per model name: how long its load takes.
+    delay: HashMap<&'static str, Duration>,
+    /// Errors the next loads of a model return, in order.
+    failures: Mutex<HashMap<String, Vec<InferenceError>>>,
+    /// Models dropped, in order.
+    dropped: std::sync::Arc<Mutex<Vec<String>>>,
+}
+
+struct FakeModel {
+    name: String,
+    dropped: std::sync::Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for FakeModel {
+    fn drop(&mut self) {
+        self.dropped.lock().unwrap().push(self.name.clone());
     }
 }
 
-#[test]
-fn a_model_that_fits_evicts_nothing() {
-    let residents = [resident("a", 40, 10, None)];
-    assert_eq!(
-        plan_admission("b", 60, 100, 4, &residents).unwrap(),
-        Vec::<String>::new()
-    );
+impl Loader for FakeLoader {
+    type Model = FakeModel;
+
+    fn load(
+        &self,
+        dir: &Path,
+        mut progress: Box<dyn FnMut(LoadProgress) + Send>,
+    ) -> Result<Loaded<FakeModel>, InferenceError> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        let name = dir.to_str().unwrap().to_string();
+        progress(LoadProgress {
+            bytes_loaded: 0,
+            bytes_total: 10,
+        });
+        if let Some(delay) = self.delay.get(name.as_str()) {
+            std::thread::sleep(*delay);
+        }
+        if let Some(errors) = self.failures.lock().unwrap().get_mut(&name)
+            && !errors.is_empty()
+        {
+            return Err(errors.remove(0));
+        }
+        progress(LoadProgress {
+            bytes_loaded: 10,
+            bytes_total: 10,
+        });
+        Ok(Loaded {
+            memory_bytes: 50,
+            model: FakeModel {
+                name,
+                dropped: self.dropped.clone(),
+            },
+        })
+    }
 }
 
-#[test]
-fn the_least_recently_used_idle_model_is_evicted_first() {
-    let residents = [resident("new", 50, 1, None), resident("old", 50, 100, None)];
-    assert_eq!(
-        plan_admission("c", 50, 100, 4, &residents).unwrap(),
-        ["old"]
-    );
+fn limits(memory: u64) -> PoolLimits {
+    PoolLimits {
+        memory_limit_bytes: memory,
+        max_loaded_models: 4,
+        max_queued_requests: 4,
+        queue_timeout: Duration::from_secs(5),
+        default_keep_alive: KeepAlive::Forever,
+    }
 }
 
-#[test]
-fn one_model_that_alone_makes_room_is_preferred_over_several_small_ones() {
-    let residents = [
-        resident("small1", 10, 300, None),
-        resident("small2", 10, 200, None),
-        resident("big", 60, 100, None),
-    ];
-    assert_eq!(
-        plan_admission("x", 80, 100, 8, &residents).unwrap(),
-        ["big"]
-    );
+fn spec(name: &str) -> LoadSpec {
+    LoadSpec {
+        key: name.into(),
+        dir: PathBuf::from(name),
+        need_bytes: 50,
+        pin: false,
+        keep_alive: None,
+    }
 }
 
-#[test]
-fn when_several_are_needed_one_that_turns_out_unnecessary_is_spared() {
-    let residents = [
-        resident("a", 10, 300, None),
-        resident("b", 30, 200, None),
-        resident("c", 40, 100, None),
-        resident("d", 20, 50, None),
-    ];
-    // 60 short and no model frees it alone: a, b, c in LRU order free 80, and without a 70.
-    let victims = plan_admission("x", 60, 100, 8, &residents).unwrap();
-    assert_eq!(victims, ["b", "c"]);
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..400 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
 }
 
-#[test]
-fn pinned_busy_and_loading_models_are_never_evicted_and_the_refusal_says_who_holds_memory() {
-    let residents = [
-        resident("pinned", 30, 300, Some(HoldReason::Pinned)),
-        resident("busy", 30, 200, Some(HoldReason::Busy)),
-        resident("loading", 30, 100, Some(HoldReason::Loading)),
-    ];
-    let error = plan_admission("x", 50, 100, 8, &residents).unwrap_err();
+fn keys<L: Loader>(pool: &ModelPool<L>) -> Vec<String> {
+    pool.snapshot().models.into_iter().map(|m| m.key).collect()
+}
+
+#[tokio::test]
+async fn ten_concurrent_requests_for_a_loading_model_share_one_load() {
+    let loader = FakeLoader {
+        delay: HashMap::from([("a", Duration::from_millis(100))]),
+        ..FakeLoader::default()
+    };
+    let pool = ModelPool::new(loader, limits(1000));
+    let requests = (0..10).map(|_| {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.acquire(spec("a")).await.map(|_| ()) })
+    });
+    for request in futures_join(requests).await {
+        request.unwrap();
+    }
+    assert_eq!(pool.shared_loads(), 1);
+    let status = pool.status("a").unwrap();
+    assert_eq!(status.requests_served, 10);
+    assert_eq!((status.running, status.queued), (0, 0));
+}
+
+async fn futures_join<T>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+impl ModelPool<FakeLoader> {
+    fn shared_loads(&self) -> usize {
+        self.loader().loads.load(Ordering::SeqCst)
+    }
+}
+
+#[tokio::test]
+async fn the_least_recently_used_idle_model_makes_room_for_a_new_one() {
+    let pool = ModelPool::new(FakeLoader::default(), limits(120));
+    drop(pool.acquire(spec("a")).await.unwrap());
+    drop(pool.acquire(spec("b")).await.unwrap());
+    drop(pool.acquire(spec("a")).await.unwrap());
+    // a, b = 100 of 120; c needs 50: b is the least recently used.
+    drop(pool.acquire(spec("c")).await.unwrap());
+    eventually("b to leave", || keys(&pool) == ["a", "c"]).await;
+    assert_eq!(*pool.loader().dropped.lock().unwrap(), ["b"]);
+}
+
+#[tokio::test]
+async fn pinned_and_busy_models_are_never_evicted_and_the_refusal_says_why() {
+    let pool = ModelPool::new(FakeLoader::default(), limits(100));
+    pool.start(LoadSpec {
+        pin: true,
+        ..spec("pinned")
+    })
+    .await
+    .unwrap();
+    let busy = pool.acquire(spec("busy")).await.unwrap();
+    let error = pool.acquire(spec("new")).await.err().unwrap();
     let InferenceError::InsufficientMemory {
         need_bytes,
         free_bytes,
@@ -73,42 +170,251 @@ fn pinned_busy_and_loading_models_are_never_evicted_and_the_refusal_says_who_hol
     else {
         panic!("{error:?}")
     };
-    assert_eq!((*need_bytes, *free_bytes), (50, 10));
-    assert_eq!(held_by.len(), 3);
-    let text = error.to_string();
-    assert!(text.contains("busy (30 bytes, Busy)"), "{text}");
-    assert!(text.contains("needs 50 bytes but only 10"), "{text}");
-}
-
-#[test]
-fn a_model_larger_than_the_whole_limit_is_refused_without_evicting() {
-    let residents = [resident("a", 10, 10, None)];
-    assert!(matches!(
-        plan_admission("x", 101, 100, 4, &residents),
-        Err(InferenceError::InsufficientMemory { .. })
-    ));
-}
-
-#[test]
-fn the_model_count_limit_evicts_the_least_recently_used_idle_one() {
-    let residents = [resident("a", 1, 10, None), resident("b", 1, 20, None)];
-    assert_eq!(plan_admission("c", 1, 100, 2, &residents).unwrap(), ["b"]);
-    let busy = [
-        resident("a", 1, 10, Some(HoldReason::Busy)),
-        resident("b", 1, 20, Some(HoldReason::Pinned)),
-    ];
-    assert!(matches!(
-        plan_admission("c", 1, 100, 2, &busy),
-        Err(InferenceError::TooManyModels { .. })
-    ));
-}
-
-#[test]
-fn keep_alive_follows_ollama_negative_is_forever_zero_is_at_once() {
-    assert_eq!(KeepAlive::from_secs(-1), KeepAlive::Forever);
-    assert_eq!(KeepAlive::from_secs(0), KeepAlive::For(Duration::ZERO));
+    assert_eq!((*need_bytes, *free_bytes), (50, 0));
+    let mut holds: Vec<_> = held_by.iter().map(|h| (h.model.as_str(), h.hold)).collect();
+    holds.sort_by_key(|h| h.0);
     assert_eq!(
-        KeepAlive::from_secs(5),
-        KeepAlive::For(Duration::from_secs(5))
+        holds,
+        [
+            ("busy", Some(HoldReason::Busy)),
+            ("pinned", Some(HoldReason::Pinned))
+        ]
     );
+    assert_eq!(keys(&pool), ["busy", "pinned"]);
+    drop(busy);
+    // Once the request ends, the idle one makes room.
+    drop(pool.acquire(spec("new")).await.unwrap());
+    eventually("busy to leave", || keys(&pool) == ["new", "pinned"]).await;
+}
+
+#[tokio::test]
+async fn an_idle_model_unloads_after_its_keep_alive_and_zero_means_right_after_the_response() {
+    let pool = ModelPool::new(FakeLoader::default(), limits(1000));
+    let lease = pool
+        .acquire(LoadSpec {
+            keep_alive: Some(KeepAlive::For(Duration::from_millis(200))),
+            ..spec("ttl")
+        })
+        .await
+        .unwrap();
+    assert!(pool.status("ttl").unwrap().keep_alive_expires_at.is_none());
+    drop(lease);
+    assert!(pool.status("ttl").unwrap().keep_alive_expires_at.is_some());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(keys(&pool), ["ttl"], "unloaded before its keep-alive");
+    eventually("ttl to unload", || keys(&pool).is_empty()).await;
+
+    let lease = pool
+        .acquire(LoadSpec {
+            keep_alive: Some(KeepAlive::from_secs(0)),
+            ..spec("zero")
+        })
+        .await
+        .unwrap();
+    drop(lease);
+    eventually("zero to unload", || keys(&pool).is_empty()).await;
+}
+
+#[tokio::test]
+async fn a_request_renews_the_keep_alive() {
+    let pool = ModelPool::new(FakeLoader::default(), limits(1000));
+    let ttl = LoadSpec {
+        keep_alive: Some(KeepAlive::For(Duration::from_millis(300))),
+        ..spec("m")
+    };
+    drop(pool.acquire(ttl.clone()).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    drop(pool.acquire(ttl.clone()).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(keys(&pool), ["m"], "the first timer still fired");
+    eventually("m to unload", || keys(&pool).is_empty()).await;
+}
+
+#[tokio::test]
+async fn a_failed_load_is_reported_and_the_pool_keeps_serving() {
+    let loader = FakeLoader::default();
+    loader.failures.lock().unwrap().insert(
+        "broken".into(),
+        vec![InferenceError::Weight {
+            name: "w".into(),
+            message: "corrupt".into(),
+        }],
+    );
+    let pool = ModelPool::new(loader, limits(1000));
+    let good = pool.acquire(spec("good")).await.unwrap();
+    let error = pool.acquire(spec("broken")).await.err().unwrap();
+    assert!(matches!(error, InferenceError::Weight { .. }), "{error:?}");
+    let status = pool.status("broken").unwrap();
+    assert!(matches!(status.state, ModelState::Failed { .. }));
+    assert_eq!(status.memory_bytes, 0);
+    assert_eq!(good.model().name, "good");
+    drop(good);
+    drop(pool.acquire(spec("good")).await.unwrap());
+    // A new start tries again (the fake now succeeds).
+    drop(pool.acquire(spec("broken")).await.unwrap());
+    assert!(matches!(
+        pool.status("broken").unwrap().state,
+        ModelState::Ready
+    ));
+}
+
+#[tokio::test]
+async fn a_full_queue_refuses_at_once_and_a_long_wait_times_out() {
+    let pool = ModelPool::new(
+        FakeLoader::default(),
+        PoolLimits {
+            max_queued_requests: 1,
+            queue_timeout: Duration::from_millis(300),
+            ..limits(1000)
+        },
+    );
+    let running = pool.acquire(spec("m")).await.unwrap();
+    let waiting = {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.acquire(spec("m")).await.map(|_| ()) })
+    };
+    eventually("one queued", || pool.status("m").unwrap().queued == 1).await;
+    let error = pool.acquire(spec("m")).await.err().unwrap();
+    assert!(
+        matches!(error, InferenceError::Overloaded { queued: 1, .. }),
+        "{error:?}"
+    );
+    let error = waiting.await.unwrap().unwrap_err();
+    assert!(
+        matches!(error, InferenceError::QueueTimeout { .. }),
+        "{error:?}"
+    );
+    assert_eq!(pool.status("m").unwrap().queued, 0);
+    drop(running);
+    drop(pool.acquire(spec("m")).await.unwrap());
+}
+
+#[tokio::test]
+async fn stop_waits_for_running_requests_and_force_cancels_them() {
+    let pool = ModelPool::new(FakeLoader::default(), limits(1000));
+    let lease = pool.acquire(spec("m")).await.unwrap();
+    let stop = {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.stop("m", false).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!stop.is_finished(), "stopped under a running request");
+    assert!(matches!(
+        pool.status("m").unwrap().state,
+        ModelState::Unloading
+    ));
+    drop(lease);
+    stop.await.unwrap().unwrap();
+    assert!(keys(&pool).is_empty());
+
+    let lease = pool.acquire(spec("m")).await.unwrap();
+    let queued = {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.acquire(spec("m")).await.map(|_| ()) })
+    };
+    eventually("one queued", || pool.status("m").unwrap().queued == 1).await;
+    let stop = {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.stop("m", true).await })
+    };
+    tokio::time::timeout(Duration::from_secs(2), lease.cancelled())
+        .await
+        .expect("a forced stop cancels the running request");
+    let error = queued.await.unwrap().unwrap_err();
+    assert!(matches!(error, InferenceError::Stopped { .. }), "{error:?}");
+    drop(lease);
+    stop.await.unwrap().unwrap();
+    assert!(matches!(
+        pool.stop("m", false).await,
+        Err(InferenceError::NotLoaded { .. })
+    ));
+}
+
+#[tokio::test]
+async fn restart_really_loads_again() {
+    let pool = ModelPool::new(FakeLoader::default(), limits(1000));
+    drop(pool.acquire(spec("m")).await.unwrap());
+    let first = pool.status("m").unwrap().loaded_at.unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert_eq!(pool.restart("m").await.unwrap(), StartOutcome::Loading);
+    drop(pool.acquire(spec("m")).await.unwrap());
+    assert!(pool.status("m").unwrap().loaded_at.unwrap() > first);
+    assert_eq!(pool.shared_loads(), 2);
+    assert_eq!(pool.loader().dropped.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn lowering_the_limits_evicts_idle_models_at_once() {
+    let pool = ModelPool::new(FakeLoader::default(), limits(1000));
+    for name in ["a", "b", "c"] {
+        drop(pool.acquire(spec(name)).await.unwrap());
+    }
+    let busy = pool.acquire(spec("c")).await.unwrap();
+    pool.set_limits(limits(60));
+    eventually("a and b to leave", || keys(&pool) == ["c"]).await;
+    drop(busy);
+    assert_eq!(pool.limits().memory_limit_bytes, 60);
+}
+
+#[tokio::test]
+async fn an_allocation_failure_frees_idle_models_and_retries_once() {
+    let loader = FakeLoader::default();
+    loader.failures.lock().unwrap().insert(
+        "big".into(),
+        vec![InferenceError::Mlx(
+            "[metal::malloc] Unable to allocate 1000 bytes".into(),
+        )],
+    );
+    let pool = ModelPool::new(loader, limits(1000));
+    drop(pool.acquire(spec("idle")).await.unwrap());
+    drop(pool.acquire(spec("big")).await.unwrap());
+    assert_eq!(keys(&pool), ["big"]);
+    assert_eq!(*pool.loader().dropped.lock().unwrap(), ["idle"]);
+}
+
+#[tokio::test]
+async fn events_report_every_change_in_order() {
+    let pool = ModelPool::new(FakeLoader::default(), limits(1000));
+    let mut events = pool.subscribe();
+    assert_eq!(pool.start(spec("m")).await.unwrap(), StartOutcome::Loading);
+    drop(pool.acquire(spec("m")).await.unwrap());
+    pool.stop("m", false).await.unwrap();
+    let mut states = Vec::new();
+    let mut last = 0;
+    while let Ok(event) = events.try_recv() {
+        assert_eq!(event.sequence, last + 1, "a gap or a reordering");
+        last = event.sequence;
+        let state = match event.change {
+            PoolChange::Model(status) => status.state.name(),
+            PoolChange::Removed { .. } => "removed",
+            PoolChange::Limits(_) => "limits",
+        };
+        if states.last() != Some(&state) {
+            states.push(state);
+        }
+    }
+    assert_eq!(states, ["loading", "ready", "unloading", "removed"]);
+}
+
+#[tokio::test]
+async fn shutdown_frees_every_model_and_refuses_new_work() {
+    let pool = ModelPool::new(FakeLoader::default(), limits(1000));
+    drop(pool.acquire(spec("a")).await.unwrap());
+    let lease = pool.acquire(spec("b")).await.unwrap();
+    let shutdown = {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.shutdown().await })
+    };
+    lease.cancelled().await;
+    drop(lease);
+    tokio::time::timeout(Duration::from_secs(2), shutdown)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(keys(&pool).is_empty());
+    assert_eq!(pool.loader().dropped.lock().unwrap().len(), 2);
+    assert!(matches!(
+        pool.acquire(spec("a")).await,
+        Err(InferenceError::PoolClosed)
+    ));
 }

@@ -1,0 +1,140 @@
+//! One model's record inside the pool (private to the pool; [`ModelStatus`] is its public face).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use tokio::sync::{Semaphore, watch};
+
+use super::status::{ModelState, ModelStatus};
+use super::{KeepAlive, LoadSpec};
+use crate::InferenceError;
+use crate::generation::LoadProgress;
+
+pub(super) enum Phase<M> {
+    Loading {
+        progress: LoadProgress,
+    },
+    Ready {
+        model: Arc<M>,
+    },
+    /// `model` is `Some` while requests still run on it and `None` once it is being freed.
+    Unloading {
+        model: Option<Arc<M>>,
+        forced: bool,
+    },
+    Failed {
+        error: InferenceError,
+    },
+}
+
+pub(super) struct Entry<M> {
+    /// Unique per load: waiters and timers of an earlier load of the same key ignore this one.
+    pub id: u64,
+    pub dir: PathBuf,
+    pub need_bytes: u64,
+    pub phase: Phase<M>,
+    /// The estimate while loading; what the load measured once ready.
+    pub memory_bytes: u64,
+    pub pinned: bool,
+    pub keep_alive: Option<KeepAlive>,
+    pub loaded_at: Option<SystemTime>,
+    /// For least-recently-used eviction: the end of the last request, or the load.
+    pub last_used: Instant,
+    pub last_used_at: Option<SystemTime>,
+    pub running: usize,
+    pub queued: usize,
+    pub requests_served: u64,
+    pub tokens_generated: u64,
+    pub decode_tokens_per_sec: Option<f64>,
+    /// Bumped whenever the model is used, which disarms a pending keep-alive timer.
+    pub idle_epoch: u64,
+    pub keep_alive_expires_at: Option<SystemTime>,
+    /// Turns to run on the model: one at a time until batching.
+    pub slots: Arc<Semaphore>,
+    /// Set by a forced stop: running requests and waiting ones end.
+    pub cancel: watch::Sender<bool>,
+}
+
+impl<M> Entry<M> {
+    pub fn loading(id: u64, spec: &LoadSpec) -> Self {
+        Self {
+            id,
+            dir: spec.dir.clone(),
+            need_bytes: spec.need_bytes,
+            phase: Phase::Loading {
+                progress: LoadProgress::default(),
+            },
+            memory_bytes: spec.need_bytes,
+            pinned: spec.pin,
+            keep_alive: spec.keep_alive,
+            loaded_at: None,
+            last_used: Instant::now(),
+            last_used_at: None,
+            running: 0,
+            queued: 0,
+            requests_served: 0,
+            tokens_generated: 0,
+            decode_tokens_per_sec: None,
+            idle_epoch: 0,
+            keep_alive_expires_at: None,
+            slots: Arc::new(Semaphore::new(1)),
+            cancel: watch::Sender::new(false),
+        }
+    }
+
+    /// A request's or a start's wishes: a pin sticks; a keep-alive replaces the model's.
+    pub fn apply(&mut self, spec: &LoadSpec) {
+        self.pinned |= spec.pin;
+        if let Some(keep_alive) = spec.keep_alive {
+            self.keep_alive = Some(keep_alive);
+        }
+    }
+
+    pub fn idle(&self) -> bool {
+        self.running == 0 && self.queued == 0
+    }
+
+    /// Whether it holds memory the admission plan must count (models being freed do not: a new
+    /// load waits for them).
+    pub fn holds_memory(&self) -> bool {
+        match &self.phase {
+            Phase::Loading { .. } | Phase::Ready { .. } => true,
+            Phase::Unloading { model, .. } => model.is_some(),
+            Phase::Failed { .. } => false,
+        }
+    }
+
+    pub fn status(&self, key: &str) -> ModelStatus {
+        let state = match &self.phase {
+            Phase::Loading { progress } => ModelState::Loading {
+                progress: *progress,
+            },
+            Phase::Ready { .. } => ModelState::Ready,
+            Phase::Unloading { .. } => ModelState::Unloading,
+            Phase::Failed { error } => ModelState::Failed {
+                error: error.clone(),
+            },
+        };
+        ModelStatus {
+            key: key.to_string(),
+            dir: self.dir.clone(),
+            state,
+            memory_bytes: match self.phase {
+                Phase::Failed { .. } => 0,
+                _ => self.memory_bytes,
+            },
+            need_bytes: self.need_bytes,
+            loaded_at: self.loaded_at,
+            last_used_at: self.last_used_at,
+            pinned: self.pinned,
+            keep_alive: self.keep_alive,
+            keep_alive_expires_at: self.keep_alive_expires_at,
+            running: self.running,
+            queued: self.queued,
+            requests_served: self.requests_served,
+            tokens_generated: self.tokens_generated,
+            decode_tokens_per_sec: self.decode_tokens_per_sec,
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! How the pool turns a model directory into something that serves requests. The real loader
+//! starts a [`ModelWorker`]; tests give the pool a fake one, so the pool's rules are tested
+//! without weights.
+
+use std::path::Path;
+
+use crate::InferenceError;
+use crate::generation::{LoadProgress, ModelWorker};
+
+/// A loaded model and the memory it took.
+pub struct Loaded<M> {
+    pub model: M,
+    pub memory_bytes: u64,
+}
+
+/// Loads models for the pool. `load` blocks (the pool calls it on a blocking thread) and
+/// reports progress as it reads weights; dropping a model unloads it (also on a blocking thread).
+pub trait Loader: Send + Sync + 'static {
+    type Model: Send + Sync + 'static;
+
+    fn load(
+        &self,
+        dir: &Path,
+        progress: Box<dyn FnMut(LoadProgress) + Send>,
+    ) -> Result<Loaded<Self::Model>, InferenceError>;
+}
+
+/// Loads a model onto its own worker thread; its memory is what MLX measured across the load.
+pub struct WorkerLoader;
+
+impl Loader for WorkerLoader {
+    type Model = ModelWorker;
+
+    fn load(
+        &self,
+        dir: &Path,
+        progress: Box<dyn FnMut(LoadProgress) + Send>,
+    ) -> Result<Loaded<ModelWorker>, InferenceError> {
+        let worker = ModelWorker::load_with_progress(dir, progress)?;
+        Ok(Loaded {
+            memory_bytes: worker.memory.resident_bytes,
+            model: worker,
+        })
+    }
+}

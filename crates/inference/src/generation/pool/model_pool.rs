@@ -1,0 +1,453 @@
+//! [`ModelPool`]: several models resident within a memory budget and a model count, loaded on
+//! demand with one load per model however many ask, served one request at a time per model
+//! from a bounded queue, unloaded when idle past their keep-alive, evicted least recently used
+//! when another needs the room — never when pinned or busy.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use tokio::sync::{broadcast, watch};
+
+use super::entry::Phase;
+use super::lease::{Lease, LeaseSink};
+use super::loader::Loader;
+use super::shared::{Shared, State};
+use super::status::{ModelStatus, PoolChange, PoolEvent, PoolSnapshot};
+use super::{LoadSpec, PoolLimits};
+use crate::InferenceError;
+
+/// What `start` found or began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartOutcome {
+    AlreadyReady,
+    Loading,
+}
+
+pub struct ModelPool<L: Loader> {
+    shared: Arc<Shared<L>>,
+}
+
+impl<L: Loader> Clone for ModelPool<L> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+enum Found {
+    Ready,
+    Loading,
+    Unloading { forced: bool },
+    Failed,
+    Absent,
+}
+
+fn found<M>(st: &State<M>, key: &str) -> (Found, Option<u64>) {
+    match st.entries.get(key) {
+        None => (Found::Absent, None),
+        Some(entry) => (
+            match entry.phase {
+                Phase::Ready { .. } => Found::Ready,
+                Phase::Loading { .. } => Found::Loading,
+                Phase::Unloading { forced, .. } => Found::Unloading { forced },
+                Phase::Failed { .. } => Found::Failed,
+            },
+            Some(entry.id),
+        ),
+    }
+}
+
+impl<L: Loader> ModelPool<L> {
+    /// A pool with nothing loaded. Call it inside a Tokio runtime: timers and loads run on it.
+    pub fn new(loader: L, limits: PoolLimits) -> Self {
+        let (events, _) = broadcast::channel(1024);
+        Self {
+            shared: Arc::new(Shared {
+                loader,
+                state: Mutex::new(State {
+                    limits,
+                    entries: Default::default(),
+                    next_id: 0,
+                    sequence: 0,
+                    drops_in_flight: 0,
+                    closed: false,
+                }),
+                changes: watch::Sender::new(0),
+                events,
+                runtime: tokio::runtime::Handle::current(),
+                load_gate: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    pub fn loader(&self) -> &L {
+        &self.shared.loader
+    }
+
+    pub fn limits(&self) -> PoolLimits {
+        self.shared.lock().limits
+    }
+
+    /// Applies new limits at once: idle models are evicted (least recently used first) until
+    /// the loaded ones fit.
+    pub fn set_limits(&self, limits: PoolLimits) {
+        let shared = &self.shared;
+        let mut st = shared.lock();
+        st.limits = limits;
+        shared.emit(&mut st, PoolChange::Limits(limits));
+        shared.evict_idle(&mut st, None, |used, count| {
+            used > limits.memory_limit_bytes || count > limits.max_loaded_models
+        });
+    }
+
+    /// Every change from now on, numbered. A watcher that falls more than 1024 behind gets
+    /// `Lagged` and should take a fresh [`ModelPool::snapshot`].
+    pub fn subscribe(&self) -> broadcast::Receiver<PoolEvent> {
+        self.shared.events.subscribe()
+    }
+
+    /// The pool now, and the number of the last change it includes.
+    pub fn snapshot_with_sequence(&self) -> (PoolSnapshot, u64) {
+        let st = self.shared.lock();
+        let mut models: Vec<ModelStatus> = st
+            .entries
+            .iter()
+            .map(|(key, entry)| entry.status(key))
+            .collect();
+        models.sort_by(|a, b| a.key.cmp(&b.key));
+        let used_bytes = models.iter().map(|m| m.memory_bytes).sum();
+        let snapshot = PoolSnapshot {
+            limits: st.limits,
+            used_bytes,
+            models,
+        };
+        (snapshot, st.sequence)
+    }
+
+    pub fn snapshot(&self) -> PoolSnapshot {
+        self.snapshot_with_sequence().0
+    }
+
+    pub fn status(&self, key: &str) -> Option<ModelStatus> {
+        let st = self.shared.lock();
+        st.entries.get(key).map(|entry| entry.status(key))
+    }
+
+    /// Starts loading the model unless it is loaded or loading (then only its pin and
+    /// keep-alive are updated). Refused when it cannot fit beside models that cannot be evicted.
+    pub async fn start(&self, spec: LoadSpec) -> Result<StartOutcome, InferenceError> {
+        let shared = &self.shared;
+        loop {
+            let mut changes = shared.changes.subscribe();
+            {
+                let mut st = shared.lock();
+                if st.closed {
+                    return Err(InferenceError::PoolClosed);
+                }
+                match found(&st, &spec.key).0 {
+                    Found::Ready | Found::Loading => {
+                        let entry = st.entries.get_mut(&spec.key).expect("found");
+                        entry.apply(&spec);
+                        let ready = matches!(entry.phase, Phase::Ready { .. });
+                        // A new pin or keep-alive changes what an idle model does next.
+                        shared.settle(&mut st, &spec.key);
+                        return Ok(if ready {
+                            StartOutcome::AlreadyReady
+                        } else {
+                            StartOutcome::Loading
+                        });
+                    }
+                    Found::Unloading { .. } => {}
+                    Found::Failed | Found::Absent => {
+                        shared.begin_load(&mut st, &spec)?;
+                        return Ok(StartOutcome::Loading);
+                    }
+                }
+            }
+            let _ = changes.changed().await;
+        }
+    }
+
+    /// Waits until the model is ready (loading it if needed) and takes a turn on it: the
+    /// returned lease keeps it busy until dropped. Refused at once when its queue is full, after
+    /// the queue timeout when the turn does not come, and when a forced stop ends the wait.
+    pub async fn acquire(&self, spec: LoadSpec) -> Result<Lease<L::Model>, InferenceError> {
+        let shared = &self.shared;
+        let mut guard = QueueGuard {
+            shared: shared.clone(),
+            key: spec.key.clone(),
+            id: None,
+        };
+        let (slots, cancel, model, id, queue_timeout) = loop {
+            let mut changes = shared.changes.subscribe();
+            {
+                let mut st = shared.lock();
+                if st.closed {
+                    return Err(InferenceError::PoolClosed);
+                }
+                let max_queued = st.limits.max_queued_requests;
+                let (what, entry_id) = found(&st, &spec.key);
+                let counted = guard.id.is_some() && guard.id == entry_id;
+                match what {
+                    Found::Ready | Found::Loading => {
+                        let entry = st.entries.get_mut(&spec.key).expect("found");
+                        if !counted {
+                            let no_free_turn = entry.slots.available_permits() == 0
+                                || matches!(entry.phase, Phase::Loading { .. });
+                            if entry.queued >= max_queued && no_free_turn {
+                                return Err(InferenceError::Overloaded {
+                                    model: spec.key.clone(),
+                                    queued: entry.queued,
+                                });
+                            }
+                            entry.queued += 1;
+                            guard.id = Some(entry.id);
+                        }
+                        entry.apply(&spec);
+                        entry.idle_epoch += 1;
+                        entry.keep_alive_expires_at = None;
+                        if let Phase::Ready { model } = &entry.phase {
+                            let taken = (
+                                entry.slots.clone(),
+                                entry.cancel.subscribe(),
+                                model.clone(),
+                                entry.id,
+                                st.limits.queue_timeout,
+                            );
+                            shared.emit_model(&mut st, &spec.key);
+                            break taken;
+                        }
+                        shared.emit_model(&mut st, &spec.key);
+                    }
+                    Found::Unloading { forced } if counted => {
+                        if forced {
+                            return Err(InferenceError::Stopped {
+                                model: spec.key.clone(),
+                            });
+                        }
+                        // A stop that waits for queued requests: ours still runs.
+                        let entry = st.entries.get_mut(&spec.key).expect("found");
+                        if let Phase::Unloading {
+                            model: Some(model), ..
+                        } = &entry.phase
+                        {
+                            break (
+                                entry.slots.clone(),
+                                entry.cancel.subscribe(),
+                                model.clone(),
+                                entry.id,
+                                st.limits.queue_timeout,
+                            );
+                        }
+                    }
+                    // Models leaving: wait until they are gone, then load again.
+                    Found::Unloading { .. } => {}
+                    Found::Failed if counted => {
+                        let entry = st.entries.get_mut(&spec.key).expect("found");
+                        entry.queued -= 1;
+                        guard.id = None;
+                        let Phase::Failed { error } = &entry.phase else {
+                            unreachable!("found a failed entry")
+                        };
+                        return Err(error.clone());
+                    }
+                    // The load we waited for was stopped before it finished.
+                    Found::Absent if guard.id.is_some() => {
+                        guard.id = None;
+                        return Err(InferenceError::Stopped {
+                            model: spec.key.clone(),
+                        });
+                    }
+                    Found::Failed | Found::Absent => {
+                        let id = shared.begin_load(&mut st, &spec)?;
+                        let entry = st.entries.get_mut(&spec.key).expect("just inserted");
+                        entry.queued += 1;
+                        guard.id = Some(id);
+                        shared.emit_model(&mut st, &spec.key);
+                    }
+                }
+            }
+            let _ = changes.changed().await;
+        };
+        let mut cancel_wait = cancel.clone();
+        let permit = tokio::select! {
+            permit = slots.acquire_owned() => permit.map_err(|_| InferenceError::Stopped {
+                model: spec.key.clone(),
+            })?,
+            _ = tokio::time::sleep(queue_timeout) => {
+                return Err(InferenceError::QueueTimeout {
+                    model: spec.key.clone(),
+                    waited_secs: queue_timeout.as_secs_f64(),
+                });
+            }
+            _ = cancel_wait.wait_for(|cancelled| *cancelled) => {
+                return Err(InferenceError::Stopped { model: spec.key.clone() });
+            }
+        };
+        let mut st = shared.lock();
+        let stopped = || InferenceError::Stopped {
+            model: spec.key.clone(),
+        };
+        let entry = st
+            .entries
+            .get_mut(&spec.key)
+            .filter(|e| e.id == id)
+            .ok_or_else(stopped)?;
+        if matches!(entry.phase, Phase::Unloading { forced: true, .. }) {
+            return Err(stopped());
+        }
+        entry.queued -= 1;
+        guard.id = None;
+        entry.running += 1;
+        entry.last_used = Instant::now();
+        entry.last_used_at = Some(SystemTime::now());
+        shared.emit_model(&mut st, &spec.key);
+        drop(st);
+        Ok(Lease {
+            model: Some(model),
+            permit: Some(permit),
+            cancel,
+            sink: Arc::new(Returns(shared.clone())),
+            key: spec.key.clone(),
+            id,
+            tokens: 0,
+            decode_tokens_per_sec: None,
+        })
+    }
+
+    /// Unloads the model and returns once it is freed: after its running and queued requests
+    /// end, or at once when `force` cancels them. A model still loading finishes loading first;
+    /// a failed one is cleared.
+    pub async fn stop(&self, key: &str, force: bool) -> Result<(), InferenceError> {
+        let shared = &self.shared;
+        let mut began = false;
+        loop {
+            let mut changes = shared.changes.subscribe();
+            {
+                let mut st = shared.lock();
+                match found(&st, key).0 {
+                    Found::Absent if began => return Ok(()),
+                    Found::Absent => {
+                        return Err(InferenceError::NotLoaded {
+                            model: key.to_string(),
+                        });
+                    }
+                    Found::Failed => {
+                        st.entries.remove(key);
+                        shared.emit(
+                            &mut st,
+                            PoolChange::Removed {
+                                key: key.to_string(),
+                            },
+                        );
+                        return Ok(());
+                    }
+                    Found::Loading => {}
+                    Found::Ready => {
+                        began = true;
+                        shared.begin_unload(&mut st, key, force);
+                    }
+                    Found::Unloading { forced } => {
+                        began = true;
+                        if force && !forced {
+                            shared.begin_unload(&mut st, key, true);
+                        }
+                    }
+                }
+            }
+            let _ = changes.changed().await;
+        }
+    }
+
+    /// Really unloads the model and loads it again with the same settings (a new `loaded_at`).
+    pub async fn restart(&self, key: &str) -> Result<StartOutcome, InferenceError> {
+        let spec = {
+            let st = self.shared.lock();
+            let entry = st.entries.get(key).ok_or_else(|| InferenceError::NotLoaded {
+                model: key.to_string(),
+            })?;
+            LoadSpec {
+                key: key.to_string(),
+                dir: entry.dir.clone(),
+                need_bytes: entry.need_bytes,
+                pin: entry.pinned,
+                keep_alive: entry.keep_alive,
+            }
+        };
+        self.stop(key, false).await?;
+        self.start(spec).await
+    }
+
+    /// Refuses new work, cancels running requests and frees every model; returns once all are
+    /// freed (the caller bounds the wait).
+    pub async fn shutdown(&self) {
+        let shared = &self.shared;
+        loop {
+            let mut changes = shared.changes.subscribe();
+            {
+                let mut st = shared.lock();
+                st.closed = true;
+                let keys: Vec<String> = st.entries.keys().cloned().collect();
+                for key in keys {
+                    match found(&st, &key).0 {
+                        Found::Ready | Found::Unloading { forced: false } => {
+                            shared.begin_unload(&mut st, &key, true)
+                        }
+                        Found::Failed => {
+                            st.entries.remove(&key);
+                            shared.emit(&mut st, PoolChange::Removed { key });
+                        }
+                        // Loads finish, then unload (the pool is closed).
+                        _ => {}
+                    }
+                }
+                if st.entries.is_empty() && st.drops_in_flight == 0 {
+                    return;
+                }
+            }
+            let _ = changes.changed().await;
+        }
+    }
+}
+
+/// Takes ended leases back into the pool's counters.
+struct Returns<L: Loader>(Arc<Shared<L>>);
+
+impl<L: Loader> LeaseSink for Returns<L> {
+    fn returned(&self, key: &str, id: u64, tokens: u64, decode_tokens_per_sec: Option<f64>) {
+        let shared = &self.0;
+        let mut st = shared.lock();
+        let Some(entry) = st.entries.get_mut(key).filter(|e| e.id == id) else {
+            return;
+        };
+        entry.running -= 1;
+        entry.requests_served += 1;
+        entry.tokens_generated += tokens;
+        if decode_tokens_per_sec.is_some() {
+            entry.decode_tokens_per_sec = decode_tokens_per_sec;
+        }
+        entry.last_used = Instant::now();
+        entry.last_used_at = Some(SystemTime::now());
+        shared.settle(&mut st, key);
+    }
+}
+
+/// Counts a waiting request in its model's queue, and un-counts it however the wait ends
+/// (a client that goes away included).
+struct QueueGuard<L: Loader> {
+    shared: Arc<Shared<L>>,
+    key: String,
+    id: Option<u64>,
+}
+
+impl<L: Loader> Drop for QueueGuard<L> {
+    fn drop(&mut self) {
+        let Some(id) = self.id else { return };
+        let mut st = self.shared.lock();
+        if let Some(entry) = st.entries.get_mut(&self.key).filter(|e| e.id == id) {
+            entry.queued -= 1;
+            self.shared.settle(&mut st, &self.key);
+        }
+    }
+}
