@@ -214,3 +214,54 @@ pub fn fixture_size(name: &str) -> u64 {
 pub fn id_of(download: &Value) -> i64 {
     download["id"].as_i64().expect("download id")
 }
+
+impl HfHome {
+    /// Puts a fixture into this cache as a complete snapshot of `repo_id` (files linked, the
+    /// `main` ref written), as if it had been downloaded.
+    pub fn install(&self, repo_id: &str, fixture_name: &str) -> PathBuf {
+        let commit = "0123456789abcdef0123456789abcdef01234567";
+        let repo = self.repo_dir(repo_id);
+        let snapshot = repo.join("snapshots").join(commit);
+        std::fs::create_dir_all(&snapshot).expect("snapshot dir");
+        std::fs::create_dir_all(repo.join("refs")).expect("refs dir");
+        std::fs::write(repo.join("refs/main"), commit).expect("ref");
+        for entry in std::fs::read_dir(fixture(fixture_name))
+            .expect("fixture")
+            .flatten()
+        {
+            let target = snapshot.join(entry.file_name());
+            if !target.exists() {
+                std::os::unix::fs::symlink(entry.path(), &target).expect("link a fixture file");
+            }
+        }
+        snapshot
+    }
+
+    /// Like [`HfHome::install`] but with real copies, so a test can break them.
+    pub fn install_copy(&self, repo_id: &str, fixture_name: &str) -> PathBuf {
+        let commit = "89abcdef0123456789abcdef0123456789abcdef";
+        let repo = self.repo_dir(repo_id);
+        let snapshot = repo.join("snapshots").join(commit);
+        std::fs::create_dir_all(&snapshot).expect("snapshot dir");
+        std::fs::create_dir_all(repo.join("refs")).expect("refs dir");
+        std::fs::write(repo.join("refs/main"), commit).expect("ref");
+        for entry in std::fs::read_dir(fixture(fixture_name))
+            .expect("fixture")
+            .flatten()
+        {
+            std::fs::copy(entry.path(), snapshot.join(entry.file_name())).expect("copy");
+        }
+        snapshot
+    }
+}
+
+/// Starts the server on this cache, offline (no hub needed).
+pub async fn spawn_offline(home: &HfHome, extra: &[(&str, &str)]) -> TestApp {
+    let mut options = SpawnOptions::default()
+        .env("HF_HOME", &home.path().display().to_string())
+        .env("HF_HUB_OFFLINE", "1");
+    for (key, value) in extra {
+        options = options.env(key, value);
+    }
+    TestApp::spawn_with(options).await
+}

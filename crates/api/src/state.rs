@@ -5,6 +5,7 @@ use mlx_manager_auth::AuthService;
 use mlx_manager_core::db::Database;
 use mlx_manager_core::permissions::PermissionService;
 use mlx_manager_hub::HubService;
+use mlx_manager_serving::Serving;
 
 use crate::routes::health::DatabaseProbe;
 
@@ -14,19 +15,22 @@ pub struct AppState {
     pub db: Database,
     pub auth: AuthService,
     pub hub: HubService,
+    /// Profiles, the model pool and its settings.
+    pub serving: Serving,
     /// What members may do (the hub checks it too, for the cache it manages).
     pub permissions: PermissionService,
     pub database_probe: Arc<DatabaseProbe>,
 }
 
 impl AppState {
-    pub fn new(db: Database, auth: AuthService, hub: HubService) -> Self {
+    pub fn new(db: Database, auth: AuthService, hub: HubService, serving: Serving) -> Self {
         Self {
             database_probe: Arc::new(DatabaseProbe::new(db.clone())),
             permissions: PermissionService::new(db.clone()),
             db,
             auth,
             hub,
+            serving,
         }
     }
 }

@@ -53,6 +53,13 @@ impl PermissionService {
             .await
     }
 
+    /// Starting, stopping and restarting models (servers): admins, and members while
+    /// `members_manage_models` is on.
+    pub async fn check_control_servers(&self, actor: &User) -> Result<(), CoreError> {
+        self.check_members_manage_models(actor, "starting and stopping models")
+            .await
+    }
+
     async fn check_members_manage_models(
         &self,
         actor: &User,

@@ -25,6 +25,6 @@ pub use characteristics::{ModelCharacteristics, architecture_family, chat_templa
 pub(crate) use client::HUB as HUB_NAME;
 pub use client::{FileBody, HubClient, HubModel, LfsInfo, SafetensorsInfo, SearchQuery, TreeEntry};
 pub use error::HubError;
-pub use local::{LocalModel, local_model, local_models, read_characteristics};
+pub use local::{LocalModel, local_model, local_model_at, local_models, read_characteristics};
 pub use search::{Badges, SearchResult, SearchSort, search_local, search_results};
 pub use service::HubService;

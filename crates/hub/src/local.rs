@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::cache::walk_files;
 use super::characteristics::{ModelCharacteristics, chat_template_from};
 use super::{HubCache, RepoCache, RepoId};
-use mlx_manager_core::domain::Revision;
+use mlx_manager_core::domain::{CommitSha, Revision};
 
 /// A model snapshot in the cache.
 #[derive(Debug, Clone)]
@@ -34,8 +34,32 @@ pub fn local_models(cache: &HubCache) -> std::io::Result<Vec<LocalModel>> {
 
 /// The snapshot `refs/main` points to (else the newest one), if the repo has one.
 pub fn local_model(cache: &HubCache, id: &RepoId) -> Option<LocalModel> {
+    local_model_at(cache, id, None)
+}
+
+/// [`local_model`] at a revision: the snapshot its ref (or commit) names; `None` or `main`
+/// means the current snapshot.
+pub fn local_model_at(
+    cache: &HubCache,
+    id: &RepoId,
+    revision: Option<&Revision>,
+) -> Option<LocalModel> {
     let repo = cache.repo(id);
-    let (commit, path) = current_snapshot(&repo)?;
+    let (commit, path) = match revision {
+        Some(revision) if *revision != Revision::main() => {
+            let commit = if revision.is_commit() {
+                CommitSha::parse(revision.as_str()).ok()?
+            } else {
+                repo.read_ref(revision)?
+            };
+            let dir = repo.snapshot_dir(&commit);
+            if !dir.is_dir() {
+                return None;
+            }
+            (commit.to_string(), dir)
+        }
+        _ => current_snapshot(&repo)?,
+    };
     let mut size_bytes = 0;
     let mut every_file_present = true;
     for file in walk_files(&path) {

@@ -99,9 +99,14 @@ impl InferenceError {
         match self {
             Self::Mlx(message) | Self::ModelFile { message, .. } | Self::Weight { message, .. } => {
                 let message = message.to_ascii_lowercase();
-                ["unable to allocate", "out of memory", "bad_alloc", "failed to allocate"]
-                    .iter()
-                    .any(|needle| message.contains(needle))
+                [
+                    "unable to allocate",
+                    "out of memory",
+                    "bad_alloc",
+                    "failed to allocate",
+                ]
+                .iter()
+                .any(|needle| message.contains(needle))
             }
             _ => false,
         }

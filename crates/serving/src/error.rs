@@ -12,7 +12,8 @@ pub enum ServingError {
     #[error(transparent)]
     Hub(#[from] HubError),
 
-    /// The engine could not load or run the model (unknown architecture, corrupt weights…).
+    /// The engine or the pool refused or failed: unknown architecture, corrupt weights, no room,
+    /// a full queue, a stop…
     #[error(transparent)]
     Inference(#[from] InferenceError),
 
@@ -23,4 +24,13 @@ pub enum ServingError {
     /// Nothing by that name: not a model directory, not a ready model in the cache.
     #[error("{0}")]
     ModelNotFound(String),
+
+    /// A profile names a model that is not (completely) in the cache.
+    #[error("{0}")]
+    NotDownloaded(String),
+
+    /// The action clashes with what runs: deleting a loaded model, a context longer than the
+    /// model's.
+    #[error("{0}")]
+    Conflict(String),
 }

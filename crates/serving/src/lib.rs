@@ -1,12 +1,20 @@
-//! Serving models: the layer that joins what a user names (a model of the hub cache, a model
-//! directory, and with the profiles issue a profile) to the engine that runs it. Starting,
-//! stopping and generating by profile or model live here, so the API handlers and the CLI stay
-//! one call each. No HTTP here.
+//! Serving models: the layer that joins what a user names (a profile, a model of the hub
+//! cache, a model directory) to the engine's pool that runs it. Profiles, starting, stopping,
+//! status, health, memory and the pool's settings live here, so the API handlers and the CLI
+//! stay one call each. No HTTP here.
 
 mod error;
 mod load;
 mod locate;
+mod pool_config;
+mod profiles;
+mod servers;
+mod service;
 
 pub use error::ServingError;
 pub use load::{LoadedModel, load_model, load_model_blocking};
 pub use locate::{ModelLocation, locate_model};
+pub use pool_config::PoolSettingsView;
+pub use profiles::ProfileView;
+pub use servers::{Health, MemoryReport, ProfileRef, Server};
+pub use service::Serving;

@@ -66,6 +66,7 @@ impl Application {
             services.db.clone(),
             services.auth.clone(),
             services.hub.clone(),
+            services.serving.clone(),
         );
         let router =
             mlx_manager_api::app_with_frontend(state, &settings.server, crate::ui::router());
@@ -89,7 +90,8 @@ impl Application {
     }
 
     /// Serves until `shutdown` is requested, then stops accepting, lets in-flight requests
-    /// finish within the grace period, stops the downloads and closes the database.
+    /// finish within the grace period, stops the downloads, unloads the models and closes the
+    /// database.
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> Result<Stopped, StartupError> {
         let Self {
             listener,
@@ -115,7 +117,26 @@ impl Application {
                 downloads.shutdown(grace).await;
             }
         };
-        let server = crate::connections::serve(listener, router, limits, stop_downloads);
+        // Auto-start profiles load once the server answers, so startup stays fast.
+        services.serving.start_auto_start_profiles();
+        let stop_models = {
+            let shutdown = shutdown.clone();
+            let serving = services.serving.clone();
+            async move {
+                shutdown.requested().await;
+                // Cancels running generations (ending their streams) and frees the models.
+                if tokio::time::timeout(grace, serving.shutdown())
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!("models still unloading after the grace period");
+                }
+            }
+        };
+        let stopping = async move {
+            tokio::join!(stop_downloads, stop_models);
+        };
+        let server = crate::connections::serve(listener, router, limits, stopping);
         tokio::select! {
             () = server => {},
             () = shutdown.deadline(grace) => {

@@ -27,6 +27,9 @@ pub enum StartupError {
     #[error("cannot start downloads: {0}")]
     Hub(#[from] HubError),
 
+    #[error("cannot start the model pool: {0}")]
+    Serving(#[from] mlx_manager_serving::ServingError),
+
     #[error("cannot listen on {address}: {source}")]
     Listen {
         address: SocketAddr,

@@ -12,6 +12,7 @@ use mlx_manager_core::db::{Database, is_shared_with_others, restrict_sqlite_file
 use mlx_manager_core::memory::MemoryBudget;
 use mlx_manager_core::settings::AuthSettings;
 use mlx_manager_hub::HubService;
+use mlx_manager_serving::Serving;
 use secrecy::ExposeSecret;
 
 use crate::StartupError;
@@ -22,11 +23,13 @@ pub struct Services {
     pub db: Database,
     pub auth: AuthService,
     pub hub: HubService,
+    /// Profiles and the model pool.
+    pub serving: Serving,
 }
 
 impl Services {
     /// Prepares the data directory, connects (migrating the schema) and starts every service,
-    /// downloads included.
+    /// downloads included; no model loads yet (see [`Serving::start_auto_start_profiles`]).
     pub async fn start(settings: &Settings) -> Result<Self, StartupError> {
         let db = Self::database(settings).await?;
         let auth = auth_service(&settings.auth, &settings.data_dir, db.clone())?;
@@ -38,7 +41,13 @@ impl Services {
             MemoryBudget::detect(),
         )
         .await?;
-        Ok(Self { db, auth, hub })
+        let serving = Serving::new(db.clone(), hub.clone()).await?;
+        Ok(Self {
+            db,
+            auth,
+            hub,
+            serving,
+        })
     }
 
     /// The data directory and the database alone, for commands that need nothing else.

@@ -19,4 +19,5 @@ mod readme;
 mod repository;
 mod sdk_client;
 mod security;
+mod serving;
 mod web_ui;

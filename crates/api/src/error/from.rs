@@ -4,6 +4,8 @@
 use mlx_manager_auth::AuthError;
 use mlx_manager_core::CoreError;
 use mlx_manager_hub::HubError;
+use mlx_manager_inference::InferenceError;
+use mlx_manager_serving::ServingError;
 
 use super::ApiError;
 use crate::problem::FieldError;
@@ -99,6 +101,50 @@ impl From<HubError> for ApiError {
             HubError::ChecksumMismatch(message) => Self::Unavailable(message),
             HubError::DiskFull(message) => Self::InsufficientStorage(message),
             HubError::Io { .. } => Self::internal(&error),
+        }
+    }
+}
+
+impl From<ServingError> for ApiError {
+    fn from(error: ServingError) -> Self {
+        match error {
+            ServingError::Core(core) => core.into(),
+            ServingError::Hub(hub) => hub.into(),
+            ServingError::Inference(inference) => inference.into(),
+            ServingError::ModelNotFound(message) => Self::NotFound(message),
+            ServingError::NotDownloaded(message) | ServingError::Conflict(message) => {
+                Self::Conflict(message)
+            }
+            ServingError::TaskFailed(_) => Self::internal(&error),
+        }
+    }
+}
+
+/// As the management API sees them: refusals of the pool are conflicts with what runs (409),
+/// a full queue asks to come back (429), waits that ran out are 503; a model that fails to load
+/// or run is a conflict with its files, reported with the engine's reason.
+impl From<InferenceError> for ApiError {
+    fn from(error: InferenceError) -> Self {
+        match error {
+            InferenceError::InsufficientMemory { .. }
+            | InferenceError::TooManyModels { .. }
+            | InferenceError::NotLoaded { .. }
+            | InferenceError::ModelFile { .. }
+            | InferenceError::UnsupportedArchitecture { .. }
+            | InferenceError::Weight { .. }
+            | InferenceError::Tokenizer(_)
+            | InferenceError::ChatTemplate(_) => Self::Conflict(error.to_string()),
+            InferenceError::Overloaded { .. } => Self::Overloaded {
+                detail: error.to_string(),
+                retry_after_secs: 1,
+            },
+            InferenceError::QueueTimeout { .. }
+            | InferenceError::Stopped { .. }
+            | InferenceError::PoolClosed => Self::Unavailable(error.to_string()),
+            InferenceError::PromptTooLong { .. } | InferenceError::InvalidParameter { .. } => {
+                Self::BadRequest(error.to_string())
+            }
+            InferenceError::Mlx(_) => Self::internal(&error),
         }
     }
 }

@@ -25,6 +25,12 @@ pub enum ApiError {
     Forbidden(String),
     #[error("too many attempts; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
+    /// A model's queue is full (429 with `Retry-After`).
+    #[error("{detail}")]
+    Overloaded {
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("request body is invalid")]
@@ -80,6 +86,12 @@ impl ApiError {
                 "too-many-attempts",
                 "Too many attempts",
                 error.to_string(),
+            ),
+            Self::Overloaded { detail, .. } => Problem::typed(
+                StatusCode::TOO_MANY_REQUESTS,
+                "overloaded",
+                "Model overloaded",
+                detail,
             ),
             Self::NotFound(detail) => {
                 Problem::typed(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
@@ -147,11 +159,12 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer error=\"invalid_token\""),
             )),
-            Self::TooManyRequests { retry_after_secs } => {
-                HeaderValue::from_str(&retry_after_secs.to_string())
-                    .ok()
-                    .map(|value| (header::RETRY_AFTER, value))
-            }
+            Self::TooManyRequests { retry_after_secs }
+            | Self::Overloaded {
+                retry_after_secs, ..
+            } => HeaderValue::from_str(&retry_after_secs.to_string())
+                .ok()
+                .map(|value| (header::RETRY_AFTER, value)),
             _ => None,
         };
         let problem = self.into_problem();

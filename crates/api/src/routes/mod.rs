@@ -6,6 +6,8 @@
 pub mod auth;
 pub mod health;
 pub mod models;
+pub mod profiles;
+pub mod servers;
 pub mod settings;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -21,5 +23,7 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
 pub fn protected_routes() -> OpenApiRouter<AppState> {
     auth::protected_routes()
         .merge(models::protected_routes())
+        .merge(profiles::protected_routes())
+        .merge(servers::protected_routes())
         .merge(settings::protected_routes())
 }

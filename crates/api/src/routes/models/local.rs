@@ -31,7 +31,7 @@ pub async fn list_local_models(
 }
 
 /// Deletes a model from the cache: every snapshot and blob of the repository. Refused (409)
-/// while a download of it is open. Admins, or members while `members_manage_models` is on.
+/// while a download of it is open or it is loaded. Admins, or members while `members_manage_models` is on.
 #[utoipa::path(
     delete,
     path = "/api/models/{org}/{name}",
@@ -54,8 +54,8 @@ pub async fn delete_local_model(
 ) -> Result<StatusCode, ApiError> {
     let repo_id = RepoId::from_parts(&path.org, &path.name)?;
     state
-        .hub
-        .delete_local_model(&principal.user, &repo_id)
+        .serving
+        .delete_model(&principal.user, &repo_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,8 @@
-//! `/api/settings`: what admins decide for everyone (the permissions of members).
+//! `/api/settings`: what admins decide for everyone (the permissions of members, the model
+//! pool's settings).
 
 mod permissions;
+mod pool;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -9,8 +11,10 @@ use crate::state::AppState;
 
 /// All need credentials (the caller wraps them in the authentication middleware).
 pub fn protected_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(
-        permissions::get_permissions,
-        permissions::update_permissions
-    ))
+    OpenApiRouter::new()
+        .routes(routes!(
+            permissions::get_permissions,
+            permissions::update_permissions
+        ))
+        .routes(routes!(pool::get_pool_settings, pool::update_pool_settings))
 }

@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod download;
 pub mod permission;
+pub mod pool_setting;
 pub mod profile;
 pub mod revoked_token;
 pub mod user;

@@ -8,6 +8,7 @@ mod m20261125_000003_create_downloads;
 mod m20261202_000001_normalise_emails;
 mod m20261202_000100_create_permissions;
 mod m20261202_000200_create_profiles;
+mod m20261202_000300_create_pool_settings;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_normalise_emails::Migration),
             Box::new(m20261202_000100_create_permissions::Migration),
             Box::new(m20261202_000200_create_profiles::Migration),
+            Box::new(m20261202_000300_create_pool_settings::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 mod api_keys;
 mod downloads;
 mod permissions;
+mod pool_settings;
 mod profiles;
 mod revoked_tokens;
 mod user_rules;
@@ -11,6 +12,7 @@ mod users;
 pub use api_keys::{ApiKeyRepository, NewApiKeyRecord};
 pub use downloads::{DownloadProgressUpdate, DownloadRecord, DownloadRepository};
 pub use permissions::PermissionRepository;
+pub use pool_settings::PoolSettingsRepository;
 pub use profiles::ProfileRepository;
 pub use revoked_tokens::RevokedTokenRepository;
 pub use user_rules::LAST_ADMIN;

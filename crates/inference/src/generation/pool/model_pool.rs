@@ -364,9 +364,12 @@ impl<L: Loader> ModelPool<L> {
     pub async fn restart(&self, key: &str) -> Result<StartOutcome, InferenceError> {
         let spec = {
             let st = self.shared.lock();
-            let entry = st.entries.get(key).ok_or_else(|| InferenceError::NotLoaded {
-                model: key.to_string(),
-            })?;
+            let entry = st
+                .entries
+                .get(key)
+                .ok_or_else(|| InferenceError::NotLoaded {
+                    model: key.to_string(),
+                })?;
             LoadSpec {
                 key: key.to_string(),
                 dir: entry.dir.clone(),

@@ -40,7 +40,9 @@ pub(super) struct Shared<L: Loader> {
 
 impl<L: Loader> Shared<L> {
     pub fn lock(&self) -> MutexGuard<'_, State<L::Model>> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn emit(&self, st: &mut State<L::Model>, change: PoolChange) {
@@ -49,7 +51,8 @@ impl<L: Loader> Shared<L> {
             sequence: st.sequence,
             change,
         });
-        self.changes.send_modify(|tick| *tick = tick.wrapping_add(1));
+        self.changes
+            .send_modify(|tick| *tick = tick.wrapping_add(1));
     }
 
     pub fn emit_model(&self, st: &mut State<L::Model>, key: &str) {
@@ -177,7 +180,11 @@ impl<L: Loader> Shared<L> {
         let dir = dir.to_path_buf();
         tokio::task::spawn_blocking(move || shared.loader.load(&dir, progress))
             .await
-            .unwrap_or_else(|e| Err(InferenceError::Mlx(format!("the model loader stopped: {e}"))))
+            .unwrap_or_else(|e| {
+                Err(InferenceError::Mlx(format!(
+                    "the model loader stopped: {e}"
+                )))
+            })
     }
 
     async fn wait_for_drops(&self) {
@@ -305,7 +312,9 @@ impl<L: Loader> Shared<L> {
                 st.entries.remove(&key);
                 shared.emit(&mut st, PoolChange::Removed { key });
             } else {
-                shared.changes.send_modify(|tick| *tick = tick.wrapping_add(1));
+                shared
+                    .changes
+                    .send_modify(|tick| *tick = tick.wrapping_add(1));
             }
         });
     }

@@ -12,12 +12,16 @@ use crate::generation::LoadProgress;
 #[derive(Debug, Clone)]
 pub enum ModelState {
     /// Reading weights (bytes read / total).
-    Loading { progress: LoadProgress },
+    Loading {
+        progress: LoadProgress,
+    },
     Ready,
     /// Leaving: waiting for running requests (or cancelling them, when forced), then freeing.
     Unloading,
     /// The last load failed; the model holds no memory. A new start tries again.
-    Failed { error: InferenceError },
+    Failed {
+        error: InferenceError,
+    },
 }
 
 impl ModelState {
@@ -73,7 +77,9 @@ pub enum PoolChange {
     /// A model appeared or changed (state, progress, counters).
     Model(ModelStatus),
     /// A model left the pool (unloaded, or a failed entry cleared).
-    Removed { key: String },
+    Removed {
+        key: String,
+    },
     Limits(PoolLimits),
 }
 

@@ -122,9 +122,7 @@ async fn ten_concurrent_requests_for_a_loading_model_share_one_load() {
     assert_eq!((status.running, status.queued), (0, 0));
 }
 
-async fn futures_join<T>(
-    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
-) -> Vec<T> {
+async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
     let mut out = Vec::new();
     for handle in handles {
         out.push(handle.await.unwrap());
