@@ -13,12 +13,14 @@ pub fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         None => server()
             .and_then(|()| crate::bench_inference::run())
-            .and_then(|()| crate::bench_download::run()),
+            .and_then(|()| crate::bench_download::run())
+            .and_then(|()| crate::bench_pool::run()),
         Some("server") => server(),
         Some("inference") => crate::bench_inference::run(),
         Some("download") => crate::bench_download::run(),
+        Some("pool") => crate::bench_pool::run(),
         Some(other) => Err(format!(
-            "unknown benchmark {other:?} (known: server, inference, download)"
+            "unknown benchmark {other:?} (known: server, inference, download, pool)"
         )),
     }
 }

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_download;
 mod bench_inference;
+mod bench_pool;
 mod cmd;
 mod fuzz;
 mod openapi;
