@@ -219,12 +219,7 @@ impl HfHome {
     /// Puts a fixture into this cache as a complete snapshot of `repo_id` (files linked, the
     /// `main` ref written), as if it had been downloaded.
     pub fn install(&self, repo_id: &str, fixture_name: &str) -> PathBuf {
-        let commit = "0123456789abcdef0123456789abcdef01234567";
-        let repo = self.repo_dir(repo_id);
-        let snapshot = repo.join("snapshots").join(commit);
-        std::fs::create_dir_all(&snapshot).expect("snapshot dir");
-        std::fs::create_dir_all(repo.join("refs")).expect("refs dir");
-        std::fs::write(repo.join("refs/main"), commit).expect("ref");
+        let snapshot = self.snapshot(repo_id, "0123456789abcdef0123456789abcdef01234567");
         for entry in std::fs::read_dir(fixture(fixture_name))
             .expect("fixture")
             .flatten()
@@ -239,18 +234,23 @@ impl HfHome {
 
     /// Like [`HfHome::install`] but with real copies, so a test can break them.
     pub fn install_copy(&self, repo_id: &str, fixture_name: &str) -> PathBuf {
-        let commit = "89abcdef0123456789abcdef0123456789abcdef";
-        let repo = self.repo_dir(repo_id);
-        let snapshot = repo.join("snapshots").join(commit);
-        std::fs::create_dir_all(&snapshot).expect("snapshot dir");
-        std::fs::create_dir_all(repo.join("refs")).expect("refs dir");
-        std::fs::write(repo.join("refs/main"), commit).expect("ref");
+        let snapshot = self.snapshot(repo_id, "89abcdef0123456789abcdef0123456789abcdef");
         for entry in std::fs::read_dir(fixture(fixture_name))
             .expect("fixture")
             .flatten()
         {
             std::fs::copy(entry.path(), snapshot.join(entry.file_name())).expect("copy");
         }
+        snapshot
+    }
+
+    /// An empty snapshot directory of `repo_id` at `commit`, with `main` pointing at it.
+    fn snapshot(&self, repo_id: &str, commit: &str) -> PathBuf {
+        let repo = self.repo_dir(repo_id);
+        let snapshot = repo.join("snapshots").join(commit);
+        std::fs::create_dir_all(&snapshot).expect("snapshot dir");
+        std::fs::create_dir_all(repo.join("refs")).expect("refs dir");
+        std::fs::write(repo.join("refs/main"), commit).expect("ref");
         snapshot
     }
 }

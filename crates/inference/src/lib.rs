@@ -8,10 +8,12 @@
 //! - [`text`]: tokenizer, streaming detokenizer, stop strings and chat templates.
 //! - [`generation`]: sampling, the streaming generation loop, the greedy reference generator,
 //!   and the [`generation::ModelWorker`] that serves a loaded model on its own thread.
-//!   [`generation::pool`] holds the model pool's building blocks: the admission plan (which idle
-//!   models to evict, LRU and size-aware, never pinned or busy ones; typed refusals naming what
-//!   holds memory), the pool's limits and Ollama's keep-alive semantics. Memory needs come from
-//!   the caller in bytes (core's estimator, via serving); this crate does not depend on core.
+//!   [`generation::pool`] is the model pool: several models loaded within a memory budget and a
+//!   model count, admission with LRU/size-aware eviction (never pinned or busy models), one
+//!   load per model however many ask, bounded per-model queues, leases, Ollama keep-alive,
+//!   stop/restart, live limits and numbered events. Memory needs come from the caller in bytes
+//!   ([`ModelFootprint`] reads them from a model's files; core's estimator, via serving, adds
+//!   the KV cache and overhead); this crate does not depend on core.
 //! - On Linux, `sgemm_interposer` routes one-row `cblas_sgemm` calls to `cblas_sgemv`.
 
 mod architectures;

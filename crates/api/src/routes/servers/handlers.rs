@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use mlx_manager_inference::generation::pool::StartOutcome;
+use mlx_manager_inference::generation::pool::{ModelStatus, StartOutcome};
 
 use super::dto::{
     HealthResponse, MemoryResponse, ServerResponse, ServerState, ServerStatusResponse,
@@ -51,15 +51,20 @@ pub async fn server_memory(
     Json(state.serving.memory().into())
 }
 
-fn start_response(
+/// 202 while loading, 200 when it was loaded; the server named by its profile.
+async fn start_response(
+    state: &AppState,
+    profile_id: i32,
     outcome: StartOutcome,
-    server: ServerResponse,
-) -> (StatusCode, Json<StartResponse>) {
+    model: ModelStatus,
+) -> Result<(StatusCode, Json<StartResponse>), ApiError> {
+    let profile = state.serving.get_profile(profile_id).await?.profile;
+    let server = ServerResponse::new(Some((profile.id, profile.spec.name.to_string())), model);
     let (status, state) = match outcome {
         StartOutcome::AlreadyReady => (StatusCode::OK, ServerState::Ready),
         StartOutcome::Loading => (StatusCode::ACCEPTED, ServerState::Loading),
     };
-    (status, Json(StartResponse { state, server }))
+    Ok((status, Json(StartResponse { state, server })))
 }
 
 /// Starts loading the profile's model in the background (202), or answers 200 when it is
@@ -92,9 +97,7 @@ pub async fn start_server(
         .start_server(&principal.user, profile_id)
         .await?;
     tracing::info!(profile = profile_id, model = %model.key, user = principal.user.id, "server start");
-    let profile = state.serving.get_profile(profile_id).await?.profile;
-    let server = ServerResponse::new(Some((profile.id, profile.spec.name.to_string())), model);
-    Ok(start_response(outcome, server))
+    start_response(&state, profile_id, outcome, model).await
 }
 
 /// Unloads the profile's model: after its running and queued requests finish, or at once with
@@ -158,9 +161,7 @@ pub async fn restart_server(
         .serving
         .restart_server(&principal.user, profile_id)
         .await?;
-    let profile = state.serving.get_profile(profile_id).await?.profile;
-    let server = ServerResponse::new(Some((profile.id, profile.spec.name.to_string())), model);
-    Ok(start_response(outcome, server))
+    start_response(&state, profile_id, outcome, model).await
 }
 
 /// The profile's server: `stopped`, or its state with load progress or the failure.

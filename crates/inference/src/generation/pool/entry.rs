@@ -6,6 +6,7 @@ use std::time::{Instant, SystemTime};
 
 use tokio::sync::{Semaphore, watch};
 
+use super::shared::State;
 use super::status::{ModelState, ModelStatus};
 use super::{KeepAlive, LoadSpec};
 use crate::InferenceError;
@@ -136,5 +137,29 @@ impl<M> Entry<M> {
             tokens_generated: self.tokens_generated,
             decode_tokens_per_sec: self.decode_tokens_per_sec,
         }
+    }
+}
+
+/// What a key names in the pool now.
+pub(super) enum Found {
+    Ready,
+    Loading,
+    Unloading { forced: bool },
+    Failed,
+    Absent,
+}
+
+pub(super) fn found<M>(st: &State<M>, key: &str) -> (Found, Option<u64>) {
+    match st.entries.get(key) {
+        None => (Found::Absent, None),
+        Some(entry) => (
+            match entry.phase {
+                Phase::Ready { .. } => Found::Ready,
+                Phase::Loading { .. } => Found::Loading,
+                Phase::Unloading { forced, .. } => Found::Unloading { forced },
+                Phase::Failed { .. } => Found::Failed,
+            },
+            Some(entry.id),
+        ),
     }
 }

@@ -4,7 +4,8 @@
 //! - `loader`: how a directory becomes a served model ([`WorkerLoader`], or a test's fake);
 //! - `entry` and `shared`: one model's record, and the state and transitions behind one mutex;
 //! - `model_pool`: the public operations (start, acquire, stop, restart, limits, shutdown);
-//! - `lease`: a request's hold on a model; `status`: snapshots and numbered change events.
+//! - `lease`: a request's hold on a model; `turns`: queue and return bookkeeping;
+//!   `status`: snapshots and numbered change events.
 
 mod admission;
 mod entry;
@@ -13,6 +14,7 @@ mod loader;
 mod model_pool;
 mod shared;
 mod status;
+mod turns;
 
 pub use admission::{HeldMemory, HoldReason, Resident, plan_admission};
 pub use lease::Lease;

@@ -8,11 +8,12 @@ use std::time::{Instant, SystemTime};
 
 use tokio::sync::{broadcast, watch};
 
-use super::entry::Phase;
-use super::lease::{Lease, LeaseSink};
+use super::entry::{Found, Phase, found};
+use super::lease::Lease;
 use super::loader::Loader;
 use super::shared::{Shared, State};
 use super::status::{ModelStatus, PoolChange, PoolEvent, PoolSnapshot};
+use super::turns::{QueueGuard, Returns};
 use super::{LoadSpec, PoolLimits};
 use crate::InferenceError;
 
@@ -32,29 +33,6 @@ impl<L: Loader> Clone for ModelPool<L> {
         Self {
             shared: self.shared.clone(),
         }
-    }
-}
-
-enum Found {
-    Ready,
-    Loading,
-    Unloading { forced: bool },
-    Failed,
-    Absent,
-}
-
-fn found<M>(st: &State<M>, key: &str) -> (Found, Option<u64>) {
-    match st.entries.get(key) {
-        None => (Found::Absent, None),
-        Some(entry) => (
-            match entry.phase {
-                Phase::Ready { .. } => Found::Ready,
-                Phase::Loading { .. } => Found::Loading,
-                Phase::Unloading { forced, .. } => Found::Unloading { forced },
-                Phase::Failed { .. } => Found::Failed,
-            },
-            Some(entry.id),
-        ),
     }
 }
 
@@ -410,47 +388,6 @@ impl<L: Loader> ModelPool<L> {
                 }
             }
             let _ = changes.changed().await;
-        }
-    }
-}
-
-/// Takes ended leases back into the pool's counters.
-struct Returns<L: Loader>(Arc<Shared<L>>);
-
-impl<L: Loader> LeaseSink for Returns<L> {
-    fn returned(&self, key: &str, id: u64, tokens: u64, decode_tokens_per_sec: Option<f64>) {
-        let shared = &self.0;
-        let mut st = shared.lock();
-        let Some(entry) = st.entries.get_mut(key).filter(|e| e.id == id) else {
-            return;
-        };
-        entry.running -= 1;
-        entry.requests_served += 1;
-        entry.tokens_generated += tokens;
-        if decode_tokens_per_sec.is_some() {
-            entry.decode_tokens_per_sec = decode_tokens_per_sec;
-        }
-        entry.last_used = Instant::now();
-        entry.last_used_at = Some(SystemTime::now());
-        shared.settle(&mut st, key);
-    }
-}
-
-/// Counts a waiting request in its model's queue, and un-counts it however the wait ends
-/// (a client that goes away included).
-struct QueueGuard<L: Loader> {
-    shared: Arc<Shared<L>>,
-    key: String,
-    id: Option<u64>,
-}
-
-impl<L: Loader> Drop for QueueGuard<L> {
-    fn drop(&mut self) {
-        let Some(id) = self.id else { return };
-        let mut st = self.shared.lock();
-        if let Some(entry) = st.entries.get_mut(&self.key).filter(|e| e.id == id) {
-            entry.queued -= 1;
-            self.shared.settle(&mut st, &self.key);
         }
     }
 }

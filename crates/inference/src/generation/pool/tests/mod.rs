@@ -1,72 +1,16 @@
 //! The pool's rules with a fake loader: no weights, the real concurrency.
 
+mod fake_loader;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+use fake_loader::FakeLoader;
 
 use super::*;
 use crate::InferenceError;
-use crate::generation::LoadProgress;
-
-#[derive(Default)]
-struct FakeLoader {
-    loads: AtomicUsize,
-    /// Per model name: how long its load takes.
-    delay: HashMap<&'static str, Duration>,
-    /// Errors the next loads of a model return, in order.
-    failures: Mutex<HashMap<String, Vec<InferenceError>>>,
-    /// Models dropped, in order.
-    dropped: std::sync::Arc<Mutex<Vec<String>>>,
-}
-
-struct FakeModel {
-    name: String,
-    dropped: std::sync::Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for FakeModel {
-    fn drop(&mut self) {
-        self.dropped.lock().unwrap().push(self.name.clone());
-    }
-}
-
-impl Loader for FakeLoader {
-    type Model = FakeModel;
-
-    fn load(
-        &self,
-        dir: &Path,
-        mut progress: Box<dyn FnMut(LoadProgress) + Send>,
-    ) -> Result<Loaded<FakeModel>, InferenceError> {
-        self.loads.fetch_add(1, Ordering::SeqCst);
-        let name = dir.to_str().unwrap().to_string();
-        progress(LoadProgress {
-            bytes_loaded: 0,
-            bytes_total: 10,
-        });
-        if let Some(delay) = self.delay.get(name.as_str()) {
-            std::thread::sleep(*delay);
-        }
-        if let Some(errors) = self.failures.lock().unwrap().get_mut(&name)
-            && !errors.is_empty()
-        {
-            return Err(errors.remove(0));
-        }
-        progress(LoadProgress {
-            bytes_loaded: 10,
-            bytes_total: 10,
-        });
-        Ok(Loaded {
-            memory_bytes: 50,
-            model: FakeModel {
-                name,
-                dropped: self.dropped.clone(),
-            },
-        })
-    }
-}
 
 fn limits(memory: u64) -> PoolLimits {
     PoolLimits {

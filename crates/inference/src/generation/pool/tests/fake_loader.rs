@@ -1,0 +1,69 @@
+//! A loader without weights: configurable delays and failures, and a record of drops.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use super::super::*;
+use crate::InferenceError;
+use crate::generation::LoadProgress;
+
+#[derive(Default)]
+pub(super) struct FakeLoader {
+    pub loads: AtomicUsize,
+    /// Per model name: how long its load takes.
+    pub delay: HashMap<&'static str, Duration>,
+    /// Errors the next loads of a model return, in order.
+    pub failures: Mutex<HashMap<String, Vec<InferenceError>>>,
+    /// Models dropped, in order.
+    pub dropped: std::sync::Arc<Mutex<Vec<String>>>,
+}
+
+pub(super) struct FakeModel {
+    pub name: String,
+    dropped: std::sync::Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for FakeModel {
+    fn drop(&mut self) {
+        self.dropped.lock().unwrap().push(self.name.clone());
+    }
+}
+
+impl Loader for FakeLoader {
+    type Model = FakeModel;
+
+    fn load(
+        &self,
+        dir: &Path,
+        mut progress: Box<dyn FnMut(LoadProgress) + Send>,
+    ) -> Result<Loaded<FakeModel>, InferenceError> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        let name = dir.to_str().unwrap().to_string();
+        progress(LoadProgress {
+            bytes_loaded: 0,
+            bytes_total: 10,
+        });
+        if let Some(delay) = self.delay.get(name.as_str()) {
+            std::thread::sleep(*delay);
+        }
+        if let Some(errors) = self.failures.lock().unwrap().get_mut(&name)
+            && !errors.is_empty()
+        {
+            return Err(errors.remove(0));
+        }
+        progress(LoadProgress {
+            bytes_loaded: 10,
+            bytes_total: 10,
+        });
+        Ok(Loaded {
+            memory_bytes: 50,
+            model: FakeModel {
+                name,
+                dropped: self.dropped.clone(),
+            },
+        })
+    }
+}
