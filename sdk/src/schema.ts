@@ -739,7 +739,10 @@ export interface paths {
         };
         /** What members may do. Admin only. */
         get: operations["get_permissions"];
-        /** Sets what members may do (kept across restarts); returns the new state. Admin only. */
+        /**
+         * Sets what members may do (kept across restarts); returns the new state. Admin only.
+         *     Permissions left out of the body keep their values.
+         */
         put: operations["update_permissions"];
         post?: never;
         delete?: never;
@@ -786,6 +789,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A chat answer from a profile or a downloaded model, loaded on demand (members need
+         *     `members_load_models` for that). With `stream`, Server-Sent Events of
+         *     `chat.completion.chunk`s ending with `data: [DONE]`, and `: waiting` comments while the
+         *     request waits; a failure after the stream started arrives as a `data: {"error": …}` event.
+         *     Cancelled when the client disconnects or `chat_timeout_secs` runs out.
+         */
+        post: operations["chat_completions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every profile and downloaded model (OpenAI-compatible). */
+        get: operations["list_models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One model: a profile by name (OpenAI-compatible). */
+        get: operations["get_model"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{org}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One model: a downloaded model by its repository id, `org/name` (OpenAI-compatible). */
+        get: operations["get_repo_model"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -804,6 +881,11 @@ export interface components {
              */
             prefix: string;
         };
+        AssistantMessage: {
+            content: string;
+            /** @description Always `assistant`. */
+            role: string;
+        };
         BadgesResponse: {
             /** @description Architecture family, e.g. `Qwen`, `Llama`. */
             architecture?: string | null;
@@ -816,6 +898,113 @@ export interface components {
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
+        };
+        /** @description A whole answer. */
+        ChatCompletion: {
+            choices: components["schemas"]["Choice"][];
+            /** Format: int64 */
+            created: number;
+            id: string;
+            model: string;
+            /** @description Always `chat.completion`. */
+            object: string;
+            usage: components["schemas"]["Usage"];
+        };
+        /**
+         * @description A chat completion request. Fields this server does not use (`user`, `store`, `metadata`,
+         *     `tool_choice` without tools, a message's `name`, …) are ignored; fields it knows but cannot
+         *     honour yet are refused by name.
+         */
+        ChatCompletionRequest: {
+            /** @description Variables for the chat template, e.g. `{"enable_thinking": false}`; over the profile's. */
+            chat_template_kwargs?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: float
+             * @description Only 0 (the default) for now.
+             */
+            frequency_penalty?: number | null;
+            /** @description Not supported yet: `true` is refused. */
+            logprobs?: boolean | null;
+            /**
+             * Format: int32
+             * @description The newer name of `max_tokens`; wins when both are given.
+             */
+            max_completion_tokens?: number | null;
+            /**
+             * Format: int32
+             * @description Most tokens to generate; default: the profile's, else up to the context's end.
+             */
+            max_tokens?: number | null;
+            messages: components["schemas"]["ChatMessageIn"][];
+            /**
+             * Format: float
+             * @description [0, 1].
+             */
+            min_p?: number | null;
+            /** @description A profile's name or a downloaded model's repository id (`GET /v1/models`). */
+            model: string;
+            /**
+             * Format: int32
+             * @description Only 1.
+             */
+            n?: number | null;
+            /**
+             * Format: float
+             * @description Only 0 (the default) for now.
+             */
+            presence_penalty?: number | null;
+            /**
+             * Format: float
+             * @description > 0; 1 = off.
+             */
+            repetition_penalty?: number | null;
+            /** @description Only `{"type": "text"}` for now. */
+            response_format?: unknown;
+            /** Format: int64 */
+            seed?: number | null;
+            stop?: components["schemas"]["StopField"] | null;
+            /** @description Answer as Server-Sent Events. */
+            stream?: boolean | null;
+            stream_options?: components["schemas"]["StreamOptions"] | null;
+            /**
+             * Format: float
+             * @description 0–2; default: the profile's, else 1.
+             */
+            temperature?: number | null;
+            /** @description Not supported yet: a non-empty list is refused. */
+            tools?: unknown[] | null;
+            /**
+             * Format: int32
+             * @description 0 = off.
+             */
+            top_k?: number | null;
+            /** Format: int32 */
+            top_logprobs?: number | null;
+            /**
+             * Format: float
+             * @description (0, 1].
+             */
+            top_p?: number | null;
+        };
+        ChatMessageIn: {
+            content?: components["schemas"]["MessageContent"] | null;
+            role: components["schemas"]["Role"];
+        };
+        Choice: {
+            /** @description `stop` or `length`. */
+            finish_reason: string;
+            /** Format: int32 */
+            index: number;
+            /** @description Always null (log probabilities are not supported yet). */
+            logprobs?: Record<string, never> | null;
+            message: components["schemas"]["AssistantMessage"];
+        };
+        ContentPart: {
+            text?: string | null;
+            /** @description `text`; `image_url` and `input_audio` are refused (no model here has vision or audio). */
+            type: string;
         };
         CreateApiKeyRequest: {
             /**
@@ -994,6 +1183,7 @@ export interface components {
              */
             used_bytes: number;
         };
+        MessageContent: string | components["schemas"]["ContentPart"][];
         MessageResponse: {
             message: string;
         };
@@ -1025,11 +1215,48 @@ export interface components {
             /** Format: int64 */
             vocab_size?: number | null;
         };
+        /** @description `{"object": "list", "data": [...]}`. */
+        ModelList: {
+            data: components["schemas"]["ModelObject"][];
+            /** @description Always `list`. */
+            object: string;
+        };
         ModelMemoryResponse: {
             /** Format: int64 */
             memory_bytes: number;
             model: string;
             state: components["schemas"]["ServerState"];
+        };
+        /** @description A model as the OpenAI API describes one. */
+        ModelObject: {
+            /**
+             * Format: int64
+             * @description Unix seconds: when the profile was created or the model downloaded.
+             */
+            created: number;
+            /** @description What to send as `model`: a profile's name or a model's repository id. */
+            id: string;
+            /** @description Always `model`. */
+            object: string;
+            /** @description `profile` or `local`. */
+            owned_by: string;
+        };
+        /** @description `{"error": {"message", "type", "param", "code"}}`, as the OpenAI API answers errors. */
+        OpenAiError: {
+            error: components["schemas"]["OpenAiErrorBody"];
+        };
+        OpenAiErrorBody: {
+            /** @description A stable code, e.g. `model_not_found`, `validation_error`, `overloaded`. */
+            code?: string | null;
+            /** @description What went wrong, for people. */
+            message: string;
+            /** @description The request field at fault, when one is. */
+            param?: string | null;
+            /**
+             * @description `invalid_request_error`, `authentication_error`, `permission_error`, `not_found_error`,
+             *     `rate_limit_error` or `server_error`.
+             */
+            type: string;
         };
         /**
          * @description The accounts waiting for approval, with a warning when registration is near or at its cap
@@ -1050,14 +1277,17 @@ export interface components {
             /** @description For the admin, when `near_limit`: what is happening and what to do. */
             warning?: string | null;
         };
-        /**
-         * @description The permissions of members (approved users who are not admins). Each is off until an admin
-         *     turns it on.
-         */
+        /** @description The permissions of members (approved users who are not admins). */
         PermissionsResponse: {
             /**
-             * @description Members may start downloads, pause, resume and cancel the downloads they asked for, and
-             *     delete models from the shared cache. Off: only admins manage models.
+             * @description Members' model API (`/v1`) requests may load a model that is not loaded yet, within the
+             *     pool's memory budget. On by default; off: members only use models already loaded.
+             */
+            members_load_models: boolean;
+            /**
+             * @description Members may start downloads, pause, resume and cancel the downloads they asked for,
+             *     delete models from the shared cache, change profiles and start and stop models. Off (the
+             *     default): only admins manage models.
              */
             members_manage_models: boolean;
         };
@@ -1276,6 +1506,8 @@ export interface components {
         ResetPasswordRequest: {
             password: string;
         };
+        /** @enum {string} */
+        Role: "system" | "developer" | "user" | "assistant" | "tool";
         SearchResultResponse: {
             author?: string | null;
             badges: components["schemas"]["BadgesResponse"];
@@ -1390,6 +1622,14 @@ export interface components {
         };
         /** @enum {string} */
         Status: "pending" | "approved" | "disabled";
+        StopField: string | string[];
+        StreamOptions: {
+            /**
+             * @description End the stream with a chunk carrying `usage` (and `choices: []`); every other chunk has
+             *     `"usage": null`.
+             */
+            include_usage?: boolean | null;
+        };
         TokenResponse: {
             access_token: string;
             /**
@@ -1400,10 +1640,12 @@ export interface components {
             /** @example bearer */
             token_type: string;
         };
-        /** @description Every permission's new value. */
+        /** @description New values; a permission left out keeps its current value. */
         UpdatePermissionsRequest: {
+            /** @description See [`PermissionsResponse::members_load_models`]. */
+            members_load_models?: boolean | null;
             /** @description See [`PermissionsResponse::members_manage_models`]. */
-            members_manage_models: boolean;
+            members_manage_models?: boolean | null;
         };
         /** @description Every setting's new value. */
         UpdatePoolSettingsRequest: {
@@ -1439,6 +1681,13 @@ export interface components {
             email?: string | null;
             is_admin?: boolean | null;
             status?: components["schemas"]["Status"] | null;
+        };
+        Usage: {
+            /** @description The generated tokens. */
+            completion_tokens: number;
+            /** @description The prompt's tokens, as rendered by the chat template. */
+            prompt_tokens: number;
+            total_tokens: number;
         };
         /** @description A user as others may see them (never the password hash). */
         UserPublic: {
@@ -5224,6 +5473,285 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    chat_completions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The answer (`application/json`), or with `stream` a `text/event-stream` of `ChatCompletionChunk` data lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`param` names it). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description No credentials, or they were refused. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The caller may not do this (e.g. load a model while `members_load_models` is off). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The model is neither a profile nor a downloaded model (`code: model_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The model's queue is full; `Retry-After` says when to come back. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The model cannot run (its files failed to load); `x-should-retry: false`. */
+            500: {
+                headers: {
+                    /** @description `false`: retrying will not help */
+                    "x-should-retry"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /**
+             * @description No room for the model, the turn did not come within the queue timeout, the model was
+             *     stopped, or the request ran past its time limit.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+        };
+    };
+    list_models: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The models */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description No credentials, or they were refused. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+        };
+    };
+    get_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A profile's name */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelObject"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description No credentials, or they were refused. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The model is neither a profile nor a downloaded model (`code: model_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+        };
+    };
+    get_repo_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The repository's owner */
+                org: string;
+                /** @description The repository's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelObject"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description No credentials, or they were refused. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The model is neither a profile nor a downloaded model (`code: model_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
                 };
             };
         };

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderName, HeaderValue, Method, Uri};
 use axum::routing::any;
 use axum::{Extension, Router};
 use mlx_manager_core::settings::ServerSettings;
@@ -13,7 +13,6 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use utoipa::OpenApi;
@@ -21,15 +20,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorShape, reshape_errors};
 use crate::extract::{AuthGate, require_authentication};
 use crate::hygiene::{
     RouteMethods, X_REQUEST_ID, check_host, protective_headers, sanitize_request_id,
 };
 use crate::json::BodyLimit;
-use crate::middleware::{problem_for_bare_errors, request_span};
+use crate::middleware::{management_timeout, problem_for_bare_errors, request_span};
 use crate::openapi::ApiDoc;
-use crate::routes::health;
+use crate::routes::{health, v1};
 use crate::state::AppState;
 
 pub const SPEC_PATH: &str = "/api/openapi.json";
@@ -38,12 +37,13 @@ pub const DOCS_PATH: &str = "/api/docs";
 /// Every documented route; `protect` wraps the ones that need credentials. Routes exist only
 /// through here, so the spec cannot miss one.
 pub(crate) fn routes(
-    protect: impl FnOnce(OpenApiRouter<AppState>) -> OpenApiRouter<AppState>,
+    protect: impl Fn(OpenApiRouter<AppState>) -> OpenApiRouter<AppState>,
 ) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
         .merge(crate::routes::public_routes())
         .merge(protect(crate::routes::protected_routes()))
+        .merge(v1::with_openai_errors(protect(v1::openai_routes())))
 }
 
 /// The complete application: routes, the spec and its viewer, and the middleware stack.
@@ -63,7 +63,7 @@ fn build(state: AppState, settings: &ServerSettings, frontend: Option<Router>) -
     };
     let (router, spec) = routes(|protected| {
         protected.route_layer(axum::middleware::from_fn_with_state(
-            gate,
+            gate.clone(),
             require_authentication,
         ))
     })
@@ -79,6 +79,16 @@ fn build(state: AppState, settings: &ServerSettings, frontend: Option<Router>) -
             .fallback_service(frontend),
         None => router.fallback(not_found),
     };
+    // Unknown model API paths answer in the OpenAI shape, as the known ones do.
+    let openai_not_found = || {
+        any(not_found).layer(axum::middleware::from_fn_with_state(
+            ErrorShape::OpenAi,
+            reshape_errors,
+        ))
+    };
+    let router = router
+        .route(v1::PREFIX, openai_not_found())
+        .route(&format!("{}/{{*rest}}", v1::PREFIX), openai_not_found());
     with_middleware(router.with_state(state), settings)
 }
 
@@ -104,9 +114,9 @@ pub(crate) fn with_middleware(router: Router, settings: &ServerSettings) -> Rout
         .layer(CompressionLayer::new())
         .layer(axum::middleware::map_response(problem_for_bare_errors))
         .option_layer(cors_layer(settings))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
+        .layer(axum::middleware::from_fn_with_state(
             Duration::from_secs(settings.request_timeout_secs),
+            management_timeout,
         ))
         .layer(Extension(BodyLimit(settings.body_limit_bytes)))
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))

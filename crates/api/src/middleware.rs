@@ -1,7 +1,11 @@
 //! Response post-processing shared by every route.
 
+use std::time::Duration;
+
 use axum::body::{Body, Bytes, HttpBody};
-use axum::http::{HeaderValue, Request, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use tower_http::request_id::RequestId;
@@ -73,4 +77,24 @@ pub fn request_span(request: &Request<Body>) -> Span {
         path = %request.uri().path(),
         request_id = ?request_id,
     )
+}
+
+/// Bounds producing a response's headers to `request_timeout_secs` (an empty 503, made a
+/// problem document by [`problem_for_bare_errors`]), except on the model API: a generation
+/// takes longer, and `/v1` enforces its own limits per endpoint, cancelling in the engine.
+pub async fn management_timeout(
+    State(limit): State<Duration>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let model_api = path == crate::routes::v1::PREFIX
+        || path.starts_with(&format!("{}/", crate::routes::v1::PREFIX));
+    if model_api {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
 }

@@ -20,9 +20,14 @@ use utoipa::{Modify, OpenApi};
         (name = "api-keys", description = "The caller's API keys"),
         (name = "models", description = "Search the Hugging Face hub, model characteristics, the local cache"),
         (name = "downloads", description = "Model downloads: persisted jobs with live progress"),
-        (name = "settings", description = "What members may do (admins only)"),
+        (name = "settings", description = "What members may do, the model pool (admins only)"),
+        (name = "openai", description = "The OpenAI-compatible model API under /v1: errors are OpenAI error objects"),
     ),
-    components(schemas(crate::problem::Problem, crate::problem::FieldError)),
+    components(schemas(
+        crate::problem::Problem,
+        crate::problem::FieldError,
+        crate::routes::v1::errors::OpenAiError,
+    )),
 )]
 pub struct ApiDoc;
 
@@ -60,7 +65,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// Adds the answers the middleware, not the handler, may give to every operation they apply
 /// to, so that each operation documents every status it can return.
 pub(crate) fn document_layer_responses(spec: &mut utoipa::openapi::OpenApi) {
-    for item in spec.paths.paths.values_mut() {
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let model_api = path.starts_with("/v1/");
         let operations = [
             &mut item.get,
             &mut item.put,
@@ -78,7 +84,10 @@ pub(crate) fn document_layer_responses(spec: &mut utoipa::openapi::OpenApi) {
             let mut add = |status: &str, description: &str| {
                 responses
                     .entry(status.to_string())
-                    .or_insert_with(|| problem_response(description));
+                    .or_insert_with(|| match model_api {
+                        true => error_response(description, "application/json", "OpenAiError"),
+                        false => error_response(description, "application/problem+json", "Problem"),
+                    });
             };
             add(
                 "400",
@@ -86,7 +95,8 @@ pub(crate) fn document_layer_responses(spec: &mut utoipa::openapi::OpenApi) {
                  path or query value that cannot be read (a number beyond its range, an unknown \
                  value)",
             );
-            if has_params || has_body {
+            // The model API answers invalid fields with 400 (its clients expect no 422).
+            if (has_params || has_body) && !model_api {
                 add("422", "The request is invalid; `errors` names each field");
             }
             if has_body {
@@ -105,14 +115,18 @@ pub(crate) fn document_layer_responses(spec: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+fn error_response(
+    description: &str,
+    content_type: &str,
+    schema: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
     ResponseBuilder::new()
         .description(description)
         .content(
-            "application/problem+json",
+            content_type,
             ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
+                .schema(Some(Ref::from_schema_name(schema)))
                 .build(),
         )
         .build()

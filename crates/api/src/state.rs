@@ -4,6 +4,7 @@ use axum::extract::FromRef;
 use mlx_manager_auth::AuthService;
 use mlx_manager_core::db::Database;
 use mlx_manager_core::permissions::PermissionService;
+use mlx_manager_core::settings::ModelApiSettings;
 use mlx_manager_hub::HubService;
 use mlx_manager_serving::Serving;
 
@@ -19,12 +20,21 @@ pub struct AppState {
     pub serving: Serving,
     /// What members may do (the hub checks it too, for the cache it manages).
     pub permissions: PermissionService,
+    /// The model API's time limits.
+    pub model_api: ModelApiSettings,
     pub database_probe: Arc<DatabaseProbe>,
 }
 
 impl AppState {
-    pub fn new(db: Database, auth: AuthService, hub: HubService, serving: Serving) -> Self {
+    pub fn new(
+        db: Database,
+        auth: AuthService,
+        hub: HubService,
+        serving: Serving,
+        model_api: ModelApiSettings,
+    ) -> Self {
         Self {
+            model_api,
             database_probe: Arc::new(DatabaseProbe::new(db.clone())),
             permissions: PermissionService::new(db.clone()),
             db,

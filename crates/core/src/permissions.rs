@@ -4,7 +4,9 @@
 //! Admins may do everything. Members may start downloads and delete models only while
 //! `members_manage_models` is on, and then control (pause, resume, cancel) only the downloads
 //! they asked for. Reading (search, the local list, the downloads and their progress) is open
-//! to every approved user and needs no check here.
+//! to every approved user and needs no check here. Using a loaded model is open to every
+//! approved user too; loading one on demand is open to members while `members_load_models` is
+//! on (the default).
 
 use crate::CoreError;
 use crate::db::Database;
@@ -42,33 +44,48 @@ impl PermissionService {
     /// Starting downloads and deleting models: admins, and members while
     /// `members_manage_models` is on.
     pub async fn check_manage_models(&self, actor: &User) -> Result<(), CoreError> {
-        self.check_members_manage_models(actor, "managing models")
+        self.check_granted(actor, Permission::MembersManageModels, "managing models")
             .await
     }
 
     /// Creating, changing and deleting profiles (and, with the pool, starting and stopping
     /// them): admins, and members while `members_manage_models` is on.
     pub async fn check_manage_profiles(&self, actor: &User) -> Result<(), CoreError> {
-        self.check_members_manage_models(actor, "changing profiles")
+        self.check_granted(actor, Permission::MembersManageModels, "changing profiles")
             .await
     }
 
     /// Starting, stopping and restarting models (servers): admins, and members while
     /// `members_manage_models` is on.
     pub async fn check_control_servers(&self, actor: &User) -> Result<(), CoreError> {
-        self.check_members_manage_models(actor, "starting and stopping models")
-            .await
+        self.check_granted(
+            actor,
+            Permission::MembersManageModels,
+            "starting and stopping models",
+        )
+        .await
     }
 
-    async fn check_members_manage_models(
+    /// Loading a model that is not loaded by naming it in a model API request: admins, and
+    /// members while `members_load_models` is on.
+    pub async fn check_load_models(&self, actor: &User) -> Result<(), CoreError> {
+        self.check_granted(
+            actor,
+            Permission::MembersLoadModels,
+            "loading a model that is not loaded",
+        )
+        .await
+    }
+
+    async fn check_granted(
         &self,
         actor: &User,
+        permission: Permission,
         action: &str,
     ) -> Result<(), CoreError> {
         if actor.is_admin {
             return Ok(());
         }
-        let permission = Permission::MembersManageModels;
         if self.repository.get().await?.granted(permission) {
             return Ok(());
         }

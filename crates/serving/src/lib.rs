@@ -1,20 +1,25 @@
 //! Serving models: the layer that joins what a user names (a profile, a model of the hub
 //! cache, a model directory) to the engine's pool that runs it. Profiles, starting, stopping,
-//! status, health, memory and the pool's settings live here, so the API handlers and the CLI
-//! stay one call each. No HTTP here.
+//! status, health, memory, the pool's settings and generation for the model API (a name
+//! resolved to a model, the profile's defaults joined with the request, a turn on the pool) live
+//! here, so the API handlers and the CLI stay one call each. No HTTP here.
 
 mod error;
 mod load;
 mod locate;
+mod model_api;
 mod pool_config;
 mod profiles;
+mod request;
 mod servers;
 mod service;
 
 pub use error::ServingError;
 pub use load::{LoadedModel, load_model, load_model_blocking};
 pub use locate::{ModelLocation, locate_model};
+pub use model_api::{Generation, ModelListing, ModelTarget, PreparedGeneration};
 pub use pool_config::PoolSettingsView;
 pub use profiles::ProfileView;
+pub use request::{ClientInput, ClientRequest, DEFAULT_TEMPERATURE};
 pub use servers::{Health, MemoryReport, ProfileRef, Server};
 pub use service::Serving;

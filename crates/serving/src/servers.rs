@@ -4,18 +4,19 @@
 use std::time::Instant;
 
 use mlx_manager_core::CoreError;
-use mlx_manager_core::domain::{Profile, User};
+use mlx_manager_core::domain::{Profile, RepoId, Revision, User};
 use mlx_manager_core::memory::{MemoryNeed, SystemMemory};
+use mlx_manager_hub::local_model_at;
 use mlx_manager_inference::ModelFootprint;
 use mlx_manager_inference::generation::pool::{
-    LoadSpec, ModelState, ModelStatus, PoolEvent, PoolSnapshot, StartOutcome,
+    KeepAlive, LoadSpec, ModelState, ModelStatus, PoolEvent, PoolSnapshot, StartOutcome,
 };
 use mlx_manager_inference::generation::sampling::SamplingParams;
 use mlx_manager_inference::generation::{GenerationEvent, GenerationRequest, Prompt};
 use tokio::sync::broadcast;
 
 use crate::pool_config::keep_alive;
-use crate::profiles::{context_too_long, model_dir, run_blocking};
+use crate::profiles::{context_too_long, run_blocking};
 use crate::service::model_key;
 use crate::{Serving, ServingError};
 
@@ -219,18 +220,27 @@ impl Serving {
 
     /// What the pool needs to load a profile's model: its directory in the cache and the memory
     /// it will take (weights + the KV cache of its context + overhead), read from its files.
-    async fn load_spec(&self, profile: &Profile) -> Result<LoadSpec, ServingError> {
+    pub(crate) async fn load_spec(&self, profile: &Profile) -> Result<LoadSpec, ServingError> {
+        Ok(self.plan_load(profile_plan(profile)).await?.0)
+    }
+
+    /// The [`LoadSpec`] of a model of the cache and the context it is planned for.
+    pub(crate) async fn plan_load(&self, plan: LoadPlan) -> Result<(LoadSpec, u64), ServingError> {
         let cache = self.inner.hub.catalog().cache().clone();
-        let probe = profile.clone();
+        let (model, revision) = (plan.model.clone(), plan.revision.clone());
         let found = run_blocking(move || {
-            model_dir(&cache, &probe)
-                .map(|dir| (ModelFootprint::read(&dir), directory_bytes(&dir), dir))
+            local_model_at(&cache, &model, revision.as_ref())
+                .filter(|local| local.ready)
+                .map(|local| {
+                    let dir = local.path;
+                    (ModelFootprint::read(&dir), directory_bytes(&dir), dir)
+                })
         })
         .await?;
         let Some((footprint, files_bytes, dir)) = found else {
             return Err(ServingError::NotDownloaded(format!(
                 "{} is not downloaded; download it first",
-                profile.spec.model
+                plan.model
             )));
         };
         let footprint = match footprint {
@@ -238,7 +248,7 @@ impl Serving {
             // Unreadable files: let the load itself fail, so the error shows in the model's
             // status like any failed load; plan for the files' size meanwhile.
             Err(error) => {
-                tracing::debug!(model = %profile.spec.model, %error, "no footprint; estimating from file sizes");
+                tracing::debug!(model = %plan.model, %error, "no footprint; estimating from file sizes");
                 ModelFootprint {
                     weight_bytes: files_bytes,
                     kv_cache_bytes_per_token: 0,
@@ -246,13 +256,13 @@ impl Serving {
                 }
             }
         };
-        let context = match (profile.spec.context_length, footprint.context_length) {
-            (Some(requested), Some(max)) if requested.get() as usize > max => {
+        let context = match (plan.context_length, footprint.context_length) {
+            (Some(requested), Some(max)) if requested as usize > max => {
                 return Err(ServingError::Core(CoreError::InvalidFields(vec![
-                    context_too_long(requested.get(), max),
+                    context_too_long(requested, max),
                 ])));
             }
-            (Some(requested), _) => u64::from(requested.get()),
+            (Some(requested), _) => u64::from(requested),
             (None, Some(max)) => max as u64,
             (None, None) => FALLBACK_CONTEXT,
         };
@@ -261,14 +271,39 @@ impl Serving {
             Some(footprint.kv_cache_bytes_per_token),
             context,
         );
-        Ok(LoadSpec {
-            key: model_key(profile),
+        let spec = LoadSpec {
+            key: plan.key,
             dir,
             need_bytes: need.total_bytes(),
-            pin: profile.spec.auto_start,
-            keep_alive: profile.spec.keep_alive.map(keep_alive),
-        })
+            pin: plan.pin,
+            keep_alive: plan.keep_alive,
+        };
+        Ok((spec, context))
     }
+}
+
+/// How a profile's model loads.
+pub(crate) fn profile_plan(profile: &Profile) -> LoadPlan {
+    LoadPlan {
+        key: model_key(profile),
+        model: profile.spec.model.clone(),
+        revision: profile.spec.revision.clone(),
+        context_length: profile.spec.context_length.map(|c| c.get()),
+        pin: profile.spec.auto_start,
+        keep_alive: profile.spec.keep_alive.map(keep_alive),
+    }
+}
+
+/// A model of the cache to plan a load for.
+pub(crate) struct LoadPlan {
+    /// The pool's name for it.
+    pub key: String,
+    pub model: RepoId,
+    pub revision: Option<Revision>,
+    /// `None`: the model's own.
+    pub context_length: Option<u32>,
+    pub pin: bool,
+    pub keep_alive: Option<KeepAlive>,
 }
 
 fn directory_bytes(dir: &std::path::Path) -> u64 {

@@ -67,6 +67,7 @@ impl Application {
             services.auth.clone(),
             services.hub.clone(),
             services.serving.clone(),
+            settings.model_api.clone(),
         );
         let router =
             mlx_manager_api::app_with_frontend(state, &settings.server, crate::ui::router());

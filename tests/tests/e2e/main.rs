@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod lifecycle;
 mod logging;
+mod model_api;
 mod models;
 mod openapi;
 mod problems;

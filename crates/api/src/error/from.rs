@@ -111,7 +111,7 @@ impl From<ServingError> for ApiError {
             ServingError::Core(core) => core.into(),
             ServingError::Hub(hub) => hub.into(),
             ServingError::Inference(inference) => inference.into(),
-            ServingError::ModelNotFound(message) => Self::NotFound(message),
+            ServingError::ModelNotFound(message) => Self::ModelNotFound(message),
             ServingError::NotDownloaded(message) | ServingError::Conflict(message) => {
                 Self::Conflict(message)
             }
@@ -146,6 +146,37 @@ impl From<InferenceError> for ApiError {
             }
             InferenceError::Mlx(_) => Self::internal(&error),
         }
+    }
+}
+
+/// As the model API sees them: the OpenAI and Anthropic statuses clients react to. A full
+/// queue asks to come back (429); no room, a wait that ran out, a stop are 503 (clients retry
+/// those); a model whose files cannot load is a 500 clients must not retry; what the client
+/// sent that the model refuses (a prompt too long, a conversation its template rejects) is 400.
+pub fn model_api_error(error: ServingError) -> ApiError {
+    let inference = match error {
+        ServingError::Inference(inference) => inference,
+        other => return other.into(),
+    };
+    match inference {
+        InferenceError::Overloaded { .. } => ApiError::Overloaded {
+            detail: inference.to_string(),
+            retry_after_secs: 1,
+        },
+        InferenceError::InsufficientMemory { .. }
+        | InferenceError::TooManyModels { .. }
+        | InferenceError::NotLoaded { .. }
+        | InferenceError::QueueTimeout { .. }
+        | InferenceError::Stopped { .. }
+        | InferenceError::PoolClosed => ApiError::Unavailable(inference.to_string()),
+        InferenceError::ModelFile { .. }
+        | InferenceError::UnsupportedArchitecture { .. }
+        | InferenceError::Weight { .. } => ApiError::ModelFailed(inference.to_string()),
+        InferenceError::PromptTooLong { .. }
+        | InferenceError::InvalidParameter { .. }
+        | InferenceError::Tokenizer(_)
+        | InferenceError::ChatTemplate(_) => ApiError::BadRequest(inference.to_string()),
+        InferenceError::Mlx(_) => ApiError::internal(&inference),
     }
 }
 

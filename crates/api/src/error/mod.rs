@@ -8,13 +8,17 @@ mod from;
 pub mod problems;
 mod shape;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use thiserror::Error;
 
 use crate::problem::{FieldError, Problem};
 
+pub use from::model_api_error;
 pub use shape::{ErrorShape, ErrorSummary, reshape_errors};
+
+/// The header the OpenAI and Anthropic clients obey before their own retry rules.
+pub const X_SHOULD_RETRY: &str = "x-should-retry";
 
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -33,6 +37,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     NotFound(String),
+    /// The model a model API request names is neither a profile nor a downloaded model.
+    #[error("{0}")]
+    ModelNotFound(String),
     #[error("request body is invalid")]
     Validation(Vec<FieldError>),
     #[error("{0}")]
@@ -47,6 +54,10 @@ pub enum ApiError {
     Unavailable(String),
     #[error("{0}")]
     InsufficientStorage(String),
+    /// The model cannot run (it failed to load: corrupt or unsupported files). Not transient:
+    /// answered with `x-should-retry: false`, so clients do not hammer it.
+    #[error("{0}")]
+    ModelFailed(String),
     /// Something broke inside; the details (the whole source chain) are logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -70,6 +81,11 @@ impl ApiError {
 }
 
 impl ApiError {
+    /// What any error shape needs, for an error sent inside a stream that already started.
+    pub fn summary(self) -> ErrorSummary {
+        ErrorSummary::of(&self.into_problem())
+    }
+
     fn into_problem(self) -> Problem {
         match self {
             Self::Unauthorized { detail, .. } => Problem::typed(
@@ -96,6 +112,12 @@ impl ApiError {
             Self::NotFound(detail) => {
                 Problem::typed(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
             }
+            Self::ModelNotFound(detail) => Problem::typed(
+                StatusCode::NOT_FOUND,
+                "model-not-found",
+                "Model not found",
+                detail,
+            ),
             Self::Validation(errors) => {
                 let detail = errors
                     .iter()
@@ -134,6 +156,12 @@ impl ApiError {
                 "Insufficient storage",
                 detail,
             ),
+            Self::ModelFailed(detail) => Problem::typed(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "model-failed",
+                "The model cannot run",
+                detail,
+            ),
             Self::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
                 Problem::for_status(
@@ -165,6 +193,10 @@ impl IntoResponse for ApiError {
             } => HeaderValue::from_str(&retry_after_secs.to_string())
                 .ok()
                 .map(|value| (header::RETRY_AFTER, value)),
+            Self::ModelFailed(_) => Some((
+                HeaderName::from_static(X_SHOULD_RETRY),
+                HeaderValue::from_static("false"),
+            )),
             _ => None,
         };
         let problem = self.into_problem();

@@ -111,6 +111,10 @@ pub async fn reshape_errors(
         return response;
     };
     let (mut parts, _) = response.into_parts();
+    // The official APIs answer an invalid field with 400; their clients expect no 422.
+    if shape != ErrorShape::Problem && parts.status == StatusCode::UNPROCESSABLE_ENTITY {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,
@@ -159,7 +163,7 @@ mod tests {
     #[tokio::test]
     async fn openai_routes_get_the_openai_error_object() {
         let (response, body) = render(ErrorShape::OpenAi, invalid_temperature).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
         assert_eq!(
             body,

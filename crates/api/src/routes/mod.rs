@@ -9,6 +9,7 @@ pub mod models;
 pub mod profiles;
 pub mod servers;
 pub mod settings;
+pub mod v1;
 
 use utoipa_axum::router::OpenApiRouter;
 

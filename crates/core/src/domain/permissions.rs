@@ -1,6 +1,7 @@
-//! What members (approved users who are not admins) may do besides using models. Admins may do
-//! everything; each permission widens what members may do and is off unless an admin turns it
-//! on.
+//! What members (approved users who are not admins) may do besides using loaded models. Admins
+//! may do everything; each permission widens what members may do. Managing models is off until
+//! an admin turns it on; loading models on demand (by naming one in a `/v1` request) is on until
+//! an admin turns it off.
 
 /// One permission, stored by [`Permission::name`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -8,14 +9,18 @@ pub enum Permission {
     /// Members manage the shared model cache: start downloads, pause, resume and cancel their
     /// own, delete models.
     MembersManageModels,
+    /// Members' `/v1` requests may load a model that is not loaded yet (through the pool's
+    /// budget and eviction rules). Off: members only use models already loaded.
+    MembersLoadModels,
 }
 
 impl Permission {
-    pub const ALL: [Self; 1] = [Self::MembersManageModels];
+    pub const ALL: [Self; 2] = [Self::MembersManageModels, Self::MembersLoadModels];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::MembersManageModels => "members_manage_models",
+            Self::MembersLoadModels => "members_load_models",
         }
     }
 
@@ -27,6 +32,7 @@ impl Permission {
     pub fn default_granted(self) -> bool {
         match self {
             Self::MembersManageModels => false,
+            Self::MembersLoadModels => true,
         }
     }
 }
@@ -35,18 +41,21 @@ impl Permission {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Permissions {
     pub members_manage_models: bool,
+    pub members_load_models: bool,
 }
 
 impl Permissions {
     pub fn granted(&self, permission: Permission) -> bool {
         match permission {
             Permission::MembersManageModels => self.members_manage_models,
+            Permission::MembersLoadModels => self.members_load_models,
         }
     }
 
     pub fn set(&mut self, permission: Permission, granted: bool) {
         match permission {
             Permission::MembersManageModels => self.members_manage_models = granted,
+            Permission::MembersLoadModels => self.members_load_models = granted,
         }
     }
 }
@@ -55,6 +64,7 @@ impl Default for Permissions {
     fn default() -> Self {
         let mut permissions = Self {
             members_manage_models: false,
+            members_load_models: false,
         };
         for permission in Permission::ALL {
             permissions.set(permission, permission.default_granted());
@@ -68,14 +78,21 @@ mod tests {
     use super::{Permission, Permissions};
 
     #[test]
-    fn every_permission_round_trips_by_name_and_defaults_to_off() {
+    fn every_permission_round_trips_by_name_and_starts_at_its_default() {
         for permission in Permission::ALL {
             assert_eq!(Permission::parse(permission.name()), Some(permission));
-            assert!(!Permissions::default().granted(permission));
-            let mut permissions = Permissions::default();
-            permissions.set(permission, true);
-            assert!(permissions.granted(permission));
+            assert_eq!(
+                Permissions::default().granted(permission),
+                permission.default_granted()
+            );
+            for granted in [true, false] {
+                let mut permissions = Permissions::default();
+                permissions.set(permission, granted);
+                assert_eq!(permissions.granted(permission), granted);
+            }
         }
+        assert!(!Permission::MembersManageModels.default_granted());
+        assert!(Permission::MembersLoadModels.default_granted());
         assert_eq!(Permission::parse("unknown"), None);
     }
 }

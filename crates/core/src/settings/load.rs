@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{
     AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, LogFormat, LogSettings,
-    ServerSettings, Settings, de,
+    ModelApiSettings, ServerSettings, Settings, de,
 };
 use crate::CoreError;
 
@@ -91,6 +91,12 @@ struct RawSettings {
     jwt_secret: Option<String>,
     #[serde(default = "default_jwt_lifetime_secs")]
     jwt_lifetime_secs: u64,
+    #[serde(default = "default_chat_timeout_secs")]
+    chat_timeout_secs: u64,
+    #[serde(default = "default_completions_timeout_secs")]
+    completions_timeout_secs: u64,
+    #[serde(default = "default_embeddings_timeout_secs")]
+    embeddings_timeout_secs: u64,
 }
 
 fn default_host() -> String {
@@ -137,6 +143,16 @@ fn default_hub_request_timeout_secs() -> u64 {
 }
 fn default_jwt_lifetime_secs() -> u64 {
     7 * 24 * 60 * 60
+}
+// The original's limits for the model API.
+fn default_chat_timeout_secs() -> u64 {
+    900
+}
+fn default_completions_timeout_secs() -> u64 {
+    600
+}
+fn default_embeddings_timeout_secs() -> u64 {
+    120
 }
 
 pub fn load(overrides: &Overrides, env: &ProcessEnv) -> Result<Settings, CoreError> {
@@ -252,6 +268,15 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
         };
         return Err(invalid(key, "must be at least 1"));
     }
+    for (key, value) in [
+        ("chat_timeout_secs", raw.chat_timeout_secs),
+        ("completions_timeout_secs", raw.completions_timeout_secs),
+        ("embeddings_timeout_secs", raw.embeddings_timeout_secs),
+    ] {
+        if value == 0 {
+            return Err(invalid(key, "must be at least 1"));
+        }
+    }
     if raw.header_read_timeout_secs == 0 {
         return Err(invalid("header_read_timeout_secs", "must be at least 1"));
     }
@@ -310,6 +335,11 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
                 .filter(|s| !s.is_empty())
                 .map(SecretString::from),
             jwt_lifetime_secs: raw.jwt_lifetime_secs,
+        },
+        model_api: ModelApiSettings {
+            chat_timeout_secs: raw.chat_timeout_secs,
+            completions_timeout_secs: raw.completions_timeout_secs,
+            embeddings_timeout_secs: raw.embeddings_timeout_secs,
         },
     })
 }

@@ -40,6 +40,7 @@ pub struct Settings {
     pub hub: HubSettings,
     pub downloads: DownloadSettings,
     pub auth: AuthSettings,
+    pub model_api: ModelApiSettings,
 }
 
 /// The HTTP listener and what every request gets.
@@ -113,6 +114,19 @@ pub struct AuthSettings {
     pub jwt_secret: Option<SecretString>,
     /// How long an access token stays valid.
     pub jwt_lifetime_secs: u64,
+}
+
+/// The model API (`/v1`): how long each kind of request may run, streaming or not. These replace
+/// `request_timeout_secs` there, which is too short for a generation; a request that runs out of
+/// time is cancelled in the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelApiSettings {
+    /// Chat completions and messages (OpenAI and Anthropic).
+    pub chat_timeout_secs: u64,
+    /// Text completions.
+    pub completions_timeout_secs: u64,
+    /// Embeddings.
+    pub embeddings_timeout_secs: u64,
 }
 
 impl Settings {

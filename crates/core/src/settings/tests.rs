@@ -339,3 +339,38 @@ fn connection_limits_have_safe_defaults_and_refuse_zero() {
         Ok(())
     });
 }
+
+#[test]
+fn model_api_timeouts_default_to_the_originals_and_refuse_zero() {
+    Jail::expect_with(|jail| {
+        let env = env_in(jail);
+        let limits = load(&Overrides::default(), &env).unwrap().model_api;
+        assert_eq!(
+            limits,
+            super::ModelApiSettings {
+                chat_timeout_secs: 900,
+                completions_timeout_secs: 600,
+                embeddings_timeout_secs: 120,
+            }
+        );
+        jail.set_env("MLX_MANAGER_CHAT_TIMEOUT_SECS", "30");
+        assert_eq!(
+            load(&Overrides::default(), &env)
+                .unwrap()
+                .model_api
+                .chat_timeout_secs,
+            30
+        );
+        for key in [
+            "CHAT_TIMEOUT_SECS",
+            "COMPLETIONS_TIMEOUT_SECS",
+            "EMBEDDINGS_TIMEOUT_SECS",
+        ] {
+            jail.set_env(format!("MLX_MANAGER_{key}"), "0");
+            let (invalid, _) = invalid_key(load(&Overrides::default(), &env));
+            assert_eq!(invalid, key.to_lowercase());
+            jail.set_env(format!("MLX_MANAGER_{key}"), "5");
+        }
+        Ok(())
+    });
+}

@@ -28,6 +28,7 @@ pub enum Prompt {
 #[derive(Debug, Clone)]
 pub struct GenerationRequest {
     pub prompt: Prompt,
+    /// At most this many tokens; never more than the model's context leaves after the prompt.
     pub max_tokens: usize,
     pub sampling: SamplingParams,
     /// Generation ends before any of these; they are never emitted.
@@ -81,6 +82,11 @@ pub fn run(
     if prompt.is_empty() {
         return Err(InferenceError::Tokenizer("the prompt is empty".into()));
     }
+    // Positions beyond the context were never trained: the answer ends there (`Length`).
+    let max_tokens = match bundle.model.config.max_position_embeddings {
+        Some(context) => request.max_tokens.min(context - prompt.len()),
+        None => request.max_tokens,
+    };
     let mut sampler = Sampler::new(request.sampling.clone())?;
     let mut detokenizer = StreamingDetokenizer::new();
     let mut stops = StopStrings::new(request.stop.iter().cloned());
@@ -100,10 +106,10 @@ pub fn run(
     let mut generated = 0usize;
 
     let reason = loop {
-        if request.max_tokens == 0 {
+        if max_tokens == 0 {
             break FinishReason::Length;
         }
-        let at_limit = generated + 1 >= request.max_tokens;
+        let at_limit = generated + 1 >= max_tokens;
         let queued = match pipelined && !at_limit {
             true => {
                 let logits = bundle.model.forward_token(&next, &mut cache)?;

@@ -128,8 +128,12 @@ test('a revoked token returns to /login, then back to where the user was', async
 	request
 }) => {
 	await seedUsers(request);
+	// The admin's badge asks for the pending count as the app mounts; revoking before that answer
+	// would let the badge's 401 (on `/`, so no `next`) win the race with the click below.
+	const badgeAsked = page.waitForResponse((r) => r.url().endsWith('/api/auth/users/pending/count'));
 	await signIn(page, 'admin@example.com');
 	await expect(page).toHaveURL('/');
+	expect((await badgeAsked).status()).toBe(200);
 
 	// Revoke the browser's token on the server, as "sign out everywhere" or expiry would.
 	const token = await storedToken(page);

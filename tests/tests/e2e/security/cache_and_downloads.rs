@@ -241,10 +241,13 @@ async fn only_admins_manage_models_unless_members_may_and_then_only_their_own_do
     let admin_id = app.me(&admin).await["id"].as_i64().unwrap();
     let (member_id, member) = app.approved_user(&admin, "member@example.com").await;
 
-    // Off by default; only admins see or change it.
+    // Off by default (loading on demand is on); only admins see or change them.
     assert_eq!(
         permissions(&app, &admin).await,
-        (200, json!({"members_manage_models": false}))
+        (
+            200,
+            json!({"members_manage_models": false, "members_load_models": true})
+        )
     );
     assert_eq!(permissions(&app, &member).await.0, 403);
     assert_eq!(set_members_manage_models(&app, &member, true).await.0, 403);
@@ -293,7 +296,10 @@ async fn only_admins_manage_models_unless_members_may_and_then_only_their_own_do
     // Permission on: members manage their own downloads, not the admin's.
     assert_eq!(
         set_members_manage_models(&app, &admin, true).await,
-        (200, json!({"members_manage_models": true}))
+        (
+            200,
+            json!({"members_manage_models": true, "members_load_models": true})
+        )
     );
     for action in ["pause", "resume", "cancel"] {
         let (status, body) = act(&app, &member, admins_job, action).await;
@@ -330,7 +336,10 @@ async fn only_admins_manage_models_unless_members_may_and_then_only_their_own_do
     let app = app.restart().await;
     assert_eq!(
         permissions(&app, &admin).await,
-        (200, json!({"members_manage_models": true}))
+        (
+            200,
+            json!({"members_manage_models": true, "members_load_models": true})
+        )
     );
     let (status, listed) = app
         .call(
@@ -343,7 +352,10 @@ async fn only_admins_manage_models_unless_members_may_and_then_only_their_own_do
     assert_eq!((status, &listed["requested_by"]), (200, &json!(member_id)));
     assert_eq!(
         set_members_manage_models(&app, &admin, false).await,
-        (200, json!({"members_manage_models": false}))
+        (
+            200,
+            json!({"members_manage_models": false, "members_load_models": true})
+        )
     );
     assert_eq!(app.start_download(&member, REPO).await.0, 403);
     assert_eq!(act(&app, &member, members_job, "resume").await.0, 403);
@@ -360,13 +372,15 @@ async fn resuming_a_missing_download_offline_is_not_found() {
 }
 
 /// The permissions table on both backends: defaults while empty, then upserts.
-async fn permissions_are_off_until_set_and_each_set_replaces_the_last(db: Database) {
+async fn permissions_hold_their_defaults_until_set_and_each_set_replaces_the_last(db: Database) {
     let repository = PermissionRepository::new(db.clone());
     assert_eq!(repository.get().await.unwrap(), Permissions::default());
     assert!(!Permissions::default().members_manage_models);
+    assert!(Permissions::default().members_load_models);
     for on in [true, false, true] {
         let set = Permissions {
             members_manage_models: on,
+            members_load_models: !on,
         };
         assert_eq!(repository.set(&set, None).await.unwrap(), set);
         assert_eq!(
@@ -376,7 +390,9 @@ async fn permissions_are_off_until_set_and_each_set_replaces_the_last(db: Databa
     }
 }
 
-mlx_manager_tests::on_both_backends!(permissions_are_off_until_set_and_each_set_replaces_the_last);
+mlx_manager_tests::on_both_backends!(
+    permissions_hold_their_defaults_until_set_and_each_set_replaces_the_last
+);
 
 /// The spec's patterns for `revision`, `model_id` and the `{org}`/`{name}` path parameters are
 /// the rules the server applies: tricky and random values get 422 exactly when a pattern

@@ -1,4 +1,4 @@
-//! What members may do besides using models. Admins may do everything.
+//! What members may do besides using loaded models. Admins may do everything.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,34 +11,45 @@ use crate::extract::AdminUser;
 use crate::json::ApiJson;
 use crate::state::AppState;
 
-/// The permissions of members (approved users who are not admins). Each is off until an admin
-/// turns it on.
+/// The permissions of members (approved users who are not admins).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PermissionsResponse {
-    /// Members may start downloads, pause, resume and cancel the downloads they asked for, and
-    /// delete models from the shared cache. Off: only admins manage models.
+    /// Members may start downloads, pause, resume and cancel the downloads they asked for,
+    /// delete models from the shared cache, change profiles and start and stop models. Off (the
+    /// default): only admins manage models.
     pub members_manage_models: bool,
+    /// Members' model API (`/v1`) requests may load a model that is not loaded yet, within the
+    /// pool's memory budget. On by default; off: members only use models already loaded.
+    pub members_load_models: bool,
 }
 
-/// Every permission's new value.
+/// New values; a permission left out keeps its current value.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UpdatePermissionsRequest {
     /// See [`PermissionsResponse::members_manage_models`].
-    pub members_manage_models: bool,
+    pub members_manage_models: Option<bool>,
+    /// See [`PermissionsResponse::members_load_models`].
+    pub members_load_models: Option<bool>,
 }
 
 impl From<Permissions> for PermissionsResponse {
     fn from(p: Permissions) -> Self {
         Self {
             members_manage_models: p.members_manage_models,
+            members_load_models: p.members_load_models,
         }
     }
 }
 
-impl From<UpdatePermissionsRequest> for Permissions {
-    fn from(body: UpdatePermissionsRequest) -> Self {
-        Self {
-            members_manage_models: body.members_manage_models,
+impl UpdatePermissionsRequest {
+    fn applied_to(self, current: Permissions) -> Permissions {
+        Permissions {
+            members_manage_models: self
+                .members_manage_models
+                .unwrap_or(current.members_manage_models),
+            members_load_models: self
+                .members_load_models
+                .unwrap_or(current.members_load_models),
         }
     }
 }
@@ -63,6 +74,7 @@ pub async fn get_permissions(
 }
 
 /// Sets what members may do (kept across restarts); returns the new state. Admin only.
+/// Permissions left out of the body keep their values.
 #[utoipa::path(
     put,
     path = "/api/settings/permissions",
@@ -81,10 +93,15 @@ pub async fn update_permissions(
     AdminUser(admin): AdminUser,
     ApiJson(body): ApiJson<UpdatePermissionsRequest>,
 ) -> Result<Json<PermissionsResponse>, ApiError> {
-    let permissions = state.permissions.update(&admin.user, body.into()).await?;
+    let current = state.permissions.view(&admin.user).await?;
+    let permissions = state
+        .permissions
+        .update(&admin.user, body.applied_to(current))
+        .await?;
     tracing::info!(
         admin = admin.user.id,
         members_manage_models = permissions.members_manage_models,
+        members_load_models = permissions.members_load_models,
         "permissions changed"
     );
     Ok(Json(permissions.into()))

@@ -1,0 +1,327 @@
+//! The body of `POST /v1/chat/completions`, as the OpenAI API defines it, and its translation
+//! into serving's [`ClientRequest`] — every refusal naming its field.
+
+use mlx_manager_inference::text::chat_template::ChatMessage;
+use mlx_manager_serving::{ClientInput, ClientRequest};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::problem::FieldError;
+
+/// Most stop sequences a request may give (as profiles).
+const MAX_STOP: usize = 16;
+
+/// A chat completion request. Fields this server does not use (`user`, `store`, `metadata`,
+/// `tool_choice` without tools, a message's `name`, …) are ignored; fields it knows but cannot
+/// honour yet are refused by name.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChatCompletionRequest {
+    /// A profile's name or a downloaded model's repository id (`GET /v1/models`).
+    pub model: String,
+    pub messages: Vec<ChatMessageIn>,
+    /// Most tokens to generate; default: the profile's, else up to the context's end.
+    pub max_tokens: Option<u32>,
+    /// The newer name of `max_tokens`; wins when both are given.
+    pub max_completion_tokens: Option<u32>,
+    /// 0–2; default: the profile's, else 1.
+    pub temperature: Option<f32>,
+    /// (0, 1].
+    pub top_p: Option<f32>,
+    /// 0 = off.
+    pub top_k: Option<u32>,
+    /// [0, 1].
+    pub min_p: Option<f32>,
+    /// > 0; 1 = off.
+    pub repetition_penalty: Option<f32>,
+    /// Only 0 (the default) for now.
+    pub frequency_penalty: Option<f32>,
+    /// Only 0 (the default) for now.
+    pub presence_penalty: Option<f32>,
+    pub seed: Option<i64>,
+    /// A string or up to 16 strings; generation ends before any of them.
+    pub stop: Option<StopField>,
+    /// Only 1.
+    pub n: Option<u32>,
+    /// Not supported yet: `true` is refused.
+    pub logprobs: Option<bool>,
+    pub top_logprobs: Option<u32>,
+    /// Answer as Server-Sent Events.
+    pub stream: Option<bool>,
+    pub stream_options: Option<StreamOptions>,
+    /// Variables for the chat template, e.g. `{"enable_thinking": false}`; over the profile's.
+    pub chat_template_kwargs: Option<Map<String, Value>>,
+    /// Only `{"type": "text"}` for now.
+    pub response_format: Option<Value>,
+    /// Not supported yet: a non-empty list is refused.
+    pub tools: Option<Vec<Value>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StreamOptions {
+    /// End the stream with a chunk carrying `usage` (and `choices: []`); every other chunk has
+    /// `"usage": null`.
+    pub include_usage: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum StopField {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize, ToSchema, PartialEq, Eq, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    /// The newer name of `system`.
+    Developer,
+    User,
+    Assistant,
+    Tool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChatMessageIn {
+    pub role: Role,
+    /// A string, or a list of parts of which only `text` parts are understood.
+    pub content: Option<MessageContent>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum MessageContent {
+    Text(String),
+    Parts(Vec<ContentPart>),
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ContentPart {
+    /// `text`; `image_url` and `input_audio` are refused (no model here has vision or audio).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: Option<String>,
+}
+
+impl ChatCompletionRequest {
+    /// Whether the answer is streamed, and with a final usage chunk.
+    pub fn streaming(&self) -> (bool, bool) {
+        let stream = self.stream.unwrap_or(false);
+        let usage = self
+            .stream_options
+            .as_ref()
+            .and_then(|o| o.include_usage)
+            .unwrap_or(false);
+        (stream, stream && usage)
+    }
+
+    /// Serving's request; every invalid or unsupported field is reported at once.
+    pub fn into_client_request(self) -> Result<ClientRequest, ApiError> {
+        let mut errors = Vec::new();
+        let mut refuse = |field: &str, message: &str| {
+            errors.push(FieldError {
+                field: field.to_string(),
+                message: message.to_string(),
+            });
+        };
+        if self.messages.is_empty() {
+            refuse("messages", "must hold at least one message");
+        }
+        let mut messages = Vec::with_capacity(self.messages.len());
+        for (index, message) in self.messages.iter().enumerate() {
+            match message_text(message) {
+                Ok(text) => messages.push(ChatMessage::new(role_name(message.role), text)),
+                Err(reason) => refuse(&format!("messages[{index}].content"), &reason),
+            }
+        }
+        if self.temperature.is_some_and(|t| !(0.0..=2.0).contains(&t)) {
+            refuse("temperature", "must be between 0 and 2");
+        }
+        if self.top_p.is_some_and(|p| !(p > 0.0 && p <= 1.0)) {
+            refuse("top_p", "must be more than 0 and at most 1");
+        }
+        if self.min_p.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
+            refuse("min_p", "must be between 0 and 1");
+        }
+        if self
+            .repetition_penalty
+            .is_some_and(|p| p <= 0.0 || !p.is_finite())
+        {
+            refuse("repetition_penalty", "must be more than 0");
+        }
+        for (field, value) in [
+            ("frequency_penalty", self.frequency_penalty),
+            ("presence_penalty", self.presence_penalty),
+        ] {
+            if value.is_some_and(|v| v != 0.0) {
+                refuse(field, "is not supported yet; use repetition_penalty");
+            }
+        }
+        let max_tokens = self.max_completion_tokens.or(self.max_tokens);
+        if max_tokens == Some(0) {
+            let field = match self.max_completion_tokens {
+                Some(_) => "max_completion_tokens",
+                None => "max_tokens",
+            };
+            refuse(field, "must be at least 1");
+        }
+        if self.seed.is_some_and(|s| s < 0) {
+            refuse("seed", "must not be negative");
+        }
+        let stop = match self.stop {
+            None => None,
+            Some(StopField::One(one)) => Some(vec![one]),
+            Some(StopField::Many(many)) => Some(many),
+        };
+        if let Some(stop) = &stop {
+            if stop.len() > MAX_STOP {
+                refuse("stop", "may hold at most 16 sequences");
+            }
+            if stop.iter().any(String::is_empty) {
+                refuse("stop", "sequences must not be empty");
+            }
+        }
+        if self.n.is_some_and(|n| n != 1) {
+            refuse("n", "only 1 choice per request is supported");
+        }
+        if self.logprobs == Some(true) {
+            refuse("logprobs", "is not supported yet");
+        }
+        if self.top_logprobs.is_some_and(|n| n > 20) {
+            refuse("top_logprobs", "must be at most 20");
+        }
+        if let Some(format) = &self.response_format
+            && format.get("type").and_then(Value::as_str) != Some("text")
+        {
+            refuse(
+                "response_format",
+                "only {\"type\": \"text\"} is supported yet (no constrained decoding)",
+            );
+        }
+        if self.tools.as_ref().is_some_and(|tools| !tools.is_empty()) {
+            refuse("tools", "tool calling is not supported yet");
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let mut request = ClientRequest::new(ClientInput::Chat {
+            messages,
+            template_options: self.chat_template_kwargs.unwrap_or_default(),
+            tools: None,
+        });
+        request.max_tokens = max_tokens.map(|m| m as usize);
+        request.temperature = self.temperature;
+        request.top_p = self.top_p;
+        request.top_k = self.top_k.map(|k| k as usize);
+        request.min_p = self.min_p;
+        request.repetition_penalty = self.repetition_penalty;
+        request.seed = self.seed.map(|s| s as u64);
+        request.stop = stop;
+        Ok(request)
+    }
+}
+
+/// The role as chat templates know it: `developer` is the newer name of `system`.
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::System | Role::Developer => "system",
+        Role::User => "user",
+        Role::Assistant => "assistant",
+        Role::Tool => "tool",
+    }
+}
+
+fn message_text(message: &ChatMessageIn) -> Result<String, String> {
+    match &message.content {
+        None => Ok(String::new()),
+        Some(MessageContent::Text(text)) => Ok(text.clone()),
+        Some(MessageContent::Parts(parts)) => {
+            let mut text = String::new();
+            for part in parts {
+                match (part.kind.as_str(), &part.text) {
+                    ("text", Some(part)) => text.push_str(part),
+                    ("text", None) => return Err("a text part needs `text`".into()),
+                    ("image_url" | "input_image", _) => {
+                        return Err("the model has no vision: image parts are not supported".into());
+                    }
+                    (other, _) => return Err(format!("parts of type `{other}` are not supported")),
+                }
+            }
+            Ok(text)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn parse(body: Value) -> ChatCompletionRequest {
+        serde_json::from_value(body).unwrap()
+    }
+
+    #[test]
+    fn every_invalid_field_is_named_at_once() {
+        let request = parse(json!({
+            "model": "m",
+            "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}],
+            "temperature": 2.5,
+            "n": 3,
+            "stop": ["a", ""],
+            "response_format": {"type": "json_object"},
+            "tools": [{"type": "function"}],
+            "presence_penalty": 0.5,
+        }));
+        let Err(ApiError::Validation(errors)) = request.into_client_request() else {
+            panic!("refused")
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "messages[0].content",
+                "temperature",
+                "presence_penalty",
+                "stop",
+                "n",
+                "response_format",
+                "tools"
+            ]
+        );
+    }
+
+    #[test]
+    fn text_parts_join_developer_is_system_and_the_newer_max_tokens_wins() {
+        let request = parse(json!({
+            "model": "m",
+            "messages": [
+                {"role": "developer", "content": "Be brief."},
+                {"role": "user", "content": [{"type": "text", "text": "Hel"}, {"type": "text", "text": "lo"}]},
+            ],
+            "max_tokens": 5,
+            "max_completion_tokens": 9,
+            "stop": "END",
+            "frequency_penalty": 0,
+            "response_format": {"type": "text"},
+            "tools": [],
+        }))
+        .into_client_request()
+        .unwrap();
+        let ClientInput::Chat { messages, .. } = &request.input else {
+            panic!("a chat")
+        };
+        assert_eq!(
+            messages,
+            &[
+                ChatMessage::new("system", "Be brief."),
+                ChatMessage::new("user", "Hello")
+            ]
+        );
+        assert_eq!(request.max_tokens, Some(9));
+        assert_eq!(request.stop, Some(vec!["END".to_string()]));
+    }
+}

@@ -1,0 +1,201 @@
+//! What `POST /v1/chat/completions` answers: a `chat.completion`, or a stream of
+//! `chat.completion.chunk`s, in the OpenAI API's shapes.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use mlx_manager_inference::generation::{FinishReason, GenerationStats};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// The fields every chunk of one answer repeats unchanged.
+#[derive(Debug, Clone)]
+pub struct AnswerIdentity {
+    pub id: String,
+    pub created: u64,
+    pub model: String,
+}
+
+impl AnswerIdentity {
+    pub fn new(model: &str) -> Self {
+        Self {
+            id: format!("chatcmpl-{}", uuid::Uuid::new_v4().simple()),
+            created: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            model: model.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+pub struct Usage {
+    /// The prompt's tokens, as rendered by the chat template.
+    pub prompt_tokens: usize,
+    /// The generated tokens.
+    pub completion_tokens: usize,
+    pub total_tokens: usize,
+}
+
+impl From<&GenerationStats> for Usage {
+    fn from(stats: &GenerationStats) -> Self {
+        Self {
+            prompt_tokens: stats.prompt_tokens,
+            completion_tokens: stats.generated_tokens,
+            total_tokens: stats.prompt_tokens + stats.generated_tokens,
+        }
+    }
+}
+
+/// `stop` (end of sequence or a stop sequence) or `length` (`max_tokens` or the context's end).
+pub fn finish_reason(reason: FinishReason) -> &'static str {
+    match reason {
+        FinishReason::Stop => "stop",
+        FinishReason::Length => "length",
+    }
+}
+
+/// A whole answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatCompletion {
+    pub id: String,
+    /// Always `chat.completion`.
+    pub object: &'static str,
+    pub created: u64,
+    pub model: String,
+    pub choices: Vec<Choice>,
+    pub usage: Usage,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Choice {
+    pub index: u32,
+    pub message: AssistantMessage,
+    /// `stop` or `length`.
+    pub finish_reason: &'static str,
+    /// Always null (log probabilities are not supported yet).
+    #[schema(value_type = Option<Object>)]
+    pub logprobs: Option<Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssistantMessage {
+    /// Always `assistant`.
+    pub role: &'static str,
+    pub content: String,
+}
+
+impl ChatCompletion {
+    pub fn new(
+        identity: AnswerIdentity,
+        content: String,
+        reason: FinishReason,
+        usage: Usage,
+    ) -> Self {
+        Self {
+            id: identity.id,
+            object: "chat.completion",
+            created: identity.created,
+            model: identity.model,
+            choices: vec![Choice {
+                index: 0,
+                message: AssistantMessage {
+                    role: "assistant",
+                    content,
+                },
+                finish_reason: finish_reason(reason),
+                logprobs: None,
+            }],
+            usage,
+        }
+    }
+}
+
+/// One event of a streamed answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatCompletionChunk {
+    pub id: String,
+    /// Always `chat.completion.chunk`.
+    pub object: &'static str,
+    pub created: u64,
+    pub model: String,
+    /// One choice; empty in the final usage chunk.
+    pub choices: Vec<ChunkChoice>,
+    /// Present only with `stream_options.include_usage`: null on every chunk but the last,
+    /// which carries the counts.
+    #[serde(skip_serializing_if = "UsageField::is_absent")]
+    #[schema(value_type = Option<Usage>)]
+    pub usage: UsageField,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChunkChoice {
+    pub index: u32,
+    pub delta: Delta,
+    /// Null on every chunk but the last choice chunk.
+    pub finish_reason: Option<&'static str>,
+    #[schema(value_type = Option<Object>)]
+    pub logprobs: Option<Value>,
+}
+
+/// What a chunk adds to the message: the role once (first chunk), then content.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Delta {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+/// A chunk's `usage`: left out, `null`, or the counts.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(untagged)]
+pub enum UsageField {
+    Absent,
+    Null(Option<Usage>),
+}
+
+impl UsageField {
+    fn is_absent(&self) -> bool {
+        matches!(self, Self::Absent)
+    }
+}
+
+impl ChatCompletionChunk {
+    /// A chunk with one choice; `usage` null when the final usage chunk will follow.
+    pub fn choice(
+        identity: &AnswerIdentity,
+        delta: Delta,
+        finish_reason: Option<&'static str>,
+        include_usage: bool,
+    ) -> Self {
+        Self {
+            id: identity.id.clone(),
+            object: "chat.completion.chunk",
+            created: identity.created,
+            model: identity.model.clone(),
+            choices: vec![ChunkChoice {
+                index: 0,
+                delta,
+                finish_reason,
+                logprobs: None,
+            }],
+            usage: match include_usage {
+                true => UsageField::Null(None),
+                false => UsageField::Absent,
+            },
+        }
+    }
+
+    /// The last chunk with `include_usage`: no choices, the counts.
+    pub fn usage(identity: &AnswerIdentity, usage: Usage) -> Self {
+        Self {
+            id: identity.id.clone(),
+            object: "chat.completion.chunk",
+            created: identity.created,
+            model: identity.model.clone(),
+            choices: Vec::new(),
+            usage: UsageField::Null(Some(usage)),
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! A streamed chat answer: Server-Sent Events exactly as the OpenAI API streams — the role
+//! first, content deltas, `finish_reason` on the last choice chunk, the usage chunk when asked,
+//! `data: [DONE]` — with comments while the request waits for its turn, a load or a long
+//! prefill, and an error object as the last event when the generation fails after it started.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::time::Duration;
+
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use mlx_manager_inference::generation::GenerationEvent;
+use mlx_manager_serving::{Generation, ServingError};
+use tokio::sync::mpsc;
+
+use super::response::{AnswerIdentity, ChatCompletionChunk, Delta, Usage, finish_reason};
+use crate::error::{ApiError, ErrorShape, model_api_error};
+
+/// How often a comment is sent while nothing else is.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+/// The answer as a stream. The generation runs in its own task, which ends when the client
+/// goes away: dropping the generation cancels it within one decoding step and frees the model.
+pub fn respond(
+    generation: impl Future<Output = Result<Generation, ServingError>> + Send + 'static,
+    identity: AnswerIdentity,
+    include_usage: bool,
+    limit: Duration,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let (events, receiver) = mpsc::channel::<Event>(32);
+    tokio::spawn(async move {
+        let out = events.clone();
+        let run = async move {
+            match tokio::time::timeout(limit, drive(generation, &identity, include_usage, &out))
+                .await
+            {
+                Ok(()) => {}
+                Err(_) => {
+                    let error = ApiError::Unavailable(format!(
+                        "the answer ran past its time limit of {} s and was cancelled",
+                        limit.as_secs()
+                    ));
+                    let _ = out.send(error_event(error)).await;
+                }
+            }
+        };
+        tokio::select! {
+            () = events.closed() => {}
+            () = run => {}
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|event| (Ok(event), receiver))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("waiting"))
+}
+
+async fn drive(
+    generation: impl Future<Output = Result<Generation, ServingError>>,
+    identity: &AnswerIdentity,
+    include_usage: bool,
+    out: &mpsc::Sender<Event>,
+) {
+    let send = |event: Event| async move { out.send(event).await.is_ok() };
+    let mut generation = match generation.await {
+        Ok(generation) => generation,
+        Err(error) => {
+            send(error_event(model_api_error(error))).await;
+            return;
+        }
+    };
+    let first = Delta {
+        role: Some("assistant"),
+        content: Some(String::new()),
+    };
+    if !send(chunk(&ChatCompletionChunk::choice(
+        identity,
+        first,
+        None,
+        include_usage,
+    )))
+    .await
+    {
+        return;
+    }
+    while let Some(event) = generation.next().await {
+        match event {
+            Ok(GenerationEvent::Delta { text, .. }) => {
+                if text.is_empty() {
+                    continue;
+                }
+                let delta = Delta {
+                    role: None,
+                    content: Some(text),
+                };
+                let body = ChatCompletionChunk::choice(identity, delta, None, include_usage);
+                if !send(chunk(&body)).await {
+                    return;
+                }
+            }
+            Ok(GenerationEvent::Finished { reason, stats }) => {
+                let last = ChatCompletionChunk::choice(
+                    identity,
+                    Delta::default(),
+                    Some(finish_reason(reason)),
+                    include_usage,
+                );
+                send(chunk(&last)).await;
+                if include_usage {
+                    send(chunk(&ChatCompletionChunk::usage(
+                        identity,
+                        Usage::from(&stats),
+                    )))
+                    .await;
+                }
+                send(Event::default().data("[DONE]")).await;
+                return;
+            }
+            Err(error) => {
+                send(error_event(model_api_error(error))).await;
+                return;
+            }
+        }
+    }
+}
+
+fn chunk(body: &ChatCompletionChunk) -> Event {
+    Event::default()
+        .json_data(body)
+        .unwrap_or_else(|_| Event::default().data("{}"))
+}
+
+/// `data: {"error": {...}}`: the official client raises it as an `APIError`.
+fn error_event(error: ApiError) -> Event {
+    let body = error.summary().body(ErrorShape::OpenAi).unwrap_or_default();
+    Event::default()
+        .json_data(body)
+        .unwrap_or_else(|_| Event::default().data("{}"))
+}
