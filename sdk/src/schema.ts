@@ -812,6 +812,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An answer from a profile or a downloaded model, loaded on demand (members need
+         *     `members_load_models` for that). With `stream`, the Anthropic event stream (each event with
+         *     its `event:` line, `ping`s while the request waits); a failure after the stream started is
+         *     an `event: error`. Cancelled when the client disconnects or `chat_timeout_secs` runs out.
+         *     `anthropic-version` is accepted and ignored.
+         */
+        post: operations["create_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/count_tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * How many input tokens the request makes with the model's tokenizer and chat template (the
+         *     profile's system prompt included); nothing is generated or loaded.
+         */
+        post: operations["count_tokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models": {
         parameters: {
             query?: never;
@@ -867,6 +910,32 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description `{"type": "error", "error": {"type", "message"}}`, as the Anthropic API answers errors. */
+        AnthropicError: {
+            error: components["schemas"]["AnthropicErrorBody"];
+            /** @description Always `error`. */
+            type: string;
+        };
+        AnthropicErrorBody: {
+            message: string;
+            /**
+             * @description `invalid_request_error`, `authentication_error`, `permission_error`, `not_found_error`,
+             *     `request_too_large`, `rate_limit_error`, `api_error` or `overloaded_error`.
+             */
+            type: string;
+        };
+        AnthropicMessage: {
+            /** @description A string, or content blocks of which only `text` blocks are understood yet. */
+            content: components["schemas"]["TextField"];
+            role: components["schemas"]["AnthropicRole"];
+        };
+        /** @enum {string} */
+        AnthropicRole: "user" | "assistant";
+        AnthropicUsage: {
+            /** @description The prompt's tokens, as rendered by the chat template. */
+            input_tokens: number;
+            output_tokens: number;
+        };
         /** @description An API key as listed: never the key itself. */
         ApiKeyResponse: {
             created_at: string;
@@ -882,7 +951,12 @@ export interface components {
             prefix: string;
         };
         AssistantMessage: {
+            /** @description The answer, without the model's thinking. */
             content: string;
+            /** @description The same as `reasoning_content`, under the name other clients read. */
+            reasoning?: string | null;
+            /** @description A reasoning model's thinking (`<think>…</think>`), when it thought. */
+            reasoning_content?: string | null;
             /** @description Always `assistant`. */
             role: string;
         };
@@ -1001,10 +1075,37 @@ export interface components {
             logprobs?: Record<string, never> | null;
             message: components["schemas"]["AssistantMessage"];
         };
+        ContentBlock: {
+            signature: string;
+            thinking: string;
+            /** @enum {string} */
+            type: "thinking";
+        } | {
+            text: string;
+            /** @enum {string} */
+            type: "text";
+        };
+        ContentBlockIn: {
+            text?: string | null;
+            /** @description `text`; `image`, `document`, `tool_use` and `tool_result` are refused for now. */
+            type: string;
+        };
         ContentPart: {
             text?: string | null;
             /** @description `text`; `image_url` and `input_audio` are refused (no model here has vision or audio). */
             type: string;
+        };
+        /** @description The conversation, shared by both requests. */
+        Conversation: {
+            messages: components["schemas"]["AnthropicMessage"][];
+            system?: components["schemas"]["TextField"] | null;
+            thinking?: components["schemas"]["Thinking"] | null;
+            /** @description Not supported yet: a non-empty list is refused. */
+            tools?: unknown[] | null;
+        };
+        /** @description What `count_tokens` takes: the conversation, no generation settings. */
+        CountTokensRequest: components["schemas"]["Conversation"] & {
+            model: string;
         };
         CreateApiKeyRequest: {
             /**
@@ -1183,9 +1284,58 @@ export interface components {
              */
             used_bytes: number;
         };
+        /** @description A whole answer. */
+        Message: {
+            /** @description The model's thinking first (a reasoning model that thought), then the answer. */
+            content: components["schemas"]["ContentBlock"][];
+            /** @description `msg_…`. */
+            id: string;
+            model: string;
+            /** @description Always `assistant`. */
+            role: string;
+            /** @description `end_turn`, `max_tokens` or `stop_sequence`. */
+            stop_reason?: string | null;
+            /** @description The stop sequence that ended the answer, if one did. */
+            stop_sequence?: string | null;
+            /** @description Always `message`. */
+            type: string;
+            usage: components["schemas"]["AnthropicUsage"];
+        };
         MessageContent: string | components["schemas"]["ContentPart"][];
         MessageResponse: {
             message: string;
+        };
+        /**
+         * @description A message request. Fields this server does not use (`metadata`, `tool_choice` without tools,
+         *     `service_tier`, …) are ignored; fields it knows but cannot honour yet are refused by name.
+         */
+        MessagesRequest: components["schemas"]["Conversation"] & {
+            /**
+             * Format: int32
+             * @description Most tokens to generate (required, at least 1).
+             */
+            max_tokens: number;
+            /** @description A profile's name or a downloaded model's repository id. */
+            model: string;
+            /** @description Up to 16 strings; generation ends before any of them (`stop_reason: stop_sequence`). */
+            stop_sequences?: string[] | null;
+            /** @description Answer as Server-Sent Events. */
+            stream?: boolean | null;
+            /**
+             * Format: float
+             * @description 0–1; default: the profile's, else 1.
+             */
+            temperature?: number | null;
+            /**
+             * Format: int32
+             * @description 0 = off.
+             */
+            top_k?: number | null;
+            /**
+             * Format: float
+             * @description (0, 1].
+             */
+            top_p?: number | null;
         };
         ModelCharacteristicsResponse: {
             architecture_family?: string | null;
@@ -1629,6 +1779,15 @@ export interface components {
              *     `"usage": null`.
              */
             include_usage?: boolean | null;
+        };
+        TextField: string | components["schemas"]["ContentBlockIn"][];
+        Thinking: {
+            /** @description `enabled` or `disabled`. */
+            type: string;
+        };
+        /** @description `{"input_tokens": N}`. */
+        TokenCount: {
+            input_tokens: number;
         };
         TokenResponse: {
             access_token: string;
@@ -5585,6 +5744,196 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+        };
+    };
+    create_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessagesRequest"];
+            };
+        };
+        responses: {
+            /** @description The message (`application/json`), or with `stream` a `text/event-stream` of Anthropic events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid (the message names it). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description No credentials (`x-api-key` or `Authorization: Bearer`), or they were refused. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description The caller may not load this model (`members_load_models` is off). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description The model is neither a profile nor a downloaded model. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description The model's queue is full (`rate_limit_error`); `Retry-After` says when to come back. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description The model cannot run (its files failed to load); `x-should-retry: false`. */
+            500: {
+                headers: {
+                    /** @description `false`: retrying will not help */
+                    "x-should-retry"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /**
+             * @description `overloaded_error`: no room for the model, the turn did not come in time, the model was
+             *     stopped, or the request ran past its time limit.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+        };
+    };
+    count_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CountTokensRequest"];
+            };
+        };
+        responses: {
+            /** @description The count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenCount"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid (the message names it). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description No credentials (`x-api-key` or `Authorization: Bearer`), or they were refused. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description The model is neither a profile nor a downloaded model. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
                 };
             };
         };

@@ -92,9 +92,21 @@ fn median(mut runs: Vec<Figures>) -> Figures {
     runs.swap_remove(runs.len() / 2)
 }
 
-/// Loads the model through a real server: a cache holding it, an admin, a profile, then
-/// start/ready/stop, one unmeasured round first.
+/// Start → ready of the model in a fresh server, `RUNS` times after one unmeasured round (which
+/// warms the page cache). A fresh process each time: a server that loaded the model before
+/// reuses the memory it freed, which would hide the load's true peak.
 fn ours(binary: &Path, model_dir: &Path) -> Result<Vec<Figures>> {
+    let mut runs = Vec::new();
+    for round in 0..=RUNS {
+        let figures = one_load(binary, model_dir)?;
+        if round > 0 {
+            runs.push(figures);
+        }
+    }
+    Ok(runs)
+}
+
+fn one_load(binary: &Path, model_dir: &Path) -> Result<Figures> {
     let temp = std::env::temp_dir().join(format!("mlx-manager-bench-pool-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&temp);
     install(&temp.join("hf"), "bench/model", model_dir)?;
@@ -122,54 +134,41 @@ fn ours(binary: &Path, model_dir: &Path) -> Result<Vec<Figures>> {
         let id = profile["id"]
             .as_i64()
             .ok_or_else(|| format!("no profile: {profile}"))?;
-        let mut runs = Vec::new();
-        for round in 0..=RUNS {
-            let before = rss_bytes(child.id())?;
-            // Reset the peak-RSS counter (VmHWM) to the current RSS.
-            std::fs::write(format!("/proc/{}/clear_refs", child.id()), "5")
-                .map_err(|e| e.to_string())?;
-            let started = Instant::now();
-            let (status, body) = http(
-                address,
-                "POST",
-                &format!("/api/servers/{id}/start"),
-                Some(&token),
-                None,
-            )?;
-            if status != 202 {
-                return Err(format!("start answered {status}: {body}"));
-            }
-            loop {
-                let (_, body) = http(
-                    address,
-                    "GET",
-                    &format!("/api/servers/{id}/status"),
-                    Some(&token),
-                    None,
-                )?;
-                match body["state"].as_str() {
-                    Some("ready") => break,
-                    Some("loading") => std::thread::sleep(Duration::from_millis(2)),
-                    _ => return Err(format!("the load did not succeed: {body}")),
-                }
-            }
-            let seconds = started.elapsed().as_secs_f64();
-            let peak = peak_rss_bytes(child.id())?;
-            if round > 0 {
-                runs.push(Figures {
-                    seconds,
-                    peak_growth_bytes: peak.saturating_sub(before),
-                });
-            }
-            http(
-                address,
-                "POST",
-                &format!("/api/servers/{id}/stop"),
-                Some(&token),
-                None,
-            )?;
+        let before = rss_bytes(child.id())?;
+        // Reset the peak-RSS counter (VmHWM) to the current RSS.
+        std::fs::write(format!("/proc/{}/clear_refs", child.id()), "5")
+            .map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        let (status, body) = http(
+            address,
+            "POST",
+            &format!("/api/servers/{id}/start"),
+            Some(&token),
+            None,
+        )?;
+        if status != 202 {
+            return Err(format!("start answered {status}: {body}"));
         }
-        Ok(runs)
+        loop {
+            let (_, body) = http(
+                address,
+                "GET",
+                &format!("/api/servers/{id}/status"),
+                Some(&token),
+                None,
+            )?;
+            match body["state"].as_str() {
+                Some("ready") => break,
+                Some("loading") => std::thread::sleep(Duration::from_millis(2)),
+                _ => return Err(format!("the load did not succeed: {body}")),
+            }
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let peak = peak_rss_bytes(child.id())?;
+        Ok(Figures {
+            seconds,
+            peak_growth_bytes: peak.saturating_sub(before),
+        })
     })();
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -43,7 +43,14 @@ pub(crate) fn routes(
         .routes(routes!(health::health))
         .merge(crate::routes::public_routes())
         .merge(protect(crate::routes::protected_routes()))
-        .merge(v1::with_openai_errors(protect(v1::openai_routes())))
+        .merge(v1::with_errors(
+            ErrorShape::OpenAi,
+            protect(v1::openai_routes()),
+        ))
+        .merge(v1::with_errors(
+            ErrorShape::Anthropic,
+            protect(v1::anthropic_routes()),
+        ))
 }
 
 /// The complete application: routes, the spec and its viewer, and the middleware stack.

@@ -22,11 +22,13 @@ use utoipa::{Modify, OpenApi};
         (name = "downloads", description = "Model downloads: persisted jobs with live progress"),
         (name = "settings", description = "What members may do, the model pool (admins only)"),
         (name = "openai", description = "The OpenAI-compatible model API under /v1: errors are OpenAI error objects"),
+        (name = "anthropic", description = "The Anthropic-compatible model API (/v1/messages): errors are Anthropic error objects"),
     ),
     components(schemas(
         crate::problem::Problem,
         crate::problem::FieldError,
         crate::routes::v1::errors::OpenAiError,
+        crate::routes::v1::anthropic_errors::AnthropicError,
     )),
 )]
 pub struct ApiDoc;
@@ -85,6 +87,9 @@ pub(crate) fn document_layer_responses(spec: &mut utoipa::openapi::OpenApi) {
                 responses
                     .entry(status.to_string())
                     .or_insert_with(|| match model_api {
+                        true if path.starts_with("/v1/messages") => {
+                            error_response(description, "application/json", "AnthropicError")
+                        }
                         true => error_response(description, "application/json", "OpenAiError"),
                         false => error_response(description, "application/problem+json", "Problem"),
                     });

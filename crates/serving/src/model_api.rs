@@ -7,7 +7,7 @@ use mlx_manager_hub::local_models;
 use mlx_manager_inference::InferenceError;
 use mlx_manager_inference::generation::pool::{Lease, LoadSpec, ModelState};
 use mlx_manager_inference::generation::{
-    EventReceiver, GenerationEvent, GenerationRequest, ModelWorker,
+    EventReceiver, GenerationEvent, GenerationRequest, ModelWorker, count_prompt_tokens,
 };
 
 use crate::profiles::run_blocking;
@@ -74,7 +74,11 @@ impl Generation {
                     .record(stats.generated_tokens as u64, stats.decode_tokens_per_sec);
             }
             Some(Err(_)) | None => self.done = true,
-            Some(Ok(GenerationEvent::Delta { .. })) => {}
+            Some(Ok(
+                GenerationEvent::Started { .. }
+                | GenerationEvent::Delta { .. }
+                | GenerationEvent::Reasoning { .. },
+            )) => {}
         }
         event.map(|result| result.map_err(ServingError::from))
     }
@@ -209,6 +213,20 @@ impl Serving {
             target,
             request,
         })
+    }
+
+    /// How many tokens the request's prompt makes (the profile's system prompt and template
+    /// options included), from the model's tokenizer and chat template alone: nothing loads,
+    /// so this needs no permission beyond being signed in.
+    pub async fn count_prompt_tokens(
+        &self,
+        model: &str,
+        request: ClientRequest,
+    ) -> Result<usize, ServingError> {
+        let target = self.resolve_model(model).await?;
+        let prompt = target.generation_request(request).prompt;
+        let dir = target.spec.dir.clone();
+        Ok(run_blocking(move || count_prompt_tokens(&dir, &prompt)).await??)
     }
 }
 

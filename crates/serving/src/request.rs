@@ -101,6 +101,9 @@ impl ModelTarget {
         let stop = request
             .stop
             .unwrap_or_else(|| defaults.map_or_else(Vec::new, |d| d.stop.as_slice().to_vec()));
+        // Chat answers keep a reasoning model's thinking out of the answer; raw prompts get
+        // the model's text as it is.
+        let split_reasoning = matches!(request.input, ClientInput::Chat { .. });
         let prompt = match request.input {
             ClientInput::Text(text) => Prompt::Text(text),
             ClientInput::Chat {
@@ -131,6 +134,7 @@ impl ModelTarget {
             max_tokens,
             sampling,
             stop,
+            split_reasoning,
         }
     }
 }

@@ -142,6 +142,7 @@ impl Serving {
             max_tokens: 1,
             sampling: SamplingParams::default(),
             stop: Vec::new(),
+            split_reasoning: false,
         });
         let mut tokens = 0;
         loop {
@@ -152,7 +153,10 @@ impl Serving {
                 }
             };
             match event {
-                Some(Ok(GenerationEvent::Delta { .. })) => tokens += 1,
+                Some(Ok(GenerationEvent::Started { .. })) => {}
+                Some(Ok(GenerationEvent::Delta { .. } | GenerationEvent::Reasoning { .. })) => {
+                    tokens += 1
+                }
                 Some(Ok(GenerationEvent::Finished { stats, .. })) => {
                     lease.record(stats.generated_tokens as u64, stats.decode_tokens_per_sec);
                     break;

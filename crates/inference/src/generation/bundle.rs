@@ -6,9 +6,11 @@ use std::path::Path;
 
 use crate::InferenceError;
 use crate::generation::Prompt;
+use crate::generation::prompt::encode_prompt;
 use crate::model::Model;
 use crate::text::Tokenizer;
 use crate::text::chat_template::ChatTemplate;
+use crate::text::reasoning::ReasoningTags;
 
 /// Everything generation needs from one model directory; the worker thread owns it.
 pub struct ModelBundle {
@@ -16,6 +18,8 @@ pub struct ModelBundle {
     pub tokenizer: Tokenizer,
     pub template: Option<ChatTemplate>,
     pub eos_ids: BTreeSet<u32>,
+    /// `<think>`/`</think>`, when the model reasons.
+    pub reasoning: Option<ReasoningTags>,
 }
 
 impl ModelBundle {
@@ -24,7 +28,9 @@ impl ModelBundle {
         let tokenizer = Tokenizer::load(dir)?;
         let template = ChatTemplate::load(dir)?;
         let eos_ids = eos_ids(dir, &model, &tokenizer);
+        let reasoning = ReasoningTags::of(&tokenizer);
         Ok(Self {
+            reasoning,
             model,
             tokenizer,
             template,
@@ -33,20 +39,7 @@ impl ModelBundle {
     }
 
     pub fn prompt_ids(&self, prompt: &Prompt) -> Result<Vec<u32>, InferenceError> {
-        match prompt {
-            Prompt::Tokens(ids) => Ok(ids.clone()),
-            Prompt::Text(text) => self.tokenizer.encode(text, true),
-            Prompt::Chat { messages, options } => {
-                let template = self.template.as_ref().ok_or_else(|| {
-                    InferenceError::Tokenizer(
-                        "this model has no chat template; send a plain prompt".into(),
-                    )
-                })?;
-                let rendered = template.render(messages, options)?;
-                // The template already wrote any BOS; adding special tokens would double it.
-                self.tokenizer.encode(&rendered, false)
-            }
-        }
+        encode_prompt(&self.tokenizer, self.template.as_ref(), prompt)
     }
 }
 

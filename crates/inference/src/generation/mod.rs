@@ -4,12 +4,15 @@
 
 mod bundle;
 mod greedy;
+mod output;
 pub mod pool;
+mod prompt;
 pub mod sampling;
 mod stream;
 mod worker;
 
 pub use greedy::greedy;
+pub use prompt::count_prompt_tokens;
 pub use stream::{FinishReason, GenerationEvent, GenerationRequest, GenerationStats, Prompt};
 pub use worker::{
     EventReceiver, LoadProgress, MeasuredMemory, MemorySource, ModelFacts, ModelWorker,

@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 use mlx_rs::Array;
 
 use super::bundle::ModelBundle;
+use super::output::Output;
 use super::sampling::{Sampler, SamplingParams};
 use crate::InferenceError;
 use crate::text::chat_template::{ChatMessage, RenderOptions};
+use crate::text::reasoning::ReasoningSplitter;
 use crate::text::{StopCheck, StopStrings, StreamingDetokenizer};
 
 /// What to generate from.
@@ -33,12 +35,17 @@ pub struct GenerationRequest {
     pub sampling: SamplingParams,
     /// Generation ends before any of these; they are never emitted.
     pub stop: Vec<String>,
+    /// Send a reasoning model's `<think>…</think>` as [`GenerationEvent::Reasoning`] rather
+    /// than as text.
+    pub split_reasoning: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FinishReason {
-    /// An end-of-sequence token or a stop string.
+    /// An end-of-sequence token.
     Stop,
+    /// This stop string (not emitted).
+    StopSequence(String),
     /// `max_tokens` reached.
     Length,
 }
@@ -55,9 +62,13 @@ pub struct GenerationStats {
 
 #[derive(Debug, Clone)]
 pub enum GenerationEvent {
+    /// The prompt was read and is being processed (before the first token).
+    Started { prompt_tokens: usize },
     /// New text (possibly empty while a character or stop string is incomplete) and the token
     /// that produced it.
     Delta { text: String, token_id: u32 },
+    /// New reasoning text (the model's thinking), when the request splits it out.
+    Reasoning { text: String, token_id: u32 },
     Finished {
         reason: FinishReason,
         stats: GenerationStats,
@@ -68,7 +79,7 @@ pub enum GenerationEvent {
 pub fn run(
     bundle: &ModelBundle,
     request: &GenerationRequest,
-    mut emit: impl FnMut(GenerationEvent) -> bool,
+    emit: impl FnMut(GenerationEvent) -> bool,
 ) -> Result<(), InferenceError> {
     let prompt = bundle.prompt_ids(&request.prompt)?;
     if let Some(context) = bundle.model.config.max_position_embeddings
@@ -88,6 +99,16 @@ pub fn run(
         None => request.max_tokens,
     };
     let mut sampler = Sampler::new(request.sampling.clone())?;
+    let splitter = match (request.split_reasoning, bundle.reasoning) {
+        (true, Some(tags)) => Some(ReasoningSplitter::new(tags.opened_by(&prompt))),
+        _ => None,
+    };
+    let mut out = Output::new(emit, splitter);
+    if !out.event(GenerationEvent::Started {
+        prompt_tokens: prompt.len(),
+    }) {
+        return Ok(());
+    }
     let mut detokenizer = StreamingDetokenizer::new();
     let mut stops = StopStrings::new(request.stop.iter().cloned());
     let mut history = prompt.clone();
@@ -125,46 +146,32 @@ pub fn run(
         generated += 1;
         history.push(token);
         if bundle.eos_ids.contains(&token) {
-            let rest = stops.finish();
-            if !rest.is_empty()
-                && !emit(GenerationEvent::Delta {
-                    text: rest,
-                    token_id: token,
-                })
-            {
+            if !out.text(stops.finish(), token, true) {
                 return Ok(());
             }
             break FinishReason::Stop;
         }
         let delta = detokenizer.push(&bundle.tokenizer, token)?;
         let (text, stopped) = match stops.push(&delta) {
-            StopCheck::Continue(text) => (text, false),
-            StopCheck::Stop(text) => (text, true),
+            StopCheck::Continue(text) => (text, None),
+            StopCheck::Stop { released, stop } => (released, Some(stop)),
         };
-        if !emit(GenerationEvent::Delta {
-            text,
-            token_id: token,
-        }) {
+        if !out.text(text, token, stopped.is_some()) {
             return Ok(());
         }
-        if stopped {
-            break FinishReason::Stop;
+        if let Some(stop) = stopped {
+            break FinishReason::StopSequence(stop);
         }
         if at_limit {
             let tail = detokenizer.finish(&bundle.tokenizer)?;
-            let text = match stops.push(&tail) {
-                StopCheck::Continue(text) => text + &stops.finish(),
-                StopCheck::Stop(text) => text,
+            let (text, reason) = match stops.push(&tail) {
+                StopCheck::Continue(text) => (text + &stops.finish(), FinishReason::Length),
+                StopCheck::Stop { released, stop } => (released, FinishReason::StopSequence(stop)),
             };
-            if !text.is_empty()
-                && !emit(GenerationEvent::Delta {
-                    text,
-                    token_id: token,
-                })
-            {
+            if !out.text(text, token, true) {
                 return Ok(());
             }
-            break FinishReason::Length;
+            break reason;
         }
         next = match queued {
             Some(following) => following,
@@ -194,6 +201,6 @@ pub fn run(
         time_to_first_token: first_token_at,
         peak_memory_bytes: mlx_rs::memory::peak_memory().unwrap_or(0),
     };
-    emit(GenerationEvent::Finished { reason, stats });
+    out.event(GenerationEvent::Finished { reason, stats });
     Ok(())
 }

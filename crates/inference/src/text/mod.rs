@@ -3,6 +3,7 @@
 
 pub mod chat_template;
 mod detokenizer;
+pub mod reasoning;
 mod stop;
 mod tokenizer;
 

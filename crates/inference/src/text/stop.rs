@@ -13,8 +13,9 @@ pub struct StopStrings {
 pub enum StopCheck {
     /// Release this text (may be empty) and go on.
     Continue(String),
-    /// A stop string was found: release this text (before it) and finish.
-    Stop(String),
+    /// A stop string was found: release `released` (the text before it) and finish; `stop` is
+    /// the one that matched.
+    Stop { released: String, stop: String },
 }
 
 impl StopStrings {
@@ -27,15 +28,16 @@ impl StopStrings {
 
     pub fn push(&mut self, delta: &str) -> StopCheck {
         self.pending.push_str(delta);
-        if let Some(at) = self
+        if let Some((at, stop)) = self
             .stops
             .iter()
-            .filter_map(|stop| self.pending.find(stop.as_str()))
-            .min()
+            .filter_map(|stop| self.pending.find(stop.as_str()).map(|at| (at, stop)))
+            .min_by_key(|(at, _)| *at)
         {
             let released = self.pending[..at].to_string();
+            let stop = stop.clone();
             self.pending.clear();
-            return StopCheck::Stop(released);
+            return StopCheck::Stop { released, stop };
         }
         // Hold back the longest tail that could still grow into a stop string.
         let held = self
@@ -68,19 +70,24 @@ mod tests {
     use super::*;
 
     fn run(stops: &[&str], deltas: &[&str]) -> (String, bool) {
+        let (out, matched) = run_matched(stops, deltas);
+        (out, matched.is_some())
+    }
+
+    fn run_matched(stops: &[&str], deltas: &[&str]) -> (String, Option<String>) {
         let mut filter = StopStrings::new(stops.iter().map(|s| s.to_string()));
         let mut out = String::new();
         for delta in deltas {
             match filter.push(delta) {
                 StopCheck::Continue(text) => out.push_str(&text),
-                StopCheck::Stop(text) => {
-                    out.push_str(&text);
-                    return (out, true);
+                StopCheck::Stop { released, stop } => {
+                    out.push_str(&released);
+                    return (out, Some(stop));
                 }
             }
         }
         out.push_str(&filter.finish());
-        (out, false)
+        (out, None)
     }
 
     #[test]
@@ -110,7 +117,10 @@ mod tests {
 
     #[test]
     fn the_earliest_of_several_stop_strings_wins() {
-        assert_eq!(run(&["\n\n", "###"], &["a###b\n\nc"]), ("a".into(), true));
+        assert_eq!(
+            run_matched(&["\n\n", "###"], &["a###b\n\nc"]),
+            ("a".into(), Some("###".into()))
+        );
     }
 
     #[test]

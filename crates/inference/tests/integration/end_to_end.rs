@@ -17,6 +17,7 @@ fn request(prompt: &str, max_tokens: usize) -> GenerationRequest {
         max_tokens,
         sampling: SamplingParams::default(),
         stop: Vec::new(),
+        split_reasoning: false,
     }
 }
 
@@ -104,7 +105,7 @@ fn a_stop_string_ends_generation_and_is_never_emitted() {
         ..request("The quick brown fox", 48)
     }))
     .unwrap();
-    assert_eq!(stopped.reason, FinishReason::Stop);
+    assert_eq!(stopped.reason, FinishReason::StopSequence(stop.clone()));
     assert_eq!(stopped.text, expected);
     assert!(!stopped.text.contains(&stop));
 }

@@ -5,5 +5,6 @@
 mod chat_template_parity;
 mod end_to_end;
 mod mlx_lm_parity;
+mod reasoning;
 mod sampling_reference;
 mod support;

@@ -54,7 +54,12 @@ pub fn collect(
     let (mut text, mut tokens) = (String::new(), Vec::new());
     while let Some(event) = events.blocking_recv() {
         match event? {
+            GenerationEvent::Started { .. } => {}
             GenerationEvent::Delta {
+                text: delta,
+                token_id,
+            }
+            | GenerationEvent::Reasoning {
                 text: delta,
                 token_id,
             } => {

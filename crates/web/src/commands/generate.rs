@@ -94,12 +94,15 @@ fn generate(args: GenerateArgs) -> Result<(), String> {
         max_tokens: args.max_tokens,
         sampling,
         stop: args.stop,
+        // The terminal shows the model's output as it is, thinking included.
+        split_reasoning: false,
     };
     let mut events = model.generate(request);
     let mut stdout = std::io::stdout().lock();
     while let Some(event) = events.blocking_recv() {
         match event.map_err(|e| e.to_string())? {
-            GenerationEvent::Delta { text, .. } => {
+            GenerationEvent::Started { .. } => {}
+            GenerationEvent::Delta { text, .. } | GenerationEvent::Reasoning { text, .. } => {
                 let _ = stdout.write_all(text.as_bytes());
                 let _ = stdout.flush();
             }

@@ -2,8 +2,10 @@
 //! clients unchanged, the wire format they depend on, parity with mlx-lm, and what happens
 //! under load, disconnects, time limits and permissions.
 
+mod anthropic_client;
 mod load_and_limits;
 mod openai_client;
+mod reasoning;
 mod wire;
 
 use std::time::{Duration, Instant};
@@ -87,4 +89,18 @@ pub async fn wait_pool(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// A new API key of the token's user (what clients of the model API are given).
+pub async fn api_key(app: &TestApp, token: &str) -> String {
+    let (status, created) = app
+        .call(
+            Method::POST,
+            "/api/auth/api-keys",
+            token,
+            Some(json!({"name": "model api client"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    created["key"].as_str().unwrap().to_string()
 }

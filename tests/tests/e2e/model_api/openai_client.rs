@@ -3,7 +3,7 @@
 use mlx_manager_tests::models::{HfHome, spawn_offline};
 use serde_json::Value;
 
-use super::{profile, run_script};
+use super::{api_key, profile, run_script};
 
 const SCRIPT: &str = include_str!("openai_chat.py");
 
@@ -14,12 +14,13 @@ async fn the_openai_client_lists_models_chats_streams_with_usage_and_raises_our_
     let app = spawn_offline(&home, &[]).await;
     let admin = app.admin_token().await;
     profile(&app, &admin, "smol", "test-org/smollm2").await;
+    let key = api_key(&app, &admin).await;
 
     let seen = run_script(
         SCRIPT,
         vec![
             ("BASE_URL", app.url("")),
-            ("API_KEY", admin.clone()),
+            ("API_KEY", key),
             ("PROFILE", "smol".into()),
             ("REPO", "test-org/smollm2".into()),
         ],

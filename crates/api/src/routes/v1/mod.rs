@@ -1,9 +1,11 @@
-//! The model API under `/v1`: what OpenAI-compatible clients call. Every route needs an API key
-//! or an access token, and every error — authentication's included — is the OpenAI error
-//! object, because the official clients parse it.
+//! The model API under `/v1`: what OpenAI- and Anthropic-compatible clients call. Every route
+//! needs an API key or an access token, and every error — authentication's included — is the
+//! error object of the route's protocol, because the official clients parse it.
 
+pub mod anthropic_errors;
 pub mod chat;
 pub mod errors;
+pub mod messages;
 pub mod models;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -24,11 +26,15 @@ pub fn openai_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(chat::chat_completions))
 }
 
-/// Renders the errors of `router` (authentication's included, so apply it outermost) as the
-/// OpenAI error object.
-pub fn with_openai_errors(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    router.layer(axum::middleware::from_fn_with_state(
-        ErrorShape::OpenAi,
-        reshape_errors,
-    ))
+/// The Anthropic-compatible routes, before authentication is put in front of them.
+pub fn anthropic_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(messages::create_message))
+        .routes(routes!(messages::count_tokens))
+}
+
+/// Renders the errors of `router` (authentication's included, so apply it outermost) in
+/// `shape`.
+pub fn with_errors(shape: ErrorShape, router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    router.layer(axum::middleware::from_fn_with_state(shape, reshape_errors))
 }

@@ -87,12 +87,14 @@ async fn complete(
 ) -> Result<ChatCompletion, ApiError> {
     let run = async {
         let mut generation = generation.await?;
-        let mut content = String::new();
+        let (mut content, mut reasoning) = (String::new(), String::new());
         while let Some(event) = generation.next().await {
             match event? {
+                GenerationEvent::Started { .. } => {}
                 GenerationEvent::Delta { text, .. } => content.push_str(&text),
+                GenerationEvent::Reasoning { text, .. } => reasoning.push_str(&text),
                 GenerationEvent::Finished { reason, stats } => {
-                    return Ok((content, reason, Usage::from(&stats)));
+                    return Ok((content, reasoning, reason, Usage::from(&stats)));
                 }
             }
         }
@@ -101,9 +103,9 @@ async fn complete(
         ))
     };
     match tokio::time::timeout(limit, run).await {
-        Ok(Ok((content, reason, usage))) => {
-            Ok(ChatCompletion::new(identity, content, reason, usage))
-        }
+        Ok(Ok((content, reasoning, reason, usage))) => Ok(ChatCompletion::new(
+            identity, content, reasoning, reason, usage,
+        )),
         Ok(Err(error)) => Err(model_api_error(error)),
         Err(_) => Err(ApiError::Unavailable(format!(
             "the answer ran past its time limit of {} s and was cancelled",

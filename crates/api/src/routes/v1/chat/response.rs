@@ -48,9 +48,9 @@ impl From<&GenerationStats> for Usage {
 }
 
 /// `stop` (end of sequence or a stop sequence) or `length` (`max_tokens` or the context's end).
-pub fn finish_reason(reason: FinishReason) -> &'static str {
+pub fn finish_reason(reason: &FinishReason) -> &'static str {
     match reason {
-        FinishReason::Stop => "stop",
+        FinishReason::Stop | FinishReason::StopSequence(_) => "stop",
         FinishReason::Length => "length",
     }
 }
@@ -82,16 +82,25 @@ pub struct Choice {
 pub struct AssistantMessage {
     /// Always `assistant`.
     pub role: &'static str,
+    /// The answer, without the model's thinking.
     pub content: String,
+    /// A reasoning model's thinking (`<think>…</think>`), when it thought.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_content: Option<String>,
+    /// The same as `reasoning_content`, under the name other clients read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
 }
 
 impl ChatCompletion {
     pub fn new(
         identity: AnswerIdentity,
         content: String,
+        reasoning: String,
         reason: FinishReason,
         usage: Usage,
     ) -> Self {
+        let reasoning = Some(reasoning).filter(|r| !r.is_empty());
         Self {
             id: identity.id,
             object: "chat.completion",
@@ -102,8 +111,10 @@ impl ChatCompletion {
                 message: AssistantMessage {
                     role: "assistant",
                     content,
+                    reasoning_content: reasoning.clone(),
+                    reasoning,
                 },
-                finish_reason: finish_reason(reason),
+                finish_reason: finish_reason(&reason),
                 logprobs: None,
             }],
             usage,
@@ -138,13 +149,35 @@ pub struct ChunkChoice {
     pub logprobs: Option<Value>,
 }
 
-/// What a chunk adds to the message: the role once (first chunk), then content.
+/// What a chunk adds to the message: the role once (first chunk), then content or reasoning
+/// (sent under both of its names).
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct Delta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
+}
+
+impl Delta {
+    pub fn content(text: String) -> Self {
+        Self {
+            content: Some(text),
+            ..Self::default()
+        }
+    }
+
+    pub fn reasoning(text: String) -> Self {
+        Self {
+            reasoning_content: Some(text.clone()),
+            reasoning: Some(text),
+            ..Self::default()
+        }
+    }
 }
 
 /// A chunk's `usage`: left out, `null`, or the counts.

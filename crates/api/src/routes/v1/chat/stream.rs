@@ -71,7 +71,7 @@ async fn drive(
     };
     let first = Delta {
         role: Some("assistant"),
-        content: Some(String::new()),
+        ..Delta::content(String::new())
     };
     if !send(chunk(&ChatCompletionChunk::choice(
         identity,
@@ -85,13 +85,14 @@ async fn drive(
     }
     while let Some(event) = generation.next().await {
         match event {
-            Ok(GenerationEvent::Delta { text, .. }) => {
-                if text.is_empty() {
-                    continue;
-                }
-                let delta = Delta {
-                    role: None,
-                    content: Some(text),
+            Ok(GenerationEvent::Started { .. }) => {}
+            Ok(event @ (GenerationEvent::Delta { .. } | GenerationEvent::Reasoning { .. })) => {
+                let delta = match event {
+                    GenerationEvent::Delta { text, .. } if !text.is_empty() => Delta::content(text),
+                    GenerationEvent::Reasoning { text, .. } if !text.is_empty() => {
+                        Delta::reasoning(text)
+                    }
+                    _ => continue,
                 };
                 let body = ChatCompletionChunk::choice(identity, delta, None, include_usage);
                 if !send(chunk(&body)).await {
@@ -102,7 +103,7 @@ async fn drive(
                 let last = ChatCompletionChunk::choice(
                     identity,
                     Delta::default(),
-                    Some(finish_reason(reason)),
+                    Some(finish_reason(&reason)),
                     include_usage,
                 );
                 send(chunk(&last)).await;

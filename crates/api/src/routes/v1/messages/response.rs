@@ -1,0 +1,155 @@
+//! What `POST /v1/messages` answers: a `message`, or the Anthropic stream of events, and what
+//! `count_tokens` answers.
+
+use mlx_manager_inference::generation::FinishReason;
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+/// A whole answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Message {
+    /// `msg_…`.
+    pub id: String,
+    /// Always `message`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Always `assistant`.
+    pub role: &'static str,
+    pub model: String,
+    /// The model's thinking first (a reasoning model that thought), then the answer.
+    pub content: Vec<ContentBlock>,
+    /// `end_turn`, `max_tokens` or `stop_sequence`.
+    pub stop_reason: Option<&'static str>,
+    /// The stop sequence that ended the answer, if one did.
+    pub stop_sequence: Option<String>,
+    pub usage: AnthropicUsage,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ContentBlock {
+    /// A reasoning model's thinking; `signature` is empty (nothing here verifies it).
+    Thinking {
+        thinking: String,
+        signature: String,
+    },
+    Text {
+        text: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct AnthropicUsage {
+    /// The prompt's tokens, as rendered by the chat template.
+    pub input_tokens: usize,
+    pub output_tokens: usize,
+}
+
+/// `{"input_tokens": N}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenCount {
+    pub input_tokens: usize,
+}
+
+/// Why the answer ended, and the stop sequence when that was it.
+pub fn stop_reason(reason: &FinishReason) -> (&'static str, Option<String>) {
+    match reason {
+        FinishReason::Stop => ("end_turn", None),
+        FinishReason::StopSequence(stop) => ("stop_sequence", Some(stop.clone())),
+        FinishReason::Length => ("max_tokens", None),
+    }
+}
+
+pub fn message_id() -> String {
+    format!("msg_{}", uuid::Uuid::new_v4().simple())
+}
+
+impl Message {
+    pub fn new(
+        id: String,
+        model: String,
+        (thinking, text): (String, String),
+        reason: &FinishReason,
+        usage: AnthropicUsage,
+    ) -> Self {
+        let (stop_reason, stop_sequence) = stop_reason(reason);
+        let mut content = Vec::new();
+        if !thinking.is_empty() {
+            content.push(ContentBlock::Thinking {
+                thinking,
+                signature: String::new(),
+            });
+        }
+        content.push(ContentBlock::Text { text });
+        Self {
+            id,
+            kind: "message",
+            role: "assistant",
+            model,
+            content,
+            stop_reason: Some(stop_reason),
+            stop_sequence,
+            usage,
+        }
+    }
+}
+
+/// The events of a streamed answer, each sent with its `event:` line equal to its `type`.
+pub mod events {
+    use super::*;
+
+    pub fn message_start(id: &str, model: &str, input_tokens: usize) -> Value {
+        json!({
+            "type": "message_start",
+            "message": {
+                "id": id,
+                "type": "message",
+                "role": "assistant",
+                "content": [],
+                "model": model,
+                "stop_reason": null,
+                "stop_sequence": null,
+                "usage": {"input_tokens": input_tokens, "output_tokens": 0},
+            },
+        })
+    }
+
+    pub fn block_start(index: usize, thinking: bool) -> Value {
+        let block = match thinking {
+            true => json!({"type": "thinking", "thinking": "", "signature": ""}),
+            false => json!({"type": "text", "text": ""}),
+        };
+        json!({"type": "content_block_start", "index": index, "content_block": block})
+    }
+
+    pub fn block_delta(index: usize, thinking: bool, text: &str) -> Value {
+        let delta = match thinking {
+            true => json!({"type": "thinking_delta", "thinking": text}),
+            false => json!({"type": "text_delta", "text": text}),
+        };
+        json!({"type": "content_block_delta", "index": index, "delta": delta})
+    }
+
+    pub fn block_stop(index: usize) -> Value {
+        json!({"type": "content_block_stop", "index": index})
+    }
+
+    /// The final stop reason and the cumulative output token count.
+    pub fn message_delta(reason: &FinishReason, output_tokens: usize) -> Value {
+        let (stop_reason, stop_sequence) = stop_reason(reason);
+        json!({
+            "type": "message_delta",
+            "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence},
+            "usage": {"output_tokens": output_tokens},
+        })
+    }
+
+    pub fn message_stop() -> Value {
+        json!({"type": "message_stop"})
+    }
+
+    pub fn ping() -> Value {
+        json!({"type": "ping"})
+    }
+}

@@ -1,0 +1,205 @@
+//! A streamed message: the Anthropic event sequence — `message_start`, `ping`, a thinking block
+//! when a reasoning model thinks, then a text block (`content_block_start`, `thinking_delta`s or
+//! `text_delta`s, `content_block_stop`), `message_delta` with the stop reason and usage,
+//! `message_stop` — every event with its `event:` line, `ping` events while the request waits or
+//! the prompt is processed, and `event: error` when the generation fails after the stream
+//! started.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
+use std::time::Duration;
+
+use axum::response::sse::{Event, Sse};
+use futures_util::Stream;
+use mlx_manager_inference::generation::GenerationEvent;
+use mlx_manager_serving::{Generation, ServingError};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::response::events;
+use crate::error::{ApiError, ErrorShape, model_api_error};
+
+/// How often a `ping` is sent while nothing else is.
+const PING_EVERY: Duration = Duration::from_secs(5);
+
+/// The answer as a stream; the generation runs in its own task, which ends (cancelling the
+/// generation within one decoding step) when the client goes away.
+pub fn respond(
+    generation: impl Future<Output = Result<Generation, ServingError>> + Send + 'static,
+    id: String,
+    model: String,
+    limit: Duration,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let (events, receiver) = mpsc::channel::<Event>(32);
+    tokio::spawn(async move {
+        let out = events.clone();
+        let run = async move {
+            let answer = drive(generation, &id, &model, &out);
+            if tokio::time::timeout(limit, answer).await.is_err() {
+                let error = ApiError::Unavailable(format!(
+                    "the answer ran past its time limit of {} s and was cancelled",
+                    limit.as_secs()
+                ));
+                let _ = out.send(error_event(error)).await;
+            }
+        };
+        tokio::select! {
+            () = events.closed() => {}
+            () = run => {}
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|event| (Ok(event), receiver))
+    });
+    Sse::new(stream)
+}
+
+/// Awaits `work`, sending a `ping` every [`PING_EVERY`] meanwhile; `None` when the client left.
+async fn with_pings<T>(work: impl Future<Output = T>, out: &mpsc::Sender<Event>) -> Option<T> {
+    let mut work = pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => return Some(done),
+            () = tokio::time::sleep(PING_EVERY) => {
+                if out.send(named(&events::ping())).await.is_err() {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+async fn drive(
+    generation: impl Future<Output = Result<Generation, ServingError>>,
+    id: &str,
+    model: &str,
+    out: &mpsc::Sender<Event>,
+) {
+    let send = |event: Event| async move { out.send(event).await.is_ok() };
+    let mut generation = match with_pings(generation, out).await {
+        Some(Ok(generation)) => generation,
+        Some(Err(error)) => {
+            send(error_event(model_api_error(error))).await;
+            return;
+        }
+        None => return,
+    };
+    let mut started = false;
+    let mut blocks = Blocks::default();
+    loop {
+        let Some(event) = with_pings(generation.next(), out).await else {
+            return;
+        };
+        let Some(event) = event else {
+            let error = ServingError::TaskFailed("the model stopped before it finished".into());
+            send(error_event(model_api_error(error))).await;
+            return;
+        };
+        match event {
+            Ok(GenerationEvent::Started { prompt_tokens }) => {
+                started = true;
+                for event in [
+                    events::message_start(id, model, prompt_tokens),
+                    events::ping(),
+                ] {
+                    if !send(named(&event)).await {
+                        return;
+                    }
+                }
+            }
+            Ok(event @ (GenerationEvent::Delta { .. } | GenerationEvent::Reasoning { .. })) => {
+                let (text, thinking) = match event {
+                    GenerationEvent::Reasoning { text, .. } => (text, true),
+                    GenerationEvent::Delta { text, .. } => (text, false),
+                    _ => unreachable!("matched above"),
+                };
+                if text.is_empty() || !started {
+                    continue;
+                }
+                for event in blocks.delta(thinking, &text) {
+                    if !send(named(&event)).await {
+                        return;
+                    }
+                }
+            }
+            Ok(GenerationEvent::Finished { reason, stats }) => {
+                let mut last = blocks.finish();
+                last.push(events::message_delta(&reason, stats.generated_tokens));
+                last.push(events::message_stop());
+                for event in last {
+                    if !send(named(&event)).await {
+                        return;
+                    }
+                }
+                return;
+            }
+            Err(error) => {
+                send(error_event(model_api_error(error))).await;
+                return;
+            }
+        }
+    }
+}
+
+/// The content blocks of the answer: each starts at its first delta and stops when one of the
+/// other kind begins (thinking, then text).
+#[derive(Default)]
+struct Blocks {
+    /// The open block: its index, and whether it is thinking.
+    open: Option<(usize, bool)>,
+    next: usize,
+}
+
+impl Blocks {
+    fn delta(&mut self, thinking: bool, text: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let index = match self.open {
+            Some((index, kind)) if kind == thinking => index,
+            _ => {
+                out.extend(self.close());
+                let index = self.next;
+                self.next += 1;
+                self.open = Some((index, thinking));
+                out.push(events::block_start(index, thinking));
+                index
+            }
+        };
+        out.push(events::block_delta(index, thinking, text));
+        out
+    }
+
+    fn close(&mut self) -> Option<Value> {
+        self.open.take().map(|(index, _)| events::block_stop(index))
+    }
+
+    /// Closes the open block; an answer without any text still gets its (empty) text block.
+    fn finish(&mut self) -> Vec<Value> {
+        let mut out = Vec::new();
+        if self.next == 0 {
+            out.push(events::block_start(0, false));
+            self.open = Some((0, false));
+            self.next = 1;
+        }
+        out.extend(self.close());
+        out
+    }
+}
+
+/// An event whose `event:` line is its `type`, as the SDK dispatches on it.
+fn named(body: &Value) -> Event {
+    let kind = body["type"].as_str().unwrap_or("message");
+    Event::default()
+        .event(kind)
+        .json_data(body)
+        .unwrap_or_else(|_| Event::default().event(kind))
+}
+
+/// `event: error` with the Anthropic error body; the SDK raises it.
+fn error_event(error: ApiError) -> Event {
+    let body = error
+        .summary()
+        .body(ErrorShape::Anthropic)
+        .unwrap_or_default();
+    named(&body)
+}
