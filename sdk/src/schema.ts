@@ -812,6 +812,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A completion of `prompt` from a profile or a downloaded model, loaded on demand. With
+         *     `stream`, `text_completion` chunks as Server-Sent Events ending with `data: [DONE]`. With
+         *     `echo`, the prompt comes first. Cancelled when the client disconnects or
+         *     `completions_timeout_secs` runs out.
+         */
+        post: operations["completions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/messages": {
         parameters: {
             query?: never;
@@ -1074,6 +1096,69 @@ export interface components {
             /** @description Always null (log probabilities are not supported yet). */
             logprobs?: Record<string, never> | null;
             message: components["schemas"]["AssistantMessage"];
+        };
+        /** @description A whole completion, or one chunk of a streamed one (same shape). */
+        Completion: {
+            /** @description One choice; empty in the final usage chunk of a stream. */
+            choices: components["schemas"]["CompletionChoice"][];
+            /** Format: int64 */
+            created: number;
+            /** @description `cmpl-…`; the same on every chunk. */
+            id: string;
+            model: string;
+            /** @description Always `text_completion`. */
+            object: string;
+            usage?: components["schemas"]["Usage"] | null;
+        };
+        CompletionChoice: {
+            /** @description `stop` or `length`; null until the last choice chunk of a stream. */
+            finish_reason?: string | null;
+            /** Format: int32 */
+            index: number;
+            /** @description Always null (log probabilities are not supported yet). */
+            logprobs?: Record<string, never> | null;
+            text: string;
+        };
+        /**
+         * @description A text completion request. Unused fields (`user`, …) are ignored; known ones that cannot be
+         *     honoured yet are refused by name.
+         */
+        CompletionRequest: {
+            /** @description Put the prompt before the completion in `text`. */
+            echo?: boolean | null;
+            /** @description Not supported yet: any value but null is refused. */
+            logprobs?: unknown;
+            /**
+             * Format: int32
+             * @description Default: the profile's, else 16.
+             */
+            max_tokens?: number | null;
+            /** Format: float */
+            min_p?: number | null;
+            /** @description A profile's name or a downloaded model's repository id. */
+            model: string;
+            /**
+             * Format: int32
+             * @description Only 1.
+             */
+            n?: number | null;
+            /** @description A string, or a list holding one string. */
+            prompt: Record<string, never>;
+            /** Format: float */
+            repetition_penalty?: number | null;
+            /** Format: int64 */
+            seed?: number | null;
+            stop?: components["schemas"]["StopField"] | null;
+            stream?: boolean | null;
+            stream_options?: components["schemas"]["StreamOptions"] | null;
+            /** @description Not supported: refused when given. */
+            suffix?: string | null;
+            /** Format: float */
+            temperature?: number | null;
+            /** Format: int32 */
+            top_k?: number | null;
+            /** Format: float */
+            top_p?: number | null;
         };
         ContentBlock: {
             signature: string;
@@ -5656,6 +5741,118 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChatCompletion"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`param` names it). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description No credentials, or they were refused. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The caller may not do this (e.g. load a model while `members_load_models` is off). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The model is neither a profile nor a downloaded model (`code: model_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The model's queue is full; `Retry-After` says when to come back. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The model cannot run (its files failed to load); `x-should-retry: false`. */
+            500: {
+                headers: {
+                    /** @description `false`: retrying will not help */
+                    "x-should-retry"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /**
+             * @description No room for the model, the turn did not come within the queue timeout, the model was
+             *     stopped, or the request ran past its time limit.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+        };
+    };
+    completions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The completion, or with `stream` a `text/event-stream` of `Completion` chunks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Completion"];
                 };
             };
             /** @description The request is malformed or a field is invalid (`param` names it). */

@@ -39,6 +39,9 @@ pub struct ClientRequest {
     pub seed: Option<u64>,
     /// `Some`: replaces the profile's stop sequences.
     pub stop: Option<Vec<String>>,
+    /// The length when neither the request nor the profile sets one (text completions: 16, as
+    /// the OpenAI API); `None`: up to the end of the context.
+    pub fallback_max_tokens: Option<usize>,
 }
 
 impl ClientRequest {
@@ -53,6 +56,7 @@ impl ClientRequest {
             repetition_penalty: None,
             seed: None,
             stop: None,
+            fallback_max_tokens: None,
         }
     }
 }
@@ -97,6 +101,7 @@ impl ModelTarget {
             .or(defaults
                 .and_then(|d| d.max_tokens)
                 .map(|m| m.get() as usize))
+            .or(request.fallback_max_tokens)
             .unwrap_or(self.context_length as usize);
         let stop = request
             .stop
@@ -259,5 +264,20 @@ mod tests {
         let request = target(Some(profile_draft()))
             .generation_request(ClientRequest::new(ClientInput::Text("Once".into())));
         assert!(matches!(request.prompt, Prompt::Text(ref t) if t == "Once"));
+        assert!(!request.split_reasoning);
+    }
+
+    #[test]
+    fn the_fallback_length_applies_only_when_nobody_set_one() {
+        let mut completion = ClientRequest::new(ClientInput::Text("Once".into()));
+        completion.fallback_max_tokens = Some(16);
+        assert_eq!(
+            target(None)
+                .generation_request(completion.clone())
+                .max_tokens,
+            16
+        );
+        let profile = target(Some(profile_draft()));
+        assert_eq!(profile.generation_request(completion).max_tokens, 64);
     }
 }

@@ -32,6 +32,30 @@ stream = client.chat.completions.create(
 )
 seen["chunks"] = [chunk.model_dump() for chunk in stream]
 
+prompt = "The capital of France is"
+seen["completion"] = client.completions.create(
+    model=profile, prompt=prompt, max_tokens=8, temperature=0
+).model_dump()
+seen["completion_echo"] = (
+    client.completions.create(model=profile, prompt=prompt, max_tokens=8, temperature=0, echo=True)
+    .choices[0]
+    .text
+)
+seen["completion_chunks"] = [
+    chunk.model_dump()
+    for chunk in client.completions.create(
+        model=profile,
+        prompt=[prompt],
+        max_tokens=8,
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+]
+seen["completion_default_length"] = client.completions.create(
+    model=repo, prompt="Once upon a time", temperature=0
+).usage.completion_tokens
+
 
 def refusal(call):
     try:
@@ -70,6 +94,9 @@ seen["errors"] = {
                 }
             ],
         )
+    ),
+    "fill_in_the_middle": refusal(
+        lambda: client.completions.create(model=profile, prompt=prompt, suffix="!")
     ),
     "hot": refusal(
         lambda: client.chat.completions.create(model=profile, messages=messages, temperature=3)

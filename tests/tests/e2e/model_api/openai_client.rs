@@ -8,7 +8,7 @@ use super::{api_key, profile, run_script};
 const SCRIPT: &str = include_str!("openai_chat.py");
 
 #[tokio::test]
-async fn the_openai_client_lists_models_chats_streams_with_usage_and_raises_our_errors() {
+async fn the_openai_client_lists_models_chats_completes_streams_with_usage_and_raises_our_errors() {
     let home = HfHome::new();
     home.install("test-org/smollm2", "smollm2-135m-f32");
     let app = spawn_offline(&home, &[]).await;
@@ -94,6 +94,28 @@ async fn the_openai_client_lists_models_chats_streams_with_usage_and_raises_our_
         }
     }
 
+    let completion = &seen["completion"];
+    assert_eq!(completion["object"], "text_completion");
+    assert!(completion["id"].as_str().unwrap().starts_with("cmpl-"));
+    let text = completion["choices"][0]["text"].as_str().unwrap();
+    assert!(text.contains("Paris"), "{completion}");
+    assert_eq!(
+        seen["completion_echo"],
+        format!("The capital of France is{text}")
+    );
+    let chunks = seen["completion_chunks"].as_array().unwrap();
+    let (usage_chunk, text_chunks) = chunks.split_last().unwrap();
+    let streamed: String = text_chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["text"].as_str())
+        .collect();
+    assert_eq!(streamed, text, "streamed and whole completions agree");
+    assert_eq!(usage_chunk["usage"], completion["usage"]);
+    assert_eq!(
+        seen["completion_default_length"], 16,
+        "the OpenAI default length of a completion"
+    );
+
     let errors = &seen["errors"];
     assert_eq!(
         errors["bad_key"]["class"], "AuthenticationError",
@@ -117,5 +139,6 @@ async fn the_openai_client_lists_models_chats_streams_with_usage_and_raises_our_
             .contains("vision")
     );
     assert_eq!(errors["hot"]["param"], "temperature", "{errors}");
+    assert_eq!(errors["fill_in_the_middle"]["param"], "suffix", "{errors}");
     assert_eq!(errors["hot"]["type"], "invalid_request_error");
 }

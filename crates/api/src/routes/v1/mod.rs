@@ -4,9 +4,11 @@
 
 pub mod anthropic_errors;
 pub mod chat;
+pub mod completions;
 pub mod errors;
 pub mod messages;
 pub mod models;
+mod sse;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,6 +26,7 @@ pub fn openai_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(models::get_model))
         .routes(routes!(models::get_repo_model))
         .routes(routes!(chat::chat_completions))
+        .routes(routes!(completions::completions))
 }
 
 /// The Anthropic-compatible routes, before authentication is put in front of them.

@@ -62,20 +62,7 @@ pub async fn chat_completions(
     if !streaming {
         return Ok(Json(complete(generation, identity, limit).await?).into_response());
     }
-    // A full queue, or a model that cannot fit, fails at the first poll: answer it with its
-    // status (clients retry a 429) rather than inside a stream.
-    let mut generation = Box::pin(generation);
-    let started = tokio::select! {
-        biased;
-        result = &mut generation => Some(result.map_err(model_api_error)?),
-        () = std::future::ready(()) => None,
-    };
-    let generation = async move {
-        match started {
-            Some(generation) => Ok(generation),
-            None => generation.await,
-        }
-    };
+    let generation = super::sse::refused_at_once(generation).await?;
     Ok(stream::respond(generation, identity, include_usage, limit).into_response())
 }
 

@@ -18,8 +18,13 @@ pub struct AnswerIdentity {
 
 impl AnswerIdentity {
     pub fn new(model: &str) -> Self {
+        Self::with_prefix("chatcmpl", model)
+    }
+
+    /// An identity whose id starts with `prefix-`.
+    pub fn with_prefix(prefix: &str, model: &str) -> Self {
         Self {
-            id: format!("chatcmpl-{}", uuid::Uuid::new_v4().simple()),
+            id: format!("{prefix}-{}", uuid::Uuid::new_v4().simple()),
             created: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
@@ -189,7 +194,7 @@ pub enum UsageField {
 }
 
 impl UsageField {
-    fn is_absent(&self) -> bool {
+    pub fn is_absent(&self) -> bool {
         matches!(self, Self::Absent)
     }
 }

@@ -7,52 +7,26 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use futures_util::Stream;
 use mlx_manager_inference::generation::GenerationEvent;
 use mlx_manager_serving::{Generation, ServingError};
 use tokio::sync::mpsc;
 
+use super::super::sse;
 use super::response::{AnswerIdentity, ChatCompletionChunk, Delta, Usage, finish_reason};
 use crate::error::{ApiError, ErrorShape, model_api_error};
 
-/// How often a comment is sent while nothing else is.
-const KEEP_ALIVE: Duration = Duration::from_secs(5);
-
-/// The answer as a stream. The generation runs in its own task, which ends when the client
-/// goes away: dropping the generation cancels it within one decoding step and frees the model.
+/// The answer as a stream (see [`sse::respond`]).
 pub fn respond(
     generation: impl Future<Output = Result<Generation, ServingError>> + Send + 'static,
     identity: AnswerIdentity,
     include_usage: bool,
     limit: Duration,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let (events, receiver) = mpsc::channel::<Event>(32);
-    tokio::spawn(async move {
-        let out = events.clone();
-        let run = async move {
-            match tokio::time::timeout(limit, drive(generation, &identity, include_usage, &out))
-                .await
-            {
-                Ok(()) => {}
-                Err(_) => {
-                    let error = ApiError::Unavailable(format!(
-                        "the answer ran past its time limit of {} s and was cancelled",
-                        limit.as_secs()
-                    ));
-                    let _ = out.send(error_event(error)).await;
-                }
-            }
-        };
-        tokio::select! {
-            () = events.closed() => {}
-            () = run => {}
-        }
-    });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|event| (Ok(event), receiver))
-    });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("waiting"))
+    sse::respond(ErrorShape::OpenAi, limit, move |out| async move {
+        drive(generation, &identity, include_usage, &out).await;
+    })
 }
 
 async fn drive(
@@ -126,15 +100,9 @@ async fn drive(
 }
 
 fn chunk(body: &ChatCompletionChunk) -> Event {
-    Event::default()
-        .json_data(body)
-        .unwrap_or_else(|_| Event::default().data("{}"))
+    sse::data(body)
 }
 
-/// `data: {"error": {...}}`: the official client raises it as an `APIError`.
 fn error_event(error: ApiError) -> Event {
-    let body = error.summary().body(ErrorShape::OpenAi).unwrap_or_default();
-    Event::default()
-        .json_data(body)
-        .unwrap_or_else(|_| Event::default().data("{}"))
+    sse::error_event(ErrorShape::OpenAi, error)
 }

@@ -61,20 +61,7 @@ pub async fn create_message(
     if !streaming {
         return Ok(Json(complete(generation, id, model, limit).await?).into_response());
     }
-    // A full queue, or a model that cannot fit, fails at the first poll: answer it with its
-    // status rather than inside a stream.
-    let mut generation = Box::pin(generation);
-    let started = tokio::select! {
-        biased;
-        result = &mut generation => Some(result.map_err(model_api_error)?),
-        () = std::future::ready(()) => None,
-    };
-    let generation = async move {
-        match started {
-            Some(generation) => Ok(generation),
-            None => generation.await,
-        }
-    };
+    let generation = super::sse::refused_at_once(generation).await?;
     Ok(stream::respond(generation, id, model, limit).into_response())
 }
 

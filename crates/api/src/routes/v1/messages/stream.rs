@@ -17,42 +17,23 @@ use mlx_manager_serving::{Generation, ServingError};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::super::sse;
 use super::response::events;
 use crate::error::{ApiError, ErrorShape, model_api_error};
 
 /// How often a `ping` is sent while nothing else is.
 const PING_EVERY: Duration = Duration::from_secs(5);
 
-/// The answer as a stream; the generation runs in its own task, which ends (cancelling the
-/// generation within one decoding step) when the client goes away.
+/// The answer as a stream (see [`sse::respond`]).
 pub fn respond(
     generation: impl Future<Output = Result<Generation, ServingError>> + Send + 'static,
     id: String,
     model: String,
     limit: Duration,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let (events, receiver) = mpsc::channel::<Event>(32);
-    tokio::spawn(async move {
-        let out = events.clone();
-        let run = async move {
-            let answer = drive(generation, &id, &model, &out);
-            if tokio::time::timeout(limit, answer).await.is_err() {
-                let error = ApiError::Unavailable(format!(
-                    "the answer ran past its time limit of {} s and was cancelled",
-                    limit.as_secs()
-                ));
-                let _ = out.send(error_event(error)).await;
-            }
-        };
-        tokio::select! {
-            () = events.closed() => {}
-            () = run => {}
-        }
-    });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|event| (Ok(event), receiver))
-    });
-    Sse::new(stream)
+    sse::respond(ErrorShape::Anthropic, limit, move |out| async move {
+        drive(generation, &id, &model, &out).await;
+    })
 }
 
 /// Awaits `work`, sending a `ping` every [`PING_EVERY`] meanwhile; `None` when the client left.
@@ -195,11 +176,6 @@ fn named(body: &Value) -> Event {
         .unwrap_or_else(|_| Event::default().event(kind))
 }
 
-/// `event: error` with the Anthropic error body; the SDK raises it.
 fn error_event(error: ApiError) -> Event {
-    let body = error
-        .summary()
-        .body(ErrorShape::Anthropic)
-        .unwrap_or_default();
-    named(&body)
+    sse::error_event(ErrorShape::Anthropic, error)
 }

@@ -1,0 +1,158 @@
+//! `POST /v1/completions` (OpenAI-compatible legacy text completions): a raw prompt, tokenized
+//! as it is (no chat template, no system prompt; the profile's sampling defaults apply).
+
+pub mod request;
+pub mod response;
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::sse::Event;
+use axum::response::{IntoResponse, Response};
+use mlx_manager_inference::generation::GenerationEvent;
+use mlx_manager_serving::{Generation, ServingError};
+use tokio::sync::mpsc;
+
+use super::chat::response::{AnswerIdentity, Usage, UsageField, finish_reason};
+use super::errors;
+use super::sse;
+use crate::error::{ApiError, ErrorShape, model_api_error};
+use crate::extract::CurrentUser;
+use crate::json::ApiJson;
+use crate::state::AppState;
+use request::CompletionRequest;
+use response::Completion;
+
+/// A completion of `prompt` from a profile or a downloaded model, loaded on demand. With
+/// `stream`, `text_completion` chunks as Server-Sent Events ending with `data: [DONE]`. With
+/// `echo`, the prompt comes first. Cancelled when the client disconnects or
+/// `completions_timeout_secs` runs out.
+#[utoipa::path(
+    post,
+    path = "/v1/completions",
+    tag = "openai",
+    security(("bearer" = []), ("api_key" = [])),
+    request_body = CompletionRequest,
+    responses(
+        (status = 200, description = "The completion, or with `stream` a `text/event-stream` of `Completion` chunks", body = Completion),
+        errors::BadRequest,
+        errors::Unauthorized,
+        errors::Forbidden,
+        errors::NotFound,
+        errors::Overloaded,
+        errors::ModelFailed,
+        errors::Unavailable,
+    ),
+)]
+pub async fn completions(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    ApiJson(body): ApiJson<CompletionRequest>,
+) -> Result<Response, ApiError> {
+    let (streaming, include_usage) = body.streaming();
+    let model = body.model.clone();
+    let (echoed, request) = body.into_client_request()?;
+    let prepared = state
+        .serving
+        .prepare_generation(&caller.user, &model, request)
+        .await
+        .map_err(model_api_error)?;
+    let identity = Completion::identity(prepared.model_name());
+    let limit = Duration::from_secs(state.model_api.completions_timeout_secs);
+    let generation = prepared.start();
+    if !streaming {
+        return Ok(Json(complete(generation, identity, echoed, limit).await?).into_response());
+    }
+    let generation = sse::refused_at_once(generation).await?;
+    let answer = move |out: mpsc::Sender<Event>| async move {
+        drive(generation, &identity, echoed, include_usage, &out).await;
+    };
+    Ok(sse::respond(ErrorShape::OpenAi, limit, answer).into_response())
+}
+
+async fn complete(
+    generation: impl Future<Output = Result<Generation, ServingError>>,
+    identity: AnswerIdentity,
+    mut text: String,
+    limit: Duration,
+) -> Result<Completion, ApiError> {
+    let run = async {
+        let mut generation = generation.await?;
+        while let Some(event) = generation.next().await {
+            match event? {
+                GenerationEvent::Started { .. } => {}
+                GenerationEvent::Delta { text: delta, .. }
+                | GenerationEvent::Reasoning { text: delta, .. } => text.push_str(&delta),
+                GenerationEvent::Finished { reason, stats } => {
+                    let usage = UsageField::Null(Some(Usage::from(&stats)));
+                    let reason = Some(finish_reason(&reason));
+                    return Ok(Completion::choice(&identity, text, reason, usage));
+                }
+            }
+        }
+        Err(ServingError::TaskFailed(
+            "the model stopped before it finished the completion".into(),
+        ))
+    };
+    match tokio::time::timeout(limit, run).await {
+        Ok(result) => result.map_err(model_api_error),
+        Err(_) => Err(ApiError::Unavailable(format!(
+            "the completion ran past its time limit of {} s and was cancelled",
+            limit.as_secs()
+        ))),
+    }
+}
+
+async fn drive(
+    generation: impl Future<Output = Result<Generation, ServingError>>,
+    identity: &AnswerIdentity,
+    echoed: String,
+    include_usage: bool,
+    out: &mpsc::Sender<Event>,
+) {
+    let usage_field = match include_usage {
+        true => UsageField::Null(None),
+        false => UsageField::Absent,
+    };
+    let send = |body: Completion| async move { out.send(sse::data(&body)).await.is_ok() };
+    let failed = |error: ServingError| async move {
+        let event = sse::error_event(ErrorShape::OpenAi, model_api_error(error));
+        let _ = out.send(event).await;
+    };
+    let mut generation = match generation.await {
+        Ok(generation) => generation,
+        Err(error) => return failed(error).await,
+    };
+    if !echoed.is_empty() && !send(Completion::choice(identity, echoed, None, usage_field)).await {
+        return;
+    }
+    while let Some(event) = generation.next().await {
+        match event {
+            Ok(GenerationEvent::Started { .. }) => {}
+            Ok(GenerationEvent::Delta { text, .. } | GenerationEvent::Reasoning { text, .. }) => {
+                if !text.is_empty()
+                    && !send(Completion::choice(identity, text, None, usage_field)).await
+                {
+                    return;
+                }
+            }
+            Ok(GenerationEvent::Finished { reason, stats }) => {
+                let reason = Some(finish_reason(&reason));
+                send(Completion::choice(
+                    identity,
+                    String::new(),
+                    reason,
+                    usage_field,
+                ))
+                .await;
+                if include_usage {
+                    send(Completion::usage_only(identity, Usage::from(&stats))).await;
+                }
+                let _ = out.send(Event::default().data("[DONE]")).await;
+                return;
+            }
+            Err(error) => return failed(error).await,
+        }
+    }
+}
