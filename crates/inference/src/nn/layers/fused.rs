@@ -42,6 +42,10 @@ impl FusedLinear {
         }
         let linear = stack(&parts)?;
         mlx_rs::transforms::eval(linear.arrays())?;
+        // The separate weights go back to the system now, not into MLX's buffer cache: there
+        // they would add up, layer by layer, to the load's peak memory.
+        drop(parts);
+        mlx_rs::memory::clear_cache()?;
         Ok(Self {
             kind: Kind::Stacked { linear, splits },
         })
