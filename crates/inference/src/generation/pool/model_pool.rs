@@ -196,7 +196,12 @@ impl<L: Loader> ModelPool<L> {
                             shared.emit_model(&mut st, &spec.key);
                             break taken;
                         }
-                        shared.emit_model(&mut st, &spec.key);
+                        // Only when this request joined the queue: every event wakes every
+                        // waiter, this one included, so announcing itself on each pass would
+                        // spin until the load ends and flood the watchers.
+                        if !counted {
+                            shared.emit_model(&mut st, &spec.key);
+                        }
                     }
                     Found::Unloading { forced } if counted => {
                         if forced {
