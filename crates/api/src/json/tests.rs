@@ -153,6 +153,20 @@ async fn malformed_json_is_a_422_problem_about_the_body() {
 }
 
 #[tokio::test]
+async fn a_body_that_is_not_an_object_is_refused_even_when_serde_would_read_it() {
+    let addr = serve().await;
+    for body in [r#"["a@b.c", 3, []]"#, "null", "7"] {
+        let (status, _, problem) = post_raw(addr, Some("application/json"), body).await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(first_field(&problem), "body");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("JSON object"),
+            "{problem}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_missing_content_type_is_a_415_problem() {
     let addr = serve().await;
     let (status, content_type, problem) = post_raw(addr, None, r#"{}"#).await;
