@@ -77,7 +77,8 @@ impl Generation {
             Some(Ok(
                 GenerationEvent::Started { .. }
                 | GenerationEvent::Delta { .. }
-                | GenerationEvent::Reasoning { .. },
+                | GenerationEvent::Reasoning { .. }
+                | GenerationEvent::ToolCall(_),
             )) => {}
         }
         event.map(|result| result.map_err(ServingError::from))

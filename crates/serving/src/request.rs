@@ -20,10 +20,28 @@ pub enum ClientInput {
     Chat {
         messages: Vec<ChatMessage>,
         template_options: Map<String, Value>,
-        tools: Option<Value>,
+        /// Tool schemas in the OpenAI shape (`{"type": "function", "function": {…}}`), as
+        /// chat templates read them.
+        tools: Vec<Value>,
+        tool_choice: ToolChoice,
     },
     /// A raw prompt (completions): no template, no system prompt.
     Text(String),
+}
+
+/// Which tools the model may call.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ToolChoice {
+    /// Any of them, or none.
+    #[default]
+    Auto,
+    /// None: the template is not shown the tools, and the answer is text.
+    None,
+    /// At least one. Without constrained decoding this cannot be enforced; the template sees
+    /// the tools as with `Auto`.
+    Required,
+    /// This function only: the template is shown no other tool.
+    Function(String),
 }
 
 /// A client's generation request; `None` fields take the profile's default.
@@ -109,13 +127,17 @@ impl ModelTarget {
         // Chat answers keep a reasoning model's thinking out of the answer; raw prompts get
         // the model's text as it is.
         let split_reasoning = matches!(request.input, ClientInput::Chat { .. });
+        let mut parse_tool_calls = false;
         let prompt = match request.input {
             ClientInput::Text(text) => Prompt::Text(text),
             ClientInput::Chat {
                 mut messages,
                 template_options,
                 tools,
+                tool_choice,
             } => {
+                let tools = offered_tools(tools, &tool_choice);
+                parse_tool_calls = !tools.is_empty();
                 let starts_with_system = messages.first().is_some_and(|m| m.role == "system");
                 if let Some(system) = spec.and_then(|s| s.system_prompt.as_ref())
                     && !starts_with_system
@@ -128,7 +150,7 @@ impl ModelTarget {
                     messages,
                     options: RenderOptions {
                         add_generation_prompt: true,
-                        tools,
+                        tools: parse_tool_calls.then_some(Value::Array(tools)),
                         extra,
                     },
                 }
@@ -140,7 +162,20 @@ impl ModelTarget {
             sampling,
             stop,
             split_reasoning,
+            parse_tool_calls,
         }
+    }
+}
+
+/// The tools the template is shown under `choice`.
+fn offered_tools(tools: Vec<Value>, choice: &ToolChoice) -> Vec<Value> {
+    match choice {
+        ToolChoice::Auto | ToolChoice::Required => tools,
+        ToolChoice::None => Vec::new(),
+        ToolChoice::Function(name) => tools
+            .into_iter()
+            .filter(|tool| tool["function"]["name"].as_str() == Some(name.as_str()))
+            .collect(),
     }
 }
 
@@ -179,7 +214,8 @@ mod tests {
         ClientRequest::new(ClientInput::Chat {
             messages,
             template_options: options,
-            tools: None,
+            tools: Vec::new(),
+            tool_choice: ToolChoice::Auto,
         })
     }
 
@@ -265,6 +301,43 @@ mod tests {
             .generation_request(ClientRequest::new(ClientInput::Text("Once".into())));
         assert!(matches!(request.prompt, Prompt::Text(ref t) if t == "Once"));
         assert!(!request.split_reasoning);
+    }
+
+    #[test]
+    fn tools_reach_the_template_as_the_choice_allows_and_switch_on_call_parsing() {
+        let tool = |name: &str| json!({"type": "function", "function": {"name": name}});
+        let ask = |choice: ToolChoice| {
+            let mut request = chat(vec![ChatMessage::new("user", "hi")], Map::new());
+            let ClientInput::Chat {
+                tools, tool_choice, ..
+            } = &mut request.input
+            else {
+                unreachable!()
+            };
+            *tools = vec![tool("a"), tool("b")];
+            *tool_choice = choice;
+            let request = target(None).generation_request(request);
+            let Prompt::Chat { options, .. } = request.prompt else {
+                panic!("a chat")
+            };
+            (options.tools, request.parse_tool_calls)
+        };
+        assert_eq!(
+            ask(ToolChoice::Auto),
+            (Some(json!([tool("a"), tool("b")])), true)
+        );
+        assert_eq!(
+            ask(ToolChoice::Required).0,
+            Some(json!([tool("a"), tool("b")]))
+        );
+        assert_eq!(ask(ToolChoice::None), (None, false));
+        assert_eq!(
+            ask(ToolChoice::Function("b".into())),
+            (Some(json!([tool("b")])), true)
+        );
+        let plain =
+            target(None).generation_request(chat(vec![ChatMessage::new("user", "hi")], Map::new()));
+        assert!(!plain.parse_tool_calls, "no tools, no parsing");
     }
 
     #[test]

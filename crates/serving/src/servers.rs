@@ -143,6 +143,7 @@ impl Serving {
             sampling: SamplingParams::default(),
             stop: Vec::new(),
             split_reasoning: false,
+            parse_tool_calls: false,
         });
         let mut tokens = 0;
         loop {
@@ -153,7 +154,7 @@ impl Serving {
                 }
             };
             match event {
-                Some(Ok(GenerationEvent::Started { .. })) => {}
+                Some(Ok(GenerationEvent::Started { .. } | GenerationEvent::ToolCall(_))) => {}
                 Some(Ok(GenerationEvent::Delta { .. } | GenerationEvent::Reasoning { .. })) => {
                     tokens += 1
                 }

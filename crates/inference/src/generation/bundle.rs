@@ -11,6 +11,7 @@ use crate::model::Model;
 use crate::text::Tokenizer;
 use crate::text::chat_template::ChatTemplate;
 use crate::text::reasoning::ReasoningTags;
+use crate::text::tool_calls::ToolFormat;
 
 /// Everything generation needs from one model directory; the worker thread owns it.
 pub struct ModelBundle {
@@ -36,6 +37,11 @@ impl ModelBundle {
             template,
             eos_ids,
         })
+    }
+
+    /// How the model writes tool calls, from its chat template and tokenizer config.
+    pub fn tool_format(&self) -> Option<ToolFormat> {
+        self.template.as_ref().and_then(ChatTemplate::tool_format)
     }
 
     pub fn prompt_ids(&self, prompt: &Prompt) -> Result<Vec<u32>, InferenceError> {

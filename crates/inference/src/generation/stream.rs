@@ -12,6 +12,7 @@ use super::sampling::{Sampler, SamplingParams};
 use crate::InferenceError;
 use crate::text::chat_template::{ChatMessage, RenderOptions};
 use crate::text::reasoning::ReasoningSplitter;
+use crate::text::tool_calls::{ToolCall, ToolCallParser};
 use crate::text::{StopCheck, StopStrings, StreamingDetokenizer};
 
 /// What to generate from.
@@ -38,6 +39,9 @@ pub struct GenerationRequest {
     /// Send a reasoning model's `<think>…</think>` as [`GenerationEvent::Reasoning`] rather
     /// than as text.
     pub split_reasoning: bool,
+    /// Send the tool calls the model writes as [`GenerationEvent::ToolCall`]s (when the
+    /// model's format is known) rather than as text: the request offered tools.
+    pub parse_tool_calls: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +73,8 @@ pub enum GenerationEvent {
     Delta { text: String, token_id: u32 },
     /// New reasoning text (the model's thinking), when the request splits it out.
     Reasoning { text: String, token_id: u32 },
+    /// A complete tool call, when the request parses them.
+    ToolCall(ToolCall),
     Finished {
         reason: FinishReason,
         stats: GenerationStats,
@@ -103,7 +109,11 @@ pub fn run(
         (true, Some(tags)) => Some(ReasoningSplitter::new(tags.opened_by(&prompt))),
         _ => None,
     };
-    let mut out = Output::new(emit, splitter);
+    let tool_calls = match request.parse_tool_calls {
+        true => bundle.tool_format().map(ToolCallParser::new),
+        false => None,
+    };
+    let mut out = Output::new(emit, splitter, tool_calls);
     if !out.event(GenerationEvent::Started {
         prompt_tokens: prompt.len(),
     }) {

@@ -10,9 +10,12 @@
 //! `documents` (none unless given, as in transformers), the tokenizer's special tokens
 //! (`bos_token`, `eos_token`, …) and the caller's extra variables, which may override those.
 
+mod message;
 mod python;
 mod sources;
 mod strftime;
+
+pub use message::{CalledFunction, ChatMessage, MessageToolCall};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,10 +23,10 @@ use std::path::Path;
 
 use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
 use crate::InferenceError;
+use crate::text::tool_calls::ToolFormat;
 use sources::{config_templates, read_optional, separate_templates, special_tokens};
 
 /// The template used unless a more specific one applies.
@@ -44,22 +47,6 @@ const NAMED_SPECIAL_TOKENS: [&str; 7] = [
 /// them twice is a TypeError).
 const RESERVED: [&str; 4] = ["messages", "tools", "documents", "add_generation_prompt"];
 
-/// One message of a conversation.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ChatMessage {
-    pub role: String,
-    pub content: String,
-}
-
-impl ChatMessage {
-    pub fn new(role: impl Into<String>, content: impl Into<String>) -> Self {
-        Self {
-            role: role.into(),
-            content: content.into(),
-        }
-    }
-}
-
 /// What a render passes to the template besides the messages.
 #[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
@@ -76,6 +63,8 @@ pub struct ChatTemplate {
     env: Environment<'static>,
     has_tool_use: bool,
     supports_tools: bool,
+    /// How the model writes tool calls, when it does in a format this engine parses.
+    tool_format: Option<ToolFormat>,
     /// The special tokens the template sees: `bos_token`, `eos_token` and the others the
     /// tokenizer names.
     special_tokens: BTreeMap<String, String>,
@@ -86,6 +75,7 @@ impl fmt::Debug for ChatTemplate {
         f.debug_struct("ChatTemplate")
             .field("has_tool_use", &self.has_tool_use)
             .field("supports_tools", &self.supports_tools)
+            .field("tool_format", &self.tool_format)
             .field("special_tokens", &self.special_tokens)
             .finish_non_exhaustive()
     }
@@ -127,7 +117,8 @@ impl ChatTemplate {
         }
 
         let special_tokens = special_tokens(model_dir, &config)?;
-        Self::build(templates, special_tokens).map(Some)
+        let tool_parser_type = config.get("tool_parser_type").and_then(Json::as_str);
+        Self::build(templates, special_tokens, tool_parser_type).map(Some)
     }
 
     /// From a template's source and the tokenizer's BOS and EOS tokens.
@@ -141,7 +132,7 @@ impl ChatTemplate {
             .into_iter()
             .filter_map(|(name, token)| Some((name.to_owned(), token?)))
             .collect();
-        Self::build(templates, special_tokens)
+        Self::build(templates, special_tokens, None)
     }
 
     /// The conversation as the template writes it. Errors when the conversation is empty, when
@@ -213,6 +204,11 @@ impl ChatTemplate {
         self.supports_tools
     }
 
+    /// How the model writes tool calls (see [`ToolFormat::detect`]).
+    pub fn tool_format(&self) -> Option<ToolFormat> {
+        self.tool_format
+    }
+
     /// The tokenizer's beginning-of-sequence token, if it names one.
     pub fn bos_token(&self) -> Option<&str> {
         self.special_tokens.get("bos_token").map(String::as_str)
@@ -226,7 +222,10 @@ impl ChatTemplate {
     fn build(
         templates: BTreeMap<String, String>,
         special_tokens: BTreeMap<String, String>,
+        tool_parser_type: Option<&str>,
     ) -> Result<Self, InferenceError> {
+        let sources: Vec<&str> = templates.values().map(String::as_str).collect();
+        let tool_format = ToolFormat::detect(tool_parser_type, &sources);
         let mut env = environment();
         let mut supports_tools = false;
         for (name, source) in &templates {
@@ -242,6 +241,7 @@ impl ChatTemplate {
             env,
             has_tool_use,
             supports_tools: supports_tools || has_tool_use,
+            tool_format,
             special_tokens,
         })
     }

@@ -18,16 +18,14 @@ fn request(prompt: &str, max_tokens: usize) -> GenerationRequest {
         sampling: SamplingParams::default(),
         stop: Vec::new(),
         split_reasoning: false,
+        parse_tool_calls: false,
     }
 }
 
 fn chat(question: &str, max_tokens: usize) -> GenerationRequest {
     GenerationRequest {
         prompt: Prompt::Chat {
-            messages: vec![ChatMessage {
-                role: "user".into(),
-                content: question.into(),
-            }],
+            messages: vec![ChatMessage::new("user", question)],
             options: RenderOptions {
                 add_generation_prompt: true,
                 ..RenderOptions::default()

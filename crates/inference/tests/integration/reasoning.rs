@@ -15,6 +15,7 @@ fn kinds(model: &ModelWorker, prompt: &str, split_reasoning: bool) -> (usize, us
         sampling: SamplingParams::default(),
         stop: Vec::new(),
         split_reasoning,
+        parse_tool_calls: false,
     });
     let (mut reasoning, mut answer) = (0, 0);
     while let Some(event) = events.blocking_recv() {
@@ -22,6 +23,7 @@ fn kinds(model: &ModelWorker, prompt: &str, split_reasoning: bool) -> (usize, us
             GenerationEvent::Reasoning { .. } => reasoning += 1,
             GenerationEvent::Delta { .. } => answer += 1,
             GenerationEvent::Started { .. } => {}
+            GenerationEvent::ToolCall(call) => panic!("no tools were offered: {call:?}"),
             GenerationEvent::Finished { stats, .. } => assert_eq!(stats.generated_tokens, 12),
         }
     }

@@ -66,6 +66,7 @@ pub fn collect(
                 text.push_str(&delta);
                 tokens.push(token_id);
             }
+            GenerationEvent::ToolCall(call) => panic!("no request here offers tools: {call:?}"),
             GenerationEvent::Finished { reason, stats } => {
                 return Ok(Outcome {
                     text,

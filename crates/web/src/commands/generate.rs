@@ -66,15 +66,9 @@ fn generate(args: GenerateArgs) -> Result<(), String> {
     let prompt = if args.chat {
         let mut messages = Vec::new();
         if let Some(system) = args.system {
-            messages.push(ChatMessage {
-                role: "system".into(),
-                content: system,
-            });
+            messages.push(ChatMessage::new("system", system));
         }
-        messages.push(ChatMessage {
-            role: "user".into(),
-            content: args.prompt,
-        });
+        messages.push(ChatMessage::new("user", args.prompt));
         Prompt::Chat {
             messages,
             options: RenderOptions {
@@ -96,12 +90,14 @@ fn generate(args: GenerateArgs) -> Result<(), String> {
         stop: args.stop,
         // The terminal shows the model's output as it is, thinking included.
         split_reasoning: false,
+        parse_tool_calls: false,
     };
     let mut events = model.generate(request);
     let mut stdout = std::io::stdout().lock();
     while let Some(event) = events.blocking_recv() {
         match event.map_err(|e| e.to_string())? {
-            GenerationEvent::Started { .. } => {}
+            // No tools are offered here, so no calls are parsed out.
+            GenerationEvent::Started { .. } | GenerationEvent::ToolCall(_) => {}
             GenerationEvent::Delta { text, .. } | GenerationEvent::Reasoning { text, .. } => {
                 let _ = stdout.write_all(text.as_bytes());
                 let _ = stdout.flush();

@@ -2,6 +2,7 @@
 //! needs an API key or an access token, and every error — authentication's included — is the
 //! error object of the route's protocol, because the official clients parse it.
 
+mod answer;
 pub mod anthropic_errors;
 pub mod chat;
 pub mod completions;

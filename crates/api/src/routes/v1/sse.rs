@@ -12,6 +12,7 @@ use futures_util::Stream;
 use mlx_manager_serving::{Generation, ServingError};
 use tokio::sync::mpsc;
 
+use super::answer::timed_out;
 use crate::error::{ApiError, ErrorShape, model_api_error};
 
 /// How often a comment is sent while nothing else is.
@@ -32,11 +33,7 @@ where
         let out = events.clone();
         let run = async move {
             if tokio::time::timeout(limit, answer).await.is_err() {
-                let error = ApiError::Unavailable(format!(
-                    "the answer ran past its time limit of {} s and was cancelled",
-                    limit.as_secs()
-                ));
-                let _ = out.send(error_event(shape, error)).await;
+                let _ = out.send(error_event(shape, timed_out(limit))).await;
             }
         };
         tokio::select! {

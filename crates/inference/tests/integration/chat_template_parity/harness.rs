@@ -25,10 +25,7 @@ pub const FIXTURES: &[&str] = &[
 ];
 
 pub fn msg(role: &str, content: &str) -> ChatMessage {
-    ChatMessage {
-        role: role.into(),
-        content: content.into(),
-    }
+    ChatMessage::new(role, content)
 }
 
 /// Conversations every template should handle.

@@ -3,19 +3,18 @@
 pub mod request;
 pub mod response;
 mod stream;
+pub mod tools;
 
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use mlx_manager_inference::generation::GenerationEvent;
-use mlx_manager_serving::{Generation, ServingError};
 
 use request::ChatCompletionRequest;
-use response::{AnswerIdentity, ChatCompletion, Usage};
+use response::{AnswerIdentity, ChatCompletion};
 
-use super::errors;
+use super::{answer, errors};
 use crate::error::{ApiError, model_api_error};
 use crate::extract::CurrentUser;
 use crate::json::ApiJson;
@@ -60,43 +59,9 @@ pub async fn chat_completions(
     let limit = Duration::from_secs(state.model_api.chat_timeout_secs);
     let generation = prepared.start();
     if !streaming {
-        return Ok(Json(complete(generation, identity, limit).await?).into_response());
+        let answer = answer::collect(generation, limit).await?;
+        return Ok(Json(ChatCompletion::new(identity, &answer)).into_response());
     }
     let generation = super::sse::refused_at_once(generation).await?;
     Ok(stream::respond(generation, identity, include_usage, limit).into_response())
-}
-
-/// The whole answer at once, within the time limit (a generation past it is cancelled).
-async fn complete(
-    generation: impl Future<Output = Result<Generation, ServingError>>,
-    identity: AnswerIdentity,
-    limit: Duration,
-) -> Result<ChatCompletion, ApiError> {
-    let run = async {
-        let mut generation = generation.await?;
-        let (mut content, mut reasoning) = (String::new(), String::new());
-        while let Some(event) = generation.next().await {
-            match event? {
-                GenerationEvent::Started { .. } => {}
-                GenerationEvent::Delta { text, .. } => content.push_str(&text),
-                GenerationEvent::Reasoning { text, .. } => reasoning.push_str(&text),
-                GenerationEvent::Finished { reason, stats } => {
-                    return Ok((content, reasoning, reason, Usage::from(&stats)));
-                }
-            }
-        }
-        Err(ServingError::TaskFailed(
-            "the model stopped before it finished the answer".into(),
-        ))
-    };
-    match tokio::time::timeout(limit, run).await {
-        Ok(Ok((content, reasoning, reason, usage))) => Ok(ChatCompletion::new(
-            identity, content, reasoning, reason, usage,
-        )),
-        Ok(Err(error)) => Err(model_api_error(error)),
-        Err(_) => Err(ApiError::Unavailable(format!(
-            "the answer ran past its time limit of {} s and was cancelled",
-            limit.as_secs()
-        ))),
-    }
 }

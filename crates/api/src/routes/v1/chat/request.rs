@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::tools::{self, ToolCallIn, ToolChoiceIn, ToolIn};
 use crate::error::ApiError;
 use crate::problem::FieldError;
 
@@ -14,7 +15,7 @@ use crate::problem::FieldError;
 const MAX_STOP: usize = 16;
 
 /// A chat completion request. Fields this server does not use (`user`, `store`, `metadata`,
-/// `tool_choice` without tools, a message's `name`, …) are ignored; fields it knows but cannot
+/// `parallel_tool_calls`, …) are ignored; fields it knows but cannot
 /// honour yet are refused by name.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChatCompletionRequest {
@@ -54,8 +55,12 @@ pub struct ChatCompletionRequest {
     pub chat_template_kwargs: Option<Map<String, Value>>,
     /// Only `{"type": "text"}` for now.
     pub response_format: Option<Value>,
-    /// Not supported yet: a non-empty list is refused.
-    pub tools: Option<Vec<Value>>,
+    /// Functions the model may call; they reach the chat template, and the calls the model
+    /// writes come back parsed as `tool_calls`.
+    pub tools: Option<Vec<ToolIn>>,
+    /// `auto` (the default), `none` (the template is not shown the tools), `required` (not
+    /// enforced without constrained decoding), or a named function (the only one shown).
+    pub tool_choice: Option<ToolChoiceIn>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -88,6 +93,17 @@ pub struct ChatMessageIn {
     pub role: Role,
     /// A string, or a list of parts of which only `text` parts are understood.
     pub content: Option<MessageContent>,
+    /// On an assistant message: the calls it made.
+    pub tool_calls: Option<Vec<ToolCallIn>>,
+    /// On a `tool` message (required there): the id of the call it answers.
+    pub tool_call_id: Option<String>,
+    /// On a `tool` message: the function's name.
+    pub name: Option<String>,
+    /// On an assistant message: its thinking, given back to the template (Qwen3 re-reads it in
+    /// tool loops).
+    pub reasoning_content: Option<String>,
+    /// The other name of `reasoning_content`.
+    pub reasoning: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -130,10 +146,9 @@ impl ChatCompletionRequest {
             refuse("messages", "must hold at least one message");
         }
         let mut messages = Vec::with_capacity(self.messages.len());
-        for (index, message) in self.messages.iter().enumerate() {
-            match message_text(message) {
-                Ok(text) => messages.push(ChatMessage::new(role_name(message.role), text)),
-                Err(reason) => refuse(&format!("messages[{index}].content"), &reason),
+        for (index, message) in self.messages.into_iter().enumerate() {
+            if let Some(message) = chat_message(index, message, &mut refuse) {
+                messages.push(message);
             }
         }
         if self.temperature.is_some_and(|t| !(0.0..=2.0).contains(&t)) {
@@ -200,16 +215,15 @@ impl ChatCompletionRequest {
                 "only {\"type\": \"text\"} is supported yet (no constrained decoding)",
             );
         }
-        if self.tools.as_ref().is_some_and(|tools| !tools.is_empty()) {
-            refuse("tools", "tool calling is not supported yet");
-        }
+        let (tools, tool_choice) = tools::offered(self.tools, self.tool_choice, &mut refuse);
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
         let mut request = ClientRequest::new(ClientInput::Chat {
             messages,
             template_options: self.chat_template_kwargs.unwrap_or_default(),
-            tools: None,
+            tools,
+            tool_choice,
         });
         request.max_tokens = max_tokens.map(|m| m as usize);
         request.temperature = self.temperature;
@@ -231,6 +245,45 @@ fn role_name(role: Role) -> &'static str {
         Role::Assistant => "assistant",
         Role::Tool => "tool",
     }
+}
+
+/// One message as templates read it; `None` (with the reasons given to `refuse`) when invalid.
+fn chat_message(
+    index: usize,
+    message: ChatMessageIn,
+    refuse: &mut impl FnMut(&str, &str),
+) -> Option<ChatMessage> {
+    let content = message_text(&message)
+        .map_err(|reason| refuse(&format!("messages[{index}].content"), &reason))
+        .ok();
+    let tool_calls = match (message.role, message.tool_calls) {
+        (_, None) => None,
+        (Role::Assistant, Some(calls)) => {
+            let field = format!("messages[{index}].tool_calls");
+            Some(tools::earlier_calls(calls, &field, refuse)).filter(|calls| !calls.is_empty())
+        }
+        (_, Some(_)) => {
+            refuse(
+                &format!("messages[{index}].tool_calls"),
+                "only assistant messages make calls",
+            );
+            None
+        }
+    };
+    if message.role == Role::Tool && message.tool_call_id.as_deref().is_none_or(str::is_empty) {
+        refuse(
+            &format!("messages[{index}].tool_call_id"),
+            "a tool message needs the id of the call it answers",
+        );
+    }
+    Some(ChatMessage {
+        role: role_name(message.role).to_string(),
+        content: content?,
+        reasoning_content: message.reasoning_content.or(message.reasoning),
+        tool_calls,
+        tool_call_id: message.tool_call_id,
+        name: message.name,
+    })
 }
 
 fn message_text(message: &ChatMessageIn) -> Result<String, String> {
@@ -273,7 +326,8 @@ mod tests {
             "n": 3,
             "stop": ["a", ""],
             "response_format": {"type": "json_object"},
-            "tools": [{"type": "function"}],
+            "tools": [{"type": "retrieval", "function": {"name": "a b"}}],
+            "tool_choice": "required",
             "presence_penalty": 0.5,
         }));
         let Err(ApiError::Validation(errors)) = request.into_client_request() else {
@@ -289,7 +343,8 @@ mod tests {
                 "stop",
                 "n",
                 "response_format",
-                "tools"
+                "tools[0].type",
+                "tools[0].function.name",
             ]
         );
     }
@@ -323,5 +378,75 @@ mod tests {
         );
         assert_eq!(request.max_tokens, Some(9));
         assert_eq!(request.stop, Some(vec!["END".to_string()]));
+    }
+
+    #[test]
+    fn a_tool_loop_reaches_the_template_with_parsed_arguments_and_call_ids() {
+        let request = parse(json!({
+            "model": "m",
+            "messages": [
+                {"role": "user", "content": "Weather in Paris?"},
+                {"role": "assistant", "content": null, "reasoning": "Use the tool.",
+                 "tool_calls": [{"id": "call_1", "type": "function",
+                   "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
+                {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+            ],
+            "tools": [{"type": "function", "function": {"name": "get_weather",
+                       "parameters": {"type": "object"}}}],
+            "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+        }))
+        .into_client_request()
+        .unwrap();
+        let ClientInput::Chat {
+            messages,
+            tools,
+            tool_choice,
+            ..
+        } = &request.input
+        else {
+            panic!("a chat")
+        };
+        let calls = messages[1].tool_calls.as_ref().unwrap();
+        assert_eq!(calls[0].id, "call_1");
+        assert_eq!(calls[0].function.arguments, json!({"city": "Paris"}));
+        assert_eq!(
+            messages[1].reasoning_content.as_deref(),
+            Some("Use the tool.")
+        );
+        assert_eq!(messages[2].tool_call_id.as_deref(), Some("call_1"));
+        assert_eq!(tools[0]["function"]["name"], "get_weather");
+        assert!(tools[0]["function"].get("description").is_none());
+        assert_eq!(
+            *tool_choice,
+            mlx_manager_serving::ToolChoice::Function("get_weather".into())
+        );
+    }
+
+    #[test]
+    fn broken_tool_loops_are_refused_by_field() {
+        let request = parse(json!({
+            "model": "m",
+            "messages": [
+                {"role": "assistant", "tool_calls": [{"id": "c", "function":
+                    {"name": "f", "arguments": "not json"}}]},
+                {"role": "tool", "content": "sunny"},
+                {"role": "user", "tool_calls": []},
+            ],
+            "tools": [{"type": "function", "function": {"name": "f"}}],
+            "tool_choice": {"type": "function", "function": {"name": "g"}},
+        }));
+        let Err(ApiError::Validation(errors)) = request.into_client_request() else {
+            panic!("refused")
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "messages[0].tool_calls[0].function.arguments",
+                "messages[1].tool_call_id",
+                "messages[2].tool_calls",
+                "tool_choice.function.name",
+            ]
+        );
     }
 }

@@ -4,9 +4,12 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use mlx_manager_inference::generation::{FinishReason, GenerationStats};
+use mlx_manager_inference::text::tool_calls::ToolCall;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
+
+use super::super::answer::Answer;
 
 /// The fields every chunk of one answer repeats unchanged.
 #[derive(Debug, Clone)]
@@ -52,9 +55,11 @@ impl From<&GenerationStats> for Usage {
     }
 }
 
-/// `stop` (end of sequence or a stop sequence) or `length` (`max_tokens` or the context's end).
-pub fn finish_reason(reason: &FinishReason) -> &'static str {
+/// `stop` (end of sequence or a stop sequence), `tool_calls` (the turn ended after calls) or
+/// `length` (`max_tokens` or the context's end).
+pub fn finish_reason(reason: &FinishReason, ended_for_tools: bool) -> &'static str {
     match reason {
+        _ if ended_for_tools => "tool_calls",
         FinishReason::Stop | FinishReason::StopSequence(_) => "stop",
         FinishReason::Length => "length",
     }
@@ -76,7 +81,7 @@ pub struct ChatCompletion {
 pub struct Choice {
     pub index: u32,
     pub message: AssistantMessage,
-    /// `stop` or `length`.
+    /// `stop`, `length` or `tool_calls`.
     pub finish_reason: &'static str,
     /// Always null (log probabilities are not supported yet).
     #[schema(value_type = Option<Object>)]
@@ -87,25 +92,54 @@ pub struct Choice {
 pub struct AssistantMessage {
     /// Always `assistant`.
     pub role: &'static str,
-    /// The answer, without the model's thinking.
-    pub content: String,
+    /// The answer, without the model's thinking; null when the model only called tools.
+    pub content: Option<String>,
     /// A reasoning model's thinking (`<think>…</think>`), when it thought.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_content: Option<String>,
     /// The same as `reasoning_content`, under the name other clients read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<String>,
+    /// The tools the model called, when the request offered tools and it called any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<ToolCallOut>>,
+}
+
+/// A call the model made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ToolCallOut {
+    pub id: String,
+    /// Always `function`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub function: FunctionCall,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FunctionCall {
+    pub name: String,
+    /// The arguments as a JSON object's text.
+    pub arguments: String,
+}
+
+impl From<&ToolCall> for ToolCallOut {
+    fn from(call: &ToolCall) -> Self {
+        Self {
+            id: call.id.clone(),
+            kind: "function",
+            function: FunctionCall {
+                name: call.name.clone(),
+                arguments: call.arguments.clone(),
+            },
+        }
+    }
 }
 
 impl ChatCompletion {
-    pub fn new(
-        identity: AnswerIdentity,
-        content: String,
-        reasoning: String,
-        reason: FinishReason,
-        usage: Usage,
-    ) -> Self {
-        let reasoning = Some(reasoning).filter(|r| !r.is_empty());
+    pub fn new(identity: AnswerIdentity, answer: &Answer) -> Self {
+        let reasoning = Some(answer.reasoning()).filter(|r| !r.is_empty());
+        let tool_calls: Vec<ToolCallOut> = answer.tool_calls().map(ToolCallOut::from).collect();
+        let content = Some(answer.text()).filter(|text| !text.is_empty() || tool_calls.is_empty());
         Self {
             id: identity.id,
             object: "chat.completion",
@@ -118,11 +152,12 @@ impl ChatCompletion {
                     content,
                     reasoning_content: reasoning.clone(),
                     reasoning,
+                    tool_calls: Some(tool_calls).filter(|calls| !calls.is_empty()),
                 },
-                finish_reason: finish_reason(&reason),
+                finish_reason: finish_reason(&answer.reason, answer.ended_for_tools()),
                 logprobs: None,
             }],
-            usage,
+            usage: Usage::from(&answer.stats),
         }
     }
 }
@@ -154,8 +189,8 @@ pub struct ChunkChoice {
     pub logprobs: Option<Value>,
 }
 
-/// What a chunk adds to the message: the role once (first chunk), then content or reasoning
-/// (sent under both of its names).
+/// What a chunk adds to the message: the role once (first chunk), then content, reasoning
+/// (sent under both of its names) or a tool call.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct Delta {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -166,9 +201,53 @@ pub struct Delta {
     pub reasoning_content: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<ToolCallDelta>>,
+}
+
+/// A piece of a tool call. The official client concatenates strings across deltas, so `id`,
+/// `type` and `name` come only in a call's first delta; later ones add argument text.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ToolCallDelta {
+    /// Which call of the message this adds to.
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+    pub function: FunctionDelta,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FunctionDelta {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub arguments: String,
 }
 
 impl Delta {
+    /// The deltas of call number `index`: its id, type and name with empty arguments, then
+    /// the arguments.
+    pub fn tool_call(index: usize, call: &ToolCall) -> [Self; 2] {
+        let piece = |id: Option<String>, name: Option<String>, arguments: String| Self {
+            tool_calls: Some(vec![ToolCallDelta {
+                index,
+                kind: id.as_ref().map(|_| "function"),
+                id,
+                function: FunctionDelta { name, arguments },
+            }]),
+            ..Self::default()
+        };
+        [
+            piece(
+                Some(call.id.clone()),
+                Some(call.name.clone()),
+                String::new(),
+            ),
+            piece(None, None, call.arguments.clone()),
+        ]
+    }
+
     pub fn content(text: String) -> Self {
         Self {
             content: Some(text),

@@ -1,5 +1,5 @@
 //! A streamed chat answer: Server-Sent Events exactly as the OpenAI API streams — the role
-//! first, content deltas, `finish_reason` on the last choice chunk, the usage chunk when asked,
+//! first, content, reasoning and tool-call deltas, `finish_reason` on the last choice chunk, the usage chunk when asked,
 //! `data: [DONE]` — with comments while the request waits for its turn, a load or a long
 //! prefill, and an error object as the last event when the generation fails after it started.
 
@@ -13,6 +13,7 @@ use mlx_manager_inference::generation::GenerationEvent;
 use mlx_manager_serving::{Generation, ServingError};
 use tokio::sync::mpsc;
 
+use super::super::answer::ended_for_tools;
 use super::super::sse;
 use super::response::{AnswerIdentity, ChatCompletionChunk, Delta, Usage, finish_reason};
 use crate::error::{ApiError, ErrorShape, model_api_error};
@@ -57,27 +58,27 @@ async fn drive(
     {
         return;
     }
+    let mut calls = 0usize;
     while let Some(event) = generation.next().await {
-        match event {
-            Ok(GenerationEvent::Started { .. }) => {}
-            Ok(event @ (GenerationEvent::Delta { .. } | GenerationEvent::Reasoning { .. })) => {
-                let delta = match event {
-                    GenerationEvent::Delta { text, .. } if !text.is_empty() => Delta::content(text),
-                    GenerationEvent::Reasoning { text, .. } if !text.is_empty() => {
-                        Delta::reasoning(text)
-                    }
-                    _ => continue,
-                };
-                let body = ChatCompletionChunk::choice(identity, delta, None, include_usage);
-                if !send(chunk(&body)).await {
-                    return;
-                }
+        let deltas = match event {
+            Ok(GenerationEvent::Started { .. }) => continue,
+            Ok(GenerationEvent::Delta { text, .. }) if !text.is_empty() => {
+                vec![Delta::content(text)]
+            }
+            Ok(GenerationEvent::Reasoning { text, .. }) if !text.is_empty() => {
+                vec![Delta::reasoning(text)]
+            }
+            Ok(GenerationEvent::Delta { .. } | GenerationEvent::Reasoning { .. }) => continue,
+            Ok(GenerationEvent::ToolCall(call)) => {
+                calls += 1;
+                Delta::tool_call(calls - 1, &call).into()
             }
             Ok(GenerationEvent::Finished { reason, stats }) => {
+                let reason = finish_reason(&reason, ended_for_tools(&reason, calls > 0));
                 let last = ChatCompletionChunk::choice(
                     identity,
                     Delta::default(),
-                    Some(finish_reason(&reason)),
+                    Some(reason),
                     include_usage,
                 );
                 send(chunk(&last)).await;
@@ -93,6 +94,12 @@ async fn drive(
             }
             Err(error) => {
                 send(error_event(model_api_error(error))).await;
+                return;
+            }
+        };
+        for delta in deltas {
+            let body = ChatCompletionChunk::choice(identity, delta, None, include_usage);
+            if !send(chunk(&body)).await {
                 return;
             }
         }

@@ -14,6 +14,7 @@ use mlx_manager_inference::generation::GenerationEvent;
 use mlx_manager_serving::{Generation, ServingError};
 use tokio::sync::mpsc;
 
+use super::answer::{self, Piece};
 use super::chat::response::{AnswerIdentity, Usage, UsageField, finish_reason};
 use super::errors;
 use super::sse;
@@ -74,34 +75,22 @@ pub async fn completions(
 async fn complete(
     generation: impl Future<Output = Result<Generation, ServingError>>,
     identity: AnswerIdentity,
-    mut text: String,
+    echoed: String,
     limit: Duration,
 ) -> Result<Completion, ApiError> {
-    let run = async {
-        let mut generation = generation.await?;
-        while let Some(event) = generation.next().await {
-            match event? {
-                GenerationEvent::Started { .. } => {}
-                GenerationEvent::Delta { text: delta, .. }
-                | GenerationEvent::Reasoning { text: delta, .. } => text.push_str(&delta),
-                GenerationEvent::Finished { reason, stats } => {
-                    let usage = UsageField::Null(Some(Usage::from(&stats)));
-                    let reason = Some(finish_reason(&reason));
-                    return Ok(Completion::choice(&identity, text, reason, usage));
-                }
-            }
-        }
-        Err(ServingError::TaskFailed(
-            "the model stopped before it finished the completion".into(),
-        ))
-    };
-    match tokio::time::timeout(limit, run).await {
-        Ok(result) => result.map_err(model_api_error),
-        Err(_) => Err(ApiError::Unavailable(format!(
-            "the completion ran past its time limit of {} s and was cancelled",
-            limit.as_secs()
-        ))),
-    }
+    let answer = answer::collect(generation, limit).await?;
+    // A raw prompt's reasoning is not split out: all of it is text.
+    let text: String = answer
+        .pieces
+        .iter()
+        .filter_map(|piece| match piece {
+            Piece::Text(text) | Piece::Reasoning(text) => Some(text.as_str()),
+            Piece::ToolCall(_) => None,
+        })
+        .collect();
+    let usage = UsageField::Null(Some(Usage::from(&answer.stats)));
+    let reason = Some(finish_reason(&answer.reason, false));
+    Ok(Completion::choice(&identity, echoed + &text, reason, usage))
 }
 
 async fn drive(
@@ -129,7 +118,7 @@ async fn drive(
     }
     while let Some(event) = generation.next().await {
         match event {
-            Ok(GenerationEvent::Started { .. }) => {}
+            Ok(GenerationEvent::Started { .. } | GenerationEvent::ToolCall(_)) => {}
             Ok(GenerationEvent::Delta { text, .. } | GenerationEvent::Reasoning { text, .. }) => {
                 if !text.is_empty()
                     && !send(Completion::choice(identity, text, None, usage_field)).await
@@ -138,7 +127,7 @@ async fn drive(
                 }
             }
             Ok(GenerationEvent::Finished { reason, stats }) => {
-                let reason = Some(finish_reason(&reason));
+                let reason = Some(finish_reason(&reason, false));
                 send(Completion::choice(
                     identity,
                     String::new(),

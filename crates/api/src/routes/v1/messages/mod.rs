@@ -1,5 +1,6 @@
 //! `POST /v1/messages` and `POST /v1/messages/count_tokens` (Anthropic-compatible).
 
+pub mod blocks;
 pub mod request;
 pub mod response;
 mod stream;
@@ -9,16 +10,15 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use mlx_manager_inference::generation::GenerationEvent;
-use mlx_manager_serving::{Generation, ServingError};
 
+use super::answer;
 use super::anthropic_errors as errors;
 use crate::error::{ApiError, model_api_error};
 use crate::extract::CurrentUser;
 use crate::json::ApiJson;
 use crate::state::AppState;
 use request::{CountTokensRequest, MessagesRequest};
-use response::{AnthropicUsage, Message, TokenCount, message_id};
+use response::{Message, TokenCount, message_id};
 
 /// An answer from a profile or a downloaded model, loaded on demand (members need
 /// `members_load_models` for that). With `stream`, the Anthropic event stream (each event with
@@ -59,7 +59,8 @@ pub async fn create_message(
     let limit = Duration::from_secs(state.model_api.chat_timeout_secs);
     let generation = prepared.start();
     if !streaming {
-        return Ok(Json(complete(generation, id, model, limit).await?).into_response());
+        let answer = answer::collect(generation, limit).await?;
+        return Ok(Json(Message::new(id, model, &answer)).into_response());
     }
     let generation = super::sse::refused_at_once(generation).await?;
     Ok(stream::respond(generation, id, model, limit).into_response())
@@ -93,41 +94,4 @@ pub async fn count_tokens(
         .await
         .map_err(model_api_error)?;
     Ok(Json(TokenCount { input_tokens }))
-}
-
-/// The whole answer at once, within the time limit (a generation past it is cancelled).
-async fn complete(
-    generation: impl Future<Output = Result<Generation, ServingError>>,
-    id: String,
-    model: String,
-    limit: Duration,
-) -> Result<Message, ApiError> {
-    let run = async {
-        let mut generation = generation.await?;
-        let (mut thinking, mut text) = (String::new(), String::new());
-        while let Some(event) = generation.next().await {
-            match event? {
-                GenerationEvent::Started { .. } => {}
-                GenerationEvent::Delta { text: delta, .. } => text.push_str(&delta),
-                GenerationEvent::Reasoning { text: delta, .. } => thinking.push_str(&delta),
-                GenerationEvent::Finished { reason, stats } => {
-                    let usage = AnthropicUsage {
-                        input_tokens: stats.prompt_tokens,
-                        output_tokens: stats.generated_tokens,
-                    };
-                    return Ok(Message::new(id, model, (thinking, text), &reason, usage));
-                }
-            }
-        }
-        Err(ServingError::TaskFailed(
-            "the model stopped before it finished the answer".into(),
-        ))
-    };
-    match tokio::time::timeout(limit, run).await {
-        Ok(result) => result.map_err(model_api_error),
-        Err(_) => Err(ApiError::Unavailable(format!(
-            "the answer ran past its time limit of {} s and was cancelled",
-            limit.as_secs()
-        ))),
-    }
 }

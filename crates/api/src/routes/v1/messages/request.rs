@@ -5,17 +5,18 @@
 use mlx_manager_inference::text::chat_template::ChatMessage;
 use mlx_manager_serving::{ClientInput, ClientRequest};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use utoipa::ToSchema;
 
+use super::blocks::{self, AnthropicTool, AnthropicToolChoice, ContentBlockIn};
 use crate::error::ApiError;
 use crate::problem::FieldError;
 
 /// Most stop sequences a request may give (as profiles).
 const MAX_STOP: usize = 16;
 
-/// A message request. Fields this server does not use (`metadata`, `tool_choice` without tools,
-/// `service_tier`, …) are ignored; fields it knows but cannot honour yet are refused by name.
+/// A message request. Fields this server does not use (`metadata`, `service_tier`, …) are
+/// ignored; fields it knows but cannot honour yet are refused by name.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MessagesRequest {
     /// A profile's name or a downloaded model's repository id.
@@ -50,8 +51,11 @@ pub struct Conversation {
     pub messages: Vec<AnthropicMessage>,
     /// A string or a list of text blocks.
     pub system: Option<TextField>,
-    /// Not supported yet: a non-empty list is refused.
-    pub tools: Option<Vec<Value>>,
+    /// Tools the model may call; its calls come back as `tool_use` blocks.
+    pub tools: Option<Vec<AnthropicTool>>,
+    /// `auto` (the default), `any` (not enforced without constrained decoding), `tool` with a
+    /// `name` (the only tool shown), or `none`.
+    pub tool_choice: Option<AnthropicToolChoice>,
     /// `{"type": "enabled"}` or `{"type": "disabled"}`: a reasoning model's thinking on or off
     /// (the chat template's `enable_thinking`); its thinking comes back as `thinking` blocks.
     pub thinking: Option<Thinking>,
@@ -74,7 +78,7 @@ pub enum AnthropicRole {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AnthropicMessage {
     pub role: AnthropicRole,
-    /// A string, or content blocks of which only `text` blocks are understood yet.
+    /// A string, or content blocks: text, thinking and tool_use (assistant), tool_result (user).
     pub content: TextField,
 }
 
@@ -83,14 +87,6 @@ pub struct AnthropicMessage {
 pub enum TextField {
     Text(String),
     Blocks(Vec<ContentBlockIn>),
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ContentBlockIn {
-    /// `text`; `image`, `document`, `tool_use` and `tool_result` are refused for now.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub text: Option<String>,
 }
 
 impl MessagesRequest {
@@ -170,14 +166,15 @@ impl Conversation {
                 AnthropicRole::User => "user",
                 AnthropicRole::Assistant => "assistant",
             };
-            match text_of(&message.content) {
-                Ok(text) => messages.push(ChatMessage::new(role, text)),
-                Err(reason) => refuse(format!("messages[{index}].content"), reason),
+            match &message.content {
+                TextField::Text(text) => messages.push(ChatMessage::new(role, text.as_str())),
+                TextField::Blocks(content) => {
+                    let field = format!("messages[{index}].content");
+                    messages.extend(blocks::messages_of(role, content, &field, &mut refuse));
+                }
             }
         }
-        if self.tools.as_ref().is_some_and(|tools| !tools.is_empty()) {
-            refuse("tools".into(), "tool use is not supported yet".into());
-        }
+        let (tools, tool_choice) = blocks::offered(self.tools, self.tool_choice, &mut refuse);
         let mut template_options = Map::new();
         match self.thinking.as_ref().map(|t| t.kind.as_str()) {
             None => {}
@@ -192,34 +189,22 @@ impl Conversation {
         (errors.len() == before).then_some(ClientInput::Chat {
             messages,
             template_options,
-            tools: None,
+            tools,
+            tool_choice,
         })
     }
 }
 
+/// The text of a `system` field: a string or text blocks.
 fn text_of(field: &TextField) -> Result<String, String> {
     match field {
         TextField::Text(text) => Ok(text.clone()),
-        TextField::Blocks(blocks) => {
-            let mut text = String::new();
-            for block in blocks {
-                match (block.kind.as_str(), &block.text) {
-                    ("text", Some(part)) => text.push_str(part),
-                    ("text", None) => return Err("a text block needs `text`".into()),
-                    ("image" | "document", _) => {
-                        return Err(
-                            "the model has no vision: image blocks are not supported".into()
-                        );
-                    }
-                    ("tool_use" | "tool_result", _) => {
-                        return Err("tool use is not supported yet".into());
-                    }
-                    (other, _) => {
-                        return Err(format!("blocks of type `{other}` are not supported"));
-                    }
-                }
-            }
-            Ok(text)
-        }
+        TextField::Blocks(blocks) => blocks
+            .iter()
+            .map(|block| match (block.kind.as_str(), &block.text) {
+                ("text", Some(text)) => Ok(text.as_str()),
+                _ => Err("the system prompt may hold only text blocks".to_string()),
+            })
+            .collect(),
     }
 }

@@ -6,6 +6,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use super::super::answer::{Answer, Piece};
+
 /// A whole answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Message {
@@ -17,9 +19,10 @@ pub struct Message {
     /// Always `assistant`.
     pub role: &'static str,
     pub model: String,
-    /// The model's thinking first (a reasoning model that thought), then the answer.
+    /// The model's thinking (a reasoning model that thought), the answer's text and the
+    /// tools it called, in the order it wrote them.
     pub content: Vec<ContentBlock>,
-    /// `end_turn`, `max_tokens` or `stop_sequence`.
+    /// `end_turn`, `max_tokens`, `stop_sequence` or `tool_use`.
     pub stop_reason: Option<&'static str>,
     /// The stop sequence that ended the answer, if one did.
     pub stop_sequence: Option<String>,
@@ -37,6 +40,15 @@ pub enum ContentBlock {
     Text {
         text: String,
     },
+    /// A call of one of the request's tools.
+    #[serde(rename = "tool_use")]
+    ToolUse {
+        id: String,
+        name: String,
+        /// The arguments, a JSON object.
+        #[schema(value_type = Object)]
+        input: Value,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -53,8 +65,9 @@ pub struct TokenCount {
 }
 
 /// Why the answer ended, and the stop sequence when that was it.
-pub fn stop_reason(reason: &FinishReason) -> (&'static str, Option<String>) {
+pub fn stop_reason(reason: &FinishReason, ended_for_tools: bool) -> (&'static str, Option<String>) {
     match reason {
+        _ if ended_for_tools => ("tool_use", None),
         FinishReason::Stop => ("end_turn", None),
         FinishReason::StopSequence(stop) => ("stop_sequence", Some(stop.clone())),
         FinishReason::Length => ("max_tokens", None),
@@ -66,22 +79,33 @@ pub fn message_id() -> String {
 }
 
 impl Message {
-    pub fn new(
-        id: String,
-        model: String,
-        (thinking, text): (String, String),
-        reason: &FinishReason,
-        usage: AnthropicUsage,
-    ) -> Self {
-        let (stop_reason, stop_sequence) = stop_reason(reason);
-        let mut content = Vec::new();
-        if !thinking.is_empty() {
-            content.push(ContentBlock::Thinking {
-                thinking,
-                signature: String::new(),
+    pub fn new(id: String, model: String, answer: &Answer) -> Self {
+        let (stop_reason, stop_sequence) = stop_reason(&answer.reason, answer.ended_for_tools());
+        let mut content: Vec<ContentBlock> = answer
+            .pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Reasoning(thinking) => ContentBlock::Thinking {
+                    thinking: thinking.clone(),
+                    signature: String::new(),
+                },
+                Piece::Text(text) => ContentBlock::Text { text: text.clone() },
+                Piece::ToolCall(call) => ContentBlock::ToolUse {
+                    id: call.id.clone(),
+                    name: call.name.clone(),
+                    input: serde_json::from_str(&call.arguments).unwrap_or_else(|_| json!({})),
+                },
+            })
+            .collect();
+        // Clients read the text block; an answer that wrote none still has one.
+        if !content
+            .iter()
+            .any(|block| !matches!(block, ContentBlock::Thinking { .. }))
+        {
+            content.push(ContentBlock::Text {
+                text: String::new(),
             });
         }
-        content.push(ContentBlock::Text { text });
         Self {
             id,
             kind: "message",
@@ -90,13 +114,17 @@ impl Message {
             content,
             stop_reason: Some(stop_reason),
             stop_sequence,
-            usage,
+            usage: AnthropicUsage {
+                input_tokens: answer.stats.prompt_tokens,
+                output_tokens: answer.stats.generated_tokens,
+            },
         }
     }
 }
 
 /// The events of a streamed answer, each sent with its `event:` line equal to its `type`.
 pub mod events {
+    use super::super::super::answer::ended_for_tools;
     use super::*;
 
     pub fn message_start(id: &str, model: &str, input_tokens: usize) -> Value {
@@ -112,6 +140,23 @@ pub mod events {
                 "stop_sequence": null,
                 "usage": {"input_tokens": input_tokens, "output_tokens": 0},
             },
+        })
+    }
+
+    /// A tool_use block opens with an empty input; the arguments follow as `input_json_delta`.
+    pub fn tool_use_start(index: usize, id: &str, name: &str) -> Value {
+        json!({
+            "type": "content_block_start",
+            "index": index,
+            "content_block": {"type": "tool_use", "id": id, "name": name, "input": {}},
+        })
+    }
+
+    pub fn input_json_delta(index: usize, partial_json: &str) -> Value {
+        json!({
+            "type": "content_block_delta",
+            "index": index,
+            "delta": {"type": "input_json_delta", "partial_json": partial_json},
         })
     }
 
@@ -136,8 +181,8 @@ pub mod events {
     }
 
     /// The final stop reason and the cumulative output token count.
-    pub fn message_delta(reason: &FinishReason, output_tokens: usize) -> Value {
-        let (stop_reason, stop_sequence) = stop_reason(reason);
+    pub fn message_delta(reason: &FinishReason, called: bool, output_tokens: usize) -> Value {
+        let (stop_reason, stop_sequence) = stop_reason(reason, ended_for_tools(reason, called));
         json!({
             "type": "message_delta",
             "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence},

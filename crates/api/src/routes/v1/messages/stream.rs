@@ -1,6 +1,7 @@
 //! A streamed message: the Anthropic event sequence — `message_start`, `ping`, a thinking block
 //! when a reasoning model thinks, then a text block (`content_block_start`, `thinking_delta`s or
-//! `text_delta`s, `content_block_stop`), `message_delta` with the stop reason and usage,
+//! `text_delta`s, `content_block_stop`), a tool_use block per call (`input_json_delta`),
+//! `message_delta` with the stop reason and usage,
 //! `message_stop` — every event with its `event:` line, `ping` events while the request waits or
 //! the prompt is processed, and `event: error` when the generation fails after the stream
 //! started.
@@ -13,6 +14,7 @@ use std::time::Duration;
 use axum::response::sse::{Event, Sse};
 use futures_util::Stream;
 use mlx_manager_inference::generation::GenerationEvent;
+use mlx_manager_inference::text::tool_calls::ToolCall;
 use mlx_manager_serving::{Generation, ServingError};
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -104,9 +106,24 @@ async fn drive(
                     }
                 }
             }
+            Ok(GenerationEvent::ToolCall(call)) => {
+                if !started {
+                    continue;
+                }
+                for event in blocks.tool_use(&call) {
+                    if !send(named(&event)).await {
+                        return;
+                    }
+                }
+            }
             Ok(GenerationEvent::Finished { reason, stats }) => {
+                let called = blocks.called;
                 let mut last = blocks.finish();
-                last.push(events::message_delta(&reason, stats.generated_tokens));
+                last.push(events::message_delta(
+                    &reason,
+                    called,
+                    stats.generated_tokens,
+                ));
                 last.push(events::message_stop());
                 for event in last {
                     if !send(named(&event)).await {
@@ -123,13 +140,16 @@ async fn drive(
     }
 }
 
-/// The content blocks of the answer: each starts at its first delta and stops when one of the
-/// other kind begins (thinking, then text).
+/// The content blocks of the answer: a thinking or text block starts at its first delta and
+/// stops when another kind begins; a tool_use block is whole at once (start, its input as one
+/// `input_json_delta`, stop).
 #[derive(Default)]
 struct Blocks {
     /// The open block: its index, and whether it is thinking.
     open: Option<(usize, bool)>,
     next: usize,
+    /// A tool was called.
+    called: bool,
 }
 
 impl Blocks {
@@ -147,6 +167,17 @@ impl Blocks {
             }
         };
         out.push(events::block_delta(index, thinking, text));
+        out
+    }
+
+    fn tool_use(&mut self, call: &ToolCall) -> Vec<Value> {
+        let mut out: Vec<Value> = self.close().into_iter().collect();
+        let index = self.next;
+        self.next += 1;
+        self.called = true;
+        out.push(events::tool_use_start(index, &call.id, &call.name));
+        out.push(events::input_json_delta(index, &call.arguments));
+        out.push(events::block_stop(index));
         out
     }
 
