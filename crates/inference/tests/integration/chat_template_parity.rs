@@ -4,8 +4,8 @@
 //! that exercises the Python-flavoured corners of Jinja. The text must be equal, and where
 //! transformers raises, so must we (with the same message for `raise_exception`).
 
-mod harness;
-mod templates;
+pub mod harness;
+pub mod templates;
 
 use harness::*;
 use templates::*;

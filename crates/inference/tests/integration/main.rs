@@ -8,3 +8,4 @@ mod mlx_lm_parity;
 mod reasoning;
 mod sampling_reference;
 mod support;
+mod tool_calls;

@@ -58,7 +58,7 @@ pub const QWEN25_TEMPLATE: &str = r##"{%- if tools %}
 {%- endif %}
 "##;
 
-// The Qwen3 template: thinking blocks split out of assistant turns, `enable_thinking`.
+// The Qwen3 template: thinking blocks split out of assistant turns, `enable_thinking`, tool calls.
 pub const QWEN3_TEMPLATE: &str = r##"{%- if tools %}
     {{- '<|im_start|>system\n' }}
     {%- if messages[0].role == 'system' %}
@@ -110,6 +110,25 @@ pub const QWEN3_TEMPLATE: &str = r##"{%- if tools %}
         {%- else %}
             {{- '<|im_start|>' + message.role + '\n' + content }}
         {%- endif %}
+        {%- if message.tool_calls %}
+            {%- for tool_call in message.tool_calls %}
+                {%- if (loop.first and content) or (not loop.first) %}
+                    {{- '\n' }}
+                {%- endif %}
+                {%- if tool_call.function %}
+                    {%- set tool_call = tool_call.function %}
+                {%- endif %}
+                {{- '<tool_call>\n{"name": "' }}
+                {{- tool_call.name }}
+                {{- '", "arguments": ' }}
+                {%- if tool_call.arguments is string %}
+                    {{- tool_call.arguments }}
+                {%- else %}
+                    {{- tool_call.arguments | tojson }}
+                {%- endif %}
+                {{- '}\n</tool_call>' }}
+            {%- endfor %}
+        {%- endif %}
         {{- '<|im_end|>\n' }}
     {%- elif message.role == "tool" %}
         {%- if loop.first or (messages[loop.index0 - 1].role != "tool") %}
@@ -131,7 +150,7 @@ pub const QWEN3_TEMPLATE: &str = r##"{%- if tools %}
 {%- endif %}"##;
 
 // The Llama 3.2 template (BOS, today's date from strftime_now, tools in the first user
-// message), with a check of roles that raises on unknown ones.
+// message, one tool call per assistant message), with a check of roles that raises on unknown ones.
 pub const LLAMA3_TEMPLATE: &str = r##"{{- bos_token }}
 {%- if custom_tools is defined %}
     {%- set tools = custom_tools %}
@@ -204,6 +223,17 @@ pub const LLAMA3_TEMPLATE: &str = r##"{{- bos_token }}
     {%- endif %}
     {%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}
         {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' }}
+    {%- elif 'tool_calls' in message %}
+        {%- if not message.tool_calls|length == 1 %}
+            {{- raise_exception("This model only supports single tool-calls at once!") }}
+        {%- endif %}
+        {%- set tool_call = message.tool_calls[0].function %}
+        {{- '<|start_header_id|>assistant<|end_header_id|>\n\n' -}}
+        {{- '{"name": "' + tool_call.name + '", ' }}
+        {{- '"parameters": ' }}
+        {{- tool_call.arguments | tojson }}
+        {{- "}" }}
+        {{- "<|eot_id|>" }}
     {%- elif message.role == "tool" or message.role == "ipython" %}
         {{- "<|start_header_id|>ipython<|end_header_id|>\n\n" }}
         {%- if message.content is mapping or message.content is iterable %}
