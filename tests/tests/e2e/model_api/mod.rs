@@ -6,6 +6,7 @@ mod anthropic_client;
 mod load_and_limits;
 mod openai_client;
 mod reasoning;
+mod tools;
 mod wire;
 
 use std::time::{Duration, Instant};

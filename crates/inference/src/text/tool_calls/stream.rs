@@ -1,5 +1,5 @@
 //! Tool calls found in streamed text. Text outside calls passes on at once, except a tail that
-//! could be the start of an opening tag, held until it is decided. A call is kept whole until
+//! could be the start of an opening tag (and whitespace before it), held until it is decided. A call is kept whole until
 //! it ends (its closing tag, or the end of the answer) and only then parsed: a malformed call is
 //! released as the text the model wrote, which a call already announced could not be.
 
@@ -92,7 +92,8 @@ impl ToolCallParser {
             if let Some(at) = self.pending.find(tag) {
                 let body = self.pending.split_off(at + tag.len());
                 let mut before = std::mem::replace(&mut self.pending, body);
-                before.truncate(at);
+                // The line break a model writes before its call belongs to no text.
+                before.truncate(before[..at].trim_end().len());
                 self.release(&mut parts, before);
                 self.opened_with = tag.to_string();
                 self.in_call = true;
@@ -102,7 +103,9 @@ impl ToolCallParser {
                 .rev()
                 .find(|&n| self.pending.ends_with(&tag[..n]))
                 .unwrap_or(0);
-            let kept = self.pending.split_off(self.pending.len() - held);
+            // Whitespace waits too: if a call follows, it is dropped with the tag.
+            let kept_from = self.pending[..self.pending.len() - held].trim_end().len();
+            let kept = self.pending.split_off(kept_from);
             let released = std::mem::replace(&mut self.pending, kept);
             self.release(&mut parts, released);
             return parts;

@@ -97,7 +97,7 @@ fn hermes_calls_are_parsed_with_the_text_before_them_and_parallel_calls_apart() 
     assert_eq!(
         parse_all_ways(ToolFormat::HermesJson, output),
         [
-            text("Let me check.\n"),
+            text("Let me check."),
             call("get_weather", r#"{"city":"Paris"}"#),
             call("get_time", r#"{"zone":"CET"}"#),
         ]
