@@ -834,6 +834,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Embeddings of the inputs from a profile or a downloaded model, loaded on demand (members
+         *     need `members_load_models` for that); bounded by `embeddings_timeout_secs`.
+         */
+        post: operations["embeddings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/messages": {
         parameters: {
             query?: never;
@@ -1345,6 +1365,40 @@ export interface components {
         DuplicateProfileRequest: {
             /** @description The copy's name (the rules of `name`). */
             name: string;
+        };
+        EmbeddingData: {
+            embedding: components["schemas"]["EmbeddingVector"];
+            /** @description The input's position in the request. */
+            index: number;
+            /** @description Always `embedding`. */
+            object: string;
+        };
+        EmbeddingInputField: string | string[] | number[] | number[][];
+        EmbeddingList: {
+            data: components["schemas"]["EmbeddingData"][];
+            model: string;
+            /** @description Always `list`. */
+            object: string;
+            usage: components["schemas"]["EmbeddingUsage"];
+        };
+        EmbeddingUsage: {
+            prompt_tokens: number;
+            total_tokens: number;
+        };
+        /** @description The floats, or their little-endian float32 bytes in base64. */
+        EmbeddingVector: number[] | string;
+        EmbeddingsRequest: {
+            /**
+             * Format: int32
+             * @description Keep only the first this many dimensions, normalised again.
+             */
+            dimensions?: number | null;
+            /** @description `float` (the default) or `base64` (little-endian float32). */
+            encoding_format?: string | null;
+            /** @description A string, a list of strings, a list of token ids, or a list of such lists (≤ 2048). */
+            input: components["schemas"]["EmbeddingInputField"];
+            /** @description A profile's name or a downloaded model's repository id. */
+            model: string;
         };
         /** @description One invalid field of a request. */
         FieldError: {
@@ -5959,6 +6013,118 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Completion"];
+                };
+            };
+            /** @description The request is malformed or a field is invalid (`param` names it). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description No credentials, or they were refused. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The caller may not do this (e.g. load a model while `members_load_models` is off). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The model is neither a profile nor a downloaded model (`code: model_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The model's queue is full; `Retry-After` says when to come back. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description The model cannot run (its files failed to load); `x-should-retry: false`. */
+            500: {
+                headers: {
+                    /** @description `false`: retrying will not help */
+                    "x-should-retry"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /**
+             * @description No room for the model, the turn did not come within the queue timeout, the model was
+             *     stopped, or the request ran past its time limit.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+        };
+    };
+    embeddings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmbeddingsRequest"];
+            };
+        };
+        responses: {
+            /** @description One unit vector per input, in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbeddingList"];
                 };
             };
             /** @description The request is malformed or a field is invalid (`param` names it). */

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use mlx_rs::Array;
+use mlx_rs::ops::indexing::IndexOp;
 
 use crate::InferenceError;
 use crate::model_config::ModelConfig;
@@ -103,6 +104,40 @@ impl Model {
         match token.shape() {
             [1] => self.decoder.forward(token, cache),
             _ => self.decoder.forward(&token.reshape(&[1])?, cache),
+        }
+    }
+}
+
+impl Model {
+    /// The final hidden states of `ids` (one sequence, on a fresh cache), pooled: the last
+    /// token's, or the mean over all tokens. Long inputs go in chunks. Returns `[hidden]` in
+    /// float32.
+    pub fn pooled_hidden(&self, ids: &[u32], mean: bool) -> Result<Array, InferenceError> {
+        if ids.is_empty() {
+            return Err(InferenceError::Tokenizer("no tokens to embed".into()));
+        }
+        let mut cache = self.new_cache();
+        let mut pooled: Option<Array> = None;
+        for chunk in ids.chunks(PREFILL_CHUNK) {
+            let hidden = self
+                .decoder
+                .hidden(&token_array(chunk), &mut cache)?
+                .as_dtype(mlx_rs::Dtype::Float32)?;
+            let part = match mean {
+                true => hidden.sum_axis(0, false)?,
+                false => hidden.index(hidden.dim(0) - 1),
+            };
+            let part = match (mean, pooled.take()) {
+                (true, Some(sum)) => sum.add(part)?,
+                _ => part,
+            };
+            mlx_rs::transforms::eval([&part])?;
+            pooled = Some(part);
+        }
+        let pooled = pooled.expect("at least one chunk");
+        match mean {
+            true => Ok(pooled.divide(Array::from_f32(ids.len() as f32))?),
+            false => Ok(pooled),
         }
     }
 }

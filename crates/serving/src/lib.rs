@@ -4,6 +4,7 @@
 //! resolved to a model, the profile's defaults joined with the request, a turn on the pool) live
 //! here, so the API handlers and the CLI stay one call each. No HTTP here.
 
+mod embeddings;
 mod error;
 mod load;
 mod locate;

@@ -1,8 +1,9 @@
-//! Turning a prompt into tokens: sampling the next token, the streaming generation loop, the
+//! Turning a prompt into tokens (and inputs into embeddings): sampling the next token, the streaming generation loop, the
 //! greedy reference generator the parity tests compare with mlx-lm, and the worker thread that
 //! serves one loaded model.
 
 mod bundle;
+mod embedding;
 mod greedy;
 mod output;
 pub mod pool;
@@ -11,6 +12,7 @@ pub mod sampling;
 mod stream;
 mod worker;
 
+pub use embedding::{EmbeddingInput, EmbeddingRequest, Embeddings, Pooling};
 pub use greedy::greedy;
 pub use prompt::count_prompt_tokens;
 pub use stream::{FinishReason, GenerationEvent, GenerationRequest, GenerationStats, Prompt};

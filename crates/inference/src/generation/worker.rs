@@ -7,8 +7,10 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use tokio::sync::mpsc as async_mpsc;
+use tokio::sync::oneshot;
 
 use super::bundle::ModelBundle;
+use super::embedding::{EmbeddingRequest, Embeddings, embed};
 use super::stream::{GenerationEvent, GenerationRequest, run};
 use crate::InferenceError;
 
@@ -54,9 +56,15 @@ pub struct LoadProgress {
     pub bytes_total: u64,
 }
 
-struct Job {
-    request: GenerationRequest,
-    events: async_mpsc::Sender<Result<GenerationEvent, InferenceError>>,
+enum Job {
+    Generate {
+        request: GenerationRequest,
+        events: async_mpsc::Sender<Result<GenerationEvent, InferenceError>>,
+    },
+    Embed {
+        request: EmbeddingRequest,
+        reply: oneshot::Sender<Result<Embeddings, InferenceError>>,
+    },
 }
 
 /// A model loaded and served on its own thread; dropping the worker ends the thread after its
@@ -114,12 +122,19 @@ impl ModelWorker {
                     }
                 };
                 for job in jobs_rx {
-                    let events = job.events;
-                    let result = run(&bundle, &job.request, |event| {
-                        events.blocking_send(Ok(event)).is_ok()
-                    });
-                    if let Err(error) = result {
-                        let _ = events.blocking_send(Err(error));
+                    match job {
+                        Job::Generate { request, events } => {
+                            let result = run(&bundle, &request, |event| {
+                                events.blocking_send(Ok(event)).is_ok()
+                            });
+                            if let Err(error) = result {
+                                let _ = events.blocking_send(Err(error));
+                            }
+                        }
+                        Job::Embed { request, reply } => {
+                            let result = embed(&bundle, &request, || reply.is_closed());
+                            let _ = reply.send(result);
+                        }
                     }
                 }
             })
@@ -139,15 +154,29 @@ impl ModelWorker {
     /// Queues a request; events arrive on the returned receiver. Drop it to cancel.
     pub fn generate(&self, request: GenerationRequest) -> EventReceiver {
         let (events, receiver) = async_mpsc::channel(64);
-        let job = Job { request, events };
-        if let Some(jobs) = &self.jobs
-            && let Err(mpsc::SendError(job)) = jobs.send(job)
-        {
-            let _ = job.events.try_send(Err(InferenceError::Mlx(
-                "the model thread has stopped".into(),
-            )));
+        let job = Job::Generate { request, events };
+        if let Some(Job::Generate { events, .. }) = self.queue(job) {
+            let _ = events.try_send(Err(stopped()));
         }
         receiver
+    }
+
+    /// Embeds the request's inputs after the requests queued before it. Dropping the future
+    /// cancels it between inputs.
+    pub async fn embed(&self, request: EmbeddingRequest) -> Result<Embeddings, InferenceError> {
+        let (reply, answer) = oneshot::channel();
+        if self.queue(Job::Embed { request, reply }).is_some() {
+            return Err(stopped());
+        }
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Hands a job to the model's thread; gives it back if the thread has stopped.
+    fn queue(&self, job: Job) -> Option<Job> {
+        match &self.jobs {
+            Some(jobs) => jobs.send(job).err().map(|mpsc::SendError(job)| job),
+            None => Some(job),
+        }
     }
 }
 
@@ -159,6 +188,10 @@ impl Drop for ModelWorker {
             let _ = thread.join();
         }
     }
+}
+
+fn stopped() -> InferenceError {
+    InferenceError::Mlx("the model thread has stopped".into())
 }
 
 fn measured(before: Option<usize>, weight_bytes: u64) -> MeasuredMemory {

@@ -292,6 +292,16 @@ impl Decoder {
 
     /// Logits `[L, vocab]` for the token ids `[L]` of one sequence, extending the cache.
     pub fn forward(&self, ids: &Array, cache: &mut KvCache) -> Result<Array, InferenceError> {
+        let h = self.hidden(ids, cache)?;
+        match &self.lm_head {
+            Some(head) => head.forward(&h),
+            None => self.embed.as_linear(&h),
+        }
+    }
+
+    /// The final hidden states `[L, hidden]` (after the last norm, before the output head) for
+    /// the token ids `[L]` of one sequence, extending the cache: what embeddings pool.
+    pub fn hidden(&self, ids: &Array, cache: &mut KvCache) -> Result<Array, InferenceError> {
         let mut h = self.embed.forward(ids)?;
         let angles = self.rope.angles(1, ids.dim(0), cache.offset())?;
         for (layer, layer_cache) in self.layers.iter().zip(cache.layers.iter_mut()) {
@@ -304,10 +314,6 @@ impl Decoder {
             let normed = layer.post_attention_norm.forward(&h_attn)?;
             h = h_attn.add(layer.mlp.forward(&normed)?)?;
         }
-        let h = self.norm.forward(&h)?;
-        match &self.lm_head {
-            Some(head) => head.forward(&h),
-            None => self.embed.as_linear(&h),
-        }
+        self.norm.forward(&h)
     }
 }

@@ -6,6 +6,7 @@ mod answer;
 pub mod anthropic_errors;
 pub mod chat;
 pub mod completions;
+pub mod embeddings;
 pub mod errors;
 pub mod messages;
 pub mod models;
@@ -28,6 +29,7 @@ pub fn openai_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(models::get_repo_model))
         .routes(routes!(chat::chat_completions))
         .routes(routes!(completions::completions))
+        .routes(routes!(embeddings::embeddings))
 }
 
 /// The Anthropic-compatible routes, before authentication is put in front of them.
