@@ -952,6 +952,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Alternative: {
+            bytes: number[];
+            /** Format: float */
+            logprob: number;
+            token: string;
+        };
         /** @description `{"type": "error", "error": {"type", "message"}}`, as the Anthropic API answers errors. */
         AnthropicError: {
             error: components["schemas"]["AnthropicErrorBody"];
@@ -1054,10 +1060,11 @@ export interface components {
             } | null;
             /**
              * Format: float
-             * @description Only 0 (the default) for now.
+             * @description [-2, 2]; subtracted from a recent token's logit once per occurrence (over the last 20
+             *     tokens, as mlx-lm). 0 = off.
              */
             frequency_penalty?: number | null;
-            /** @description Not supported yet: `true` is refused. */
+            /** @description Report each generated token's log-probability in `choices[].logprobs`. */
             logprobs?: boolean | null;
             /**
              * Format: int32
@@ -1084,7 +1091,7 @@ export interface components {
             n?: number | null;
             /**
              * Format: float
-             * @description Only 0 (the default) for now.
+             * @description [-2, 2]; subtracted once from every recent token's logit. 0 = off.
              */
             presence_penalty?: number | null;
             /**
@@ -1116,13 +1123,23 @@ export interface components {
              * @description 0 = off.
              */
             top_k?: number | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description 0–20: with `logprobs`, also the most likely tokens at each position.
+             */
             top_logprobs?: number | null;
             /**
              * Format: float
              * @description (0, 1].
              */
             top_p?: number | null;
+        };
+        /** @description A chat choice's `logprobs`. */
+        ChatLogprobs: {
+            /** @description One entry per generated token, in order. */
+            content: components["schemas"]["TokenScore"][];
+            /** @description Always null. */
+            refusal?: string | null;
         };
         ChatMessageIn: {
             content?: components["schemas"]["MessageContent"] | null;
@@ -1146,8 +1163,7 @@ export interface components {
             finish_reason: string;
             /** Format: int32 */
             index: number;
-            /** @description Always null (log probabilities are not supported yet). */
-            logprobs?: Record<string, never> | null;
+            logprobs?: components["schemas"]["ChatLogprobs"] | null;
             message: components["schemas"]["AssistantMessage"];
         };
         /** @description A whole completion, or one chunk of a streamed one (same shape). */
@@ -1168,8 +1184,7 @@ export interface components {
             finish_reason?: string | null;
             /** Format: int32 */
             index: number;
-            /** @description Always null (log probabilities are not supported yet). */
-            logprobs?: Record<string, never> | null;
+            logprobs?: components["schemas"]["TextLogprobs"] | null;
             text: string;
         };
         /**
@@ -1179,8 +1194,17 @@ export interface components {
         CompletionRequest: {
             /** @description Put the prompt before the completion in `text`. */
             echo?: boolean | null;
-            /** @description Not supported yet: any value but null is refused. */
-            logprobs?: unknown;
+            /**
+             * Format: float
+             * @description [-2, 2]; 0 = off (as in chat completions).
+             */
+            frequency_penalty?: number | null;
+            /**
+             * Format: int32
+             * @description 0–20: report each generated token's log-probability with this many most likely
+             *     alternatives (not with `echo`: the prompt's tokens are not scored).
+             */
+            logprobs?: number | null;
             /**
              * Format: int32
              * @description Default: the profile's, else 16.
@@ -1195,6 +1219,11 @@ export interface components {
              * @description Only 1.
              */
             n?: number | null;
+            /**
+             * Format: float
+             * @description [-2, 2]; 0 = off.
+             */
+            presence_penalty?: number | null;
             /** @description A string, or a list holding one string. */
             prompt: Record<string, never>;
             /** Format: float */
@@ -2002,6 +2031,15 @@ export interface components {
             include_usage?: boolean | null;
         };
         TextField: string | components["schemas"]["ContentBlockIn"][];
+        /** @description A text completion choice's `logprobs`. */
+        TextLogprobs: {
+            /** @description Where each token starts in the choice's text, in characters (after an echoed prompt). */
+            text_offset: number[];
+            token_logprobs: number[];
+            tokens: string[];
+            /** @description Per token, the most likely tokens at its position and their log-probabilities. */
+            top_logprobs: Record<string, never>[];
+        };
         Thinking: {
             /** @description `enabled` or `disabled`. */
             type: string;
@@ -2019,6 +2057,18 @@ export interface components {
             expires_in: number;
             /** @example bearer */
             token_type: string;
+        };
+        TokenScore: {
+            /** @description The token's UTF-8 bytes (a token may hold part of a character). */
+            bytes: number[];
+            /**
+             * Format: float
+             * @description The natural log of the token's probability (before temperature and filters).
+             */
+            logprob: number;
+            token: string;
+            /** @description The `top_logprobs` most likely tokens at this position, most likely first. */
+            top_logprobs: components["schemas"]["Alternative"][];
         };
         /** @description A call an assistant message made, as the API returned it. */
         ToolCallIn: {

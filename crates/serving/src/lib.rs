@@ -21,6 +21,8 @@ pub use locate::{ModelLocation, locate_model};
 pub use model_api::{Generation, ModelListing, ModelTarget, PreparedGeneration};
 pub use pool_config::PoolSettingsView;
 pub use profiles::ProfileView;
-pub use request::{ClientInput, ClientRequest, DEFAULT_TEMPERATURE, ToolChoice};
+pub use request::{
+    ClientInput, ClientRequest, DEFAULT_TEMPERATURE, ToolChoice, generation_request,
+};
 pub use servers::{Health, MemoryReport, ProfileRef, Server};
 pub use service::Serving;

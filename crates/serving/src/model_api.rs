@@ -78,7 +78,8 @@ impl Generation {
                 GenerationEvent::Started { .. }
                 | GenerationEvent::Delta { .. }
                 | GenerationEvent::Reasoning { .. }
-                | GenerationEvent::ToolCall(_),
+                | GenerationEvent::ToolCall(_)
+                | GenerationEvent::Logprob(_),
             )) => {}
         }
         event.map(|result| result.map_err(ServingError::from))

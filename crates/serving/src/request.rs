@@ -6,6 +6,8 @@ use mlx_manager_inference::generation::{GenerationRequest, Prompt};
 use mlx_manager_inference::text::chat_template::{ChatMessage, RenderOptions};
 use serde_json::{Map, Value};
 
+use mlx_manager_core::domain::Profile;
+
 use crate::ModelTarget;
 
 /// The temperature when neither the request nor the profile sets one: the OpenAI and Anthropic
@@ -54,9 +56,14 @@ pub struct ClientRequest {
     pub top_k: Option<usize>,
     pub min_p: Option<f32>,
     pub repetition_penalty: Option<f32>,
+    /// OpenAI's additive penalties (no profile default: 0 = off).
+    pub frequency_penalty: Option<f32>,
+    pub presence_penalty: Option<f32>,
     pub seed: Option<u64>,
     /// `Some`: replaces the profile's stop sequences.
     pub stop: Option<Vec<String>>,
+    /// `Some(n)`: each token's log-probability with the `n` most likely alternatives.
+    pub logprobs: Option<usize>,
     /// The length when neither the request nor the profile sets one (text completions: 16, as
     /// the OpenAI API); `None`: up to the end of the context.
     pub fallback_max_tokens: Option<usize>,
@@ -72,8 +79,11 @@ impl ClientRequest {
             top_k: None,
             min_p: None,
             repetition_penalty: None,
+            frequency_penalty: None,
+            presence_penalty: None,
             seed: None,
             stop: None,
+            logprobs: None,
             fallback_max_tokens: None,
         }
     }
@@ -83,87 +93,103 @@ impl ModelTarget {
     /// The engine request: the client's fields, else the profile's, else the defaults. Without
     /// a `max_tokens` anywhere the answer may run to the end of the context.
     pub fn generation_request(&self, request: ClientRequest) -> GenerationRequest {
-        let spec = self.profile.as_ref().map(|p| &p.spec);
-        let defaults = spec.map(|s| &s.generation);
-        let engine = SamplingParams::default();
-        let sampling = SamplingParams {
-            temperature: request
-                .temperature
-                .or(defaults.and_then(|d| d.temperature).map(|t| t.get() as f32))
-                .unwrap_or(DEFAULT_TEMPERATURE),
-            top_p: request
-                .top_p
-                .or(defaults.and_then(|d| d.top_p).map(|t| t.get() as f32))
-                .unwrap_or(engine.top_p),
-            top_k: request
-                .top_k
-                .or(defaults.and_then(|d| d.top_k).map(|t| t.get() as usize))
-                .unwrap_or(engine.top_k),
-            min_p: request
-                .min_p
-                .or(defaults.and_then(|d| d.min_p).map(|t| t.get() as f32))
-                .unwrap_or(engine.min_p),
-            repetition_penalty: request
-                .repetition_penalty
-                .or(defaults
-                    .and_then(|d| d.repetition_penalty)
-                    .map(|t| t.get() as f32))
-                .unwrap_or(engine.repetition_penalty),
-            seed: request
-                .seed
-                .or(defaults.and_then(|d| d.seed).map(|s| s.get())),
-            ..engine
-        };
-        let max_tokens = request
-            .max_tokens
+        generation_request(self.profile.as_ref(), self.context_length, request)
+    }
+}
+
+/// The engine request for `request` under `profile` (its defaults, system prompt and template
+/// options) on a model run with `context_length`; what [`ModelTarget::generation_request`]
+/// does, for callers without a pool (`mlx-manager generate`).
+pub fn generation_request(
+    profile: Option<&Profile>,
+    context_length: u64,
+    request: ClientRequest,
+) -> GenerationRequest {
+    let spec = profile.map(|p| &p.spec);
+    let defaults = spec.map(|s| &s.generation);
+    let engine = SamplingParams::default();
+    let sampling = SamplingParams {
+        temperature: request
+            .temperature
+            .or(defaults.and_then(|d| d.temperature).map(|t| t.get() as f32))
+            .unwrap_or(DEFAULT_TEMPERATURE),
+        top_p: request
+            .top_p
+            .or(defaults.and_then(|d| d.top_p).map(|t| t.get() as f32))
+            .unwrap_or(engine.top_p),
+        top_k: request
+            .top_k
+            .or(defaults.and_then(|d| d.top_k).map(|t| t.get() as usize))
+            .unwrap_or(engine.top_k),
+        min_p: request
+            .min_p
+            .or(defaults.and_then(|d| d.min_p).map(|t| t.get() as f32))
+            .unwrap_or(engine.min_p),
+        repetition_penalty: request
+            .repetition_penalty
             .or(defaults
-                .and_then(|d| d.max_tokens)
-                .map(|m| m.get() as usize))
-            .or(request.fallback_max_tokens)
-            .unwrap_or(self.context_length as usize);
-        let stop = request
-            .stop
-            .unwrap_or_else(|| defaults.map_or_else(Vec::new, |d| d.stop.as_slice().to_vec()));
-        // Chat answers keep a reasoning model's thinking out of the answer; raw prompts get
-        // the model's text as it is.
-        let split_reasoning = matches!(request.input, ClientInput::Chat { .. });
-        let mut parse_tool_calls = false;
-        let prompt = match request.input {
-            ClientInput::Text(text) => Prompt::Text(text),
-            ClientInput::Chat {
-                mut messages,
-                template_options,
-                tools,
-                tool_choice,
-            } => {
-                let tools = offered_tools(tools, &tool_choice);
-                parse_tool_calls = !tools.is_empty();
-                let starts_with_system = messages.first().is_some_and(|m| m.role == "system");
-                if let Some(system) = spec.and_then(|s| s.system_prompt.as_ref())
-                    && !starts_with_system
-                {
-                    messages.insert(0, ChatMessage::new("system", system.as_str()));
-                }
-                let mut extra = spec.map_or_else(Map::new, |s| s.template_options.as_map().clone());
-                extra.extend(template_options);
-                Prompt::Chat {
-                    messages,
-                    options: RenderOptions {
-                        add_generation_prompt: true,
-                        tools: parse_tool_calls.then_some(Value::Array(tools)),
-                        extra,
-                    },
-                }
+                .and_then(|d| d.repetition_penalty)
+                .map(|t| t.get() as f32))
+            .unwrap_or(engine.repetition_penalty),
+        frequency_penalty: request
+            .frequency_penalty
+            .unwrap_or(engine.frequency_penalty),
+        presence_penalty: request.presence_penalty.unwrap_or(engine.presence_penalty),
+        seed: request
+            .seed
+            .or(defaults.and_then(|d| d.seed).map(|s| s.get())),
+        ..engine
+    };
+    let max_tokens = request
+        .max_tokens
+        .or(defaults
+            .and_then(|d| d.max_tokens)
+            .map(|m| m.get() as usize))
+        .or(request.fallback_max_tokens)
+        .unwrap_or(context_length as usize);
+    let stop = request
+        .stop
+        .unwrap_or_else(|| defaults.map_or_else(Vec::new, |d| d.stop.as_slice().to_vec()));
+    // Chat answers keep a reasoning model's thinking out of the answer; raw prompts get
+    // the model's text as it is.
+    let split_reasoning = matches!(request.input, ClientInput::Chat { .. });
+    let mut parse_tool_calls = false;
+    let prompt = match request.input {
+        ClientInput::Text(text) => Prompt::Text(text),
+        ClientInput::Chat {
+            mut messages,
+            template_options,
+            tools,
+            tool_choice,
+        } => {
+            let tools = offered_tools(tools, &tool_choice);
+            parse_tool_calls = !tools.is_empty();
+            let starts_with_system = messages.first().is_some_and(|m| m.role == "system");
+            if let Some(system) = spec.and_then(|s| s.system_prompt.as_ref())
+                && !starts_with_system
+            {
+                messages.insert(0, ChatMessage::new("system", system.as_str()));
             }
-        };
-        GenerationRequest {
-            prompt,
-            max_tokens,
-            sampling,
-            stop,
-            split_reasoning,
-            parse_tool_calls,
+            let mut extra = spec.map_or_else(Map::new, |s| s.template_options.as_map().clone());
+            extra.extend(template_options);
+            Prompt::Chat {
+                messages,
+                options: RenderOptions {
+                    add_generation_prompt: true,
+                    tools: parse_tool_calls.then_some(Value::Array(tools)),
+                    extra,
+                },
+            }
         }
+    };
+    GenerationRequest {
+        prompt,
+        max_tokens,
+        sampling,
+        stop,
+        split_reasoning,
+        parse_tool_calls,
+        logprobs: request.logprobs,
     }
 }
 

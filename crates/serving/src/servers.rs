@@ -144,6 +144,7 @@ impl Serving {
             stop: Vec::new(),
             split_reasoning: false,
             parse_tool_calls: false,
+            logprobs: None,
         });
         let mut tokens = 0;
         loop {
@@ -154,7 +155,11 @@ impl Serving {
                 }
             };
             match event {
-                Some(Ok(GenerationEvent::Started { .. } | GenerationEvent::ToolCall(_))) => {}
+                Some(Ok(
+                    GenerationEvent::Started { .. }
+                    | GenerationEvent::ToolCall(_)
+                    | GenerationEvent::Logprob(_),
+                )) => {}
                 Some(Ok(GenerationEvent::Delta { .. } | GenerationEvent::Reasoning { .. })) => {
                     tokens += 1
                 }

@@ -5,6 +5,7 @@
 mod bundle;
 mod embedding;
 mod greedy;
+mod logprobs;
 mod output;
 pub mod pool;
 mod prompt;
@@ -14,6 +15,7 @@ mod worker;
 
 pub use embedding::{EmbeddingInput, EmbeddingRequest, Embeddings, Pooling};
 pub use greedy::greedy;
+pub use logprobs::{Alternative, MAX_TOP_LOGPROBS, TokenLogprob};
 pub use prompt::count_prompt_tokens;
 pub use stream::{FinishReason, GenerationEvent, GenerationRequest, GenerationStats, Prompt};
 pub use worker::{

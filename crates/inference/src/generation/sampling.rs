@@ -1,7 +1,8 @@
 //! Next-token sampling with the semantics of Python mlx-lm's `mlx_lm/sample_utils.py`
 //! (`make_sampler`, `make_logits_processors`) and of the step in `generate_step`:
 //!
-//! 1. the repetition penalty on the raw logits (over the last `repetition_context` tokens);
+//! 1. the repetition penalty on the raw logits (over the last `repetition_context` tokens), then
+//!    the additive presence and frequency penalties (over the last `penalty_context` tokens);
 //! 2. `logprobs = logits - logsumexp(logits, keepdims=True)`;
 //! 3. temperature 0: `argmax(logprobs)`; otherwise top-p, min-p, top-k (in that order) mask
 //!    tokens to `-inf`, and `categorical(logprobs * (1 / temperature))` draws the token.
@@ -39,6 +40,12 @@ pub struct SamplingParams {
     pub repetition_penalty: f32,
     /// How many of the most recent tokens the repetition penalty looks at.
     pub repetition_context: usize,
+    /// OpenAI's presence penalty: subtracted once from every recently seen token's logit. 0 = off.
+    pub presence_penalty: f32,
+    /// OpenAI's frequency penalty: subtracted per occurrence of a recently seen token. 0 = off.
+    pub frequency_penalty: f32,
+    /// How many of the most recent tokens the presence and frequency penalties look at.
+    pub penalty_context: usize,
     /// `Some`: reproducible; the same seed and inputs give the same tokens.
     pub seed: Option<u64>,
 }
@@ -52,6 +59,9 @@ impl Default for SamplingParams {
             min_p: 0.0,
             repetition_penalty: 1.0,
             repetition_context: DEFAULT_REPETITION_CONTEXT,
+            presence_penalty: 0.0,
+            frequency_penalty: 0.0,
+            penalty_context: DEFAULT_REPETITION_CONTEXT,
             seed: None,
         }
     }
@@ -101,7 +111,35 @@ impl SamplingParams {
                 "must be at least 1 when a repetition penalty is set",
             ));
         }
+        for (name, value) in [
+            ("presence_penalty", self.presence_penalty),
+            ("frequency_penalty", self.frequency_penalty),
+        ] {
+            if !value.is_finite() {
+                return Err(invalid(
+                    name,
+                    format!("must be a finite number (0 = off), got {value}"),
+                ));
+            }
+        }
+        if self.has_additive_penalty() && self.penalty_context == 0 {
+            return Err(invalid(
+                "penalty_context",
+                "must be at least 1 when a presence or frequency penalty is set",
+            ));
+        }
         Ok(())
+    }
+
+    /// Whether a presence or frequency penalty is set.
+    pub fn has_additive_penalty(&self) -> bool {
+        self.presence_penalty != 0.0 || self.frequency_penalty != 0.0
+    }
+
+    /// Whether choosing the next token reads the tokens before it (so a step cannot be queued
+    /// before the previous token is known).
+    pub fn reads_history(&self) -> bool {
+        self.repetition_penalty != 1.0 || self.has_additive_penalty()
     }
 
     /// Whether the token is the argmax (temperature 0), with no randomness involved.
@@ -150,6 +188,16 @@ impl Sampler {
     /// f32/f16/bf16), after `history` (prompt and generated tokens so far). Returns the token as
     /// a lazy uint32 array of shape `[1]`: nothing is evaluated here.
     pub fn sample(&mut self, logits: &Array, history: &[u32]) -> Result<Array, InferenceError> {
+        Ok(self.sample_scored(logits, history)?.0)
+    }
+
+    /// [`Sampler::sample`], with the log-probabilities the token was drawn from (after the
+    /// penalties, before the filters and temperature: what mlx-lm's `generate_step` yields).
+    pub fn sample_scored(
+        &mut self,
+        logits: &Array,
+        history: &[u32],
+    ) -> Result<(Array, Array), InferenceError> {
         let logits = check_logits(logits)?;
         let params = &self.params;
         let logits = if params.repetition_penalty != 1.0 && !history.is_empty() {
@@ -162,23 +210,36 @@ impl Sampler {
         } else {
             logits
         };
-        let mut logprobs = log_probs(&logits)?;
+        let recent = &history[history.len().saturating_sub(params.penalty_context)..];
+        let logits = if params.presence_penalty != 0.0 && !recent.is_empty() {
+            apply_presence_penalty(&logits, recent, params.presence_penalty)?
+        } else {
+            logits
+        };
+        let logits = if params.frequency_penalty != 0.0 && !recent.is_empty() {
+            apply_frequency_penalty(&logits, recent, params.frequency_penalty)?
+        } else {
+            logits
+        };
+        let logprobs = log_probs(&logits)?;
         if params.is_greedy() {
-            return Ok(argmax_axis(&logprobs, -1, None)?);
+            return Ok((argmax_axis(&logprobs, -1, None)?, logprobs));
         }
+        let mut filtered = logprobs.clone();
         if params.top_p < 1.0 {
-            logprobs = apply_top_p(&logprobs, params.top_p)?;
+            filtered = apply_top_p(&filtered, params.top_p)?;
         }
         if params.min_p != 0.0 {
-            logprobs = apply_min_p(&logprobs, params.min_p)?;
+            filtered = apply_min_p(&filtered, params.min_p)?;
         }
         if params.top_k > 0 {
-            logprobs = apply_top_k(&logprobs, params.top_k)?;
+            filtered = apply_top_k(&filtered, params.top_k)?;
         }
         let inverse_temperature = (1.0 / f64::from(params.temperature)) as f32;
-        let scaled = logprobs.multiply(scalar(inverse_temperature, logprobs.dtype())?)?;
+        let scaled = filtered.multiply(scalar(inverse_temperature, filtered.dtype())?)?;
         let key = self.next_key()?;
-        Ok(random::categorical(&scaled, -1, None, &key)?)
+        let token = random::categorical(&scaled, -1, None, &key)?;
+        Ok((token, logprobs))
     }
 
     /// MLX's `KeySequence::next`: split the state, keep the first half, use the second.
@@ -243,44 +304,6 @@ pub fn log_probs(logits: &Array) -> Result<Array, InferenceError> {
     Ok(logits.subtract(logits.logsumexp(true)?)?)
 }
 
-/// mlx-lm's `make_repetition_penalty` processor: the logits of the distinct tokens among the
-/// last `context` of `history` are multiplied by `penalty` where negative and divided by it
-/// otherwise. Tokens outside the vocabulary are ignored.
-pub fn apply_repetition_penalty(
-    logits: &Array,
-    history: &[u32],
-    penalty: f32,
-    context: usize,
-) -> Result<Array, InferenceError> {
-    let vocab = vocab_size(logits)?;
-    let recent = &history[history.len().saturating_sub(context)..];
-    let mut tokens: Vec<u32> = recent
-        .iter()
-        .copied()
-        .filter(|&token| i64::from(token) < i64::from(vocab))
-        .collect();
-    tokens.sort_unstable();
-    tokens.dedup();
-    if tokens.is_empty() {
-        return Ok(logits.clone());
-    }
-    let count =
-        i32::try_from(tokens.len()).map_err(|_| invalid("history", "too many distinct tokens"))?;
-    let mut index_shape = vec![1; logits.ndim()];
-    if let Some(last) = index_shape.last_mut() {
-        *last = count;
-    }
-    let indices = Array::from_slice(&tokens, &index_shape);
-    let selected = logits.take_along_axis(&indices, -1)?;
-    let penalty = scalar(penalty, logits.dtype())?;
-    let penalized = select(
-        selected.lt(scalar(0.0, selected.dtype())?)?,
-        selected.multiply(&penalty)?,
-        selected.divide(&penalty)?,
-    )?;
-    Ok(logits.put_along_axis(&indices, &penalized, -1)?)
-}
-
 /// mlx-lm's `apply_top_p`: keep the smallest set of most likely tokens whose probability mass
 /// reaches `top_p`; the rest become `-inf`.
 pub fn apply_top_p(logprobs: &Array, top_p: f32) -> Result<Array, InferenceError> {
@@ -330,6 +353,9 @@ pub fn apply_top_k(logprobs: &Array, top_k: usize) -> Result<Array, InferenceErr
         argpartition_axis(logprobs.negative()?, top_k - 1, -1)?.try_index((Ellipsis, top_k..))?;
     Ok(logprobs.put_along_axis(&mask_idx, scalar(f32::NEG_INFINITY, logprobs.dtype())?, -1)?)
 }
+
+mod penalties;
+pub use penalties::{apply_frequency_penalty, apply_presence_penalty, apply_repetition_penalty};
 
 #[cfg(test)]
 mod tests;

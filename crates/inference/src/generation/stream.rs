@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use mlx_rs::Array;
 
 use super::bundle::ModelBundle;
+use super::logprobs::{PendingScores, TokenLogprob};
 use super::output::Output;
 use super::sampling::{Sampler, SamplingParams};
 use crate::InferenceError;
@@ -42,6 +43,9 @@ pub struct GenerationRequest {
     /// Send the tool calls the model writes as [`GenerationEvent::ToolCall`]s (when the
     /// model's format is known) rather than as text: the request offered tools.
     pub parse_tool_calls: bool,
+    /// `Some(n)`: send each generated token's [`GenerationEvent::Logprob`] with the `n` (at
+    /// most 20) most likely alternatives.
+    pub logprobs: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,10 +79,33 @@ pub enum GenerationEvent {
     Reasoning { text: String, token_id: u32 },
     /// A complete tool call, when the request parses them.
     ToolCall(ToolCall),
+    /// The score of the token whose text comes next (sent before it), when the request asks;
+    /// not sent for the end-of-sequence token.
+    Logprob(TokenLogprob),
     Finished {
         reason: FinishReason,
         stats: GenerationStats,
     },
+}
+
+/// Samples the token after `logits` and queues its evaluation, with its scores when the
+/// request asks for the `Some(n)` most likely alternatives.
+fn queue_next(
+    sampler: &mut Sampler,
+    logits: &Array,
+    history: &[u32],
+    scores: Option<usize>,
+) -> Result<(Array, Option<PendingScores>), InferenceError> {
+    let (token, logprobs) = sampler.sample_scored(logits, history)?;
+    let pending = scores
+        .map(|top| PendingScores::new(&token, &logprobs, top))
+        .transpose()?;
+    let mut arrays = vec![&token];
+    if let Some(pending) = &pending {
+        arrays.extend(pending.arrays());
+    }
+    mlx_rs::transforms::async_eval(arrays)?;
+    Ok((token, pending))
 }
 
 /// Runs one request; `emit` returns false when nobody listens any more, which cancels.
@@ -127,12 +154,12 @@ pub fn run(
 
     let started = Instant::now();
     let logits = bundle.model.forward_last(&prompt, &mut cache)?;
-    let mut next = sampler.sample(&logits, &history)?;
-    mlx_rs::transforms::async_eval([&next])?;
-    // The sampler reads the history only for the repetition penalty. Without it, each step is
+    let scores = request.logprobs;
+    let (mut next, mut next_scores) = queue_next(&mut sampler, &logits, &history, scores)?;
+    // The sampler reads the history only for the penalties. Without them, each step is
     // queued on the still-lazy token of the step before, so MLX computes step n+1 while the
     // host turns token n into text: no host round trip on the critical path.
-    let pipelined = sampler.params().repetition_penalty == 1.0;
+    let pipelined = !sampler.params().reads_history();
     let mut first_token_at = None;
     let mut generated = 0usize;
 
@@ -144,9 +171,7 @@ pub fn run(
         let queued = match pipelined && !at_limit {
             true => {
                 let logits = bundle.model.forward_token(&next, &mut cache)?;
-                let following = sampler.sample(&logits, &history)?;
-                mlx_rs::transforms::async_eval([&following])?;
-                Some(following)
+                Some(queue_next(&mut sampler, &logits, &history, scores)?)
             }
             false => None,
         };
@@ -160,6 +185,13 @@ pub fn run(
                 return Ok(());
             }
             break FinishReason::Stop;
+        }
+        if let Some(pending) = next_scores.take()
+            && !out.event(GenerationEvent::Logprob(
+                pending.read(token, &bundle.tokenizer)?,
+            ))
+        {
+            return Ok(());
         }
         let delta = detokenizer.push(&bundle.tokenizer, token)?;
         let (text, stopped) = match stops.push(&delta) {
@@ -183,15 +215,13 @@ pub fn run(
             }
             break reason;
         }
-        next = match queued {
+        (next, next_scores) = match queued {
             Some(following) => following,
             None => {
                 let logits = bundle
                     .model
                     .forward_token(&Array::from_slice(&[token], &[1]), &mut cache)?;
-                let following = sampler.sample(&logits, &history)?;
-                mlx_rs::transforms::async_eval([&following])?;
-                following
+                queue_next(&mut sampler, &logits, &history, scores)?
             }
         };
     };

@@ -6,6 +6,7 @@ pub mod chat_template;
 mod detokenizer;
 pub mod reasoning;
 mod stop;
+mod token_bytes;
 mod tokenizer;
 pub mod tool_calls;
 

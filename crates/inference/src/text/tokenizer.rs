@@ -1,10 +1,13 @@
 use std::path::Path;
 
+use super::token_bytes;
 use crate::InferenceError;
 
 /// A model's `tokenizer.json`, through the `tokenizers` crate (no network features).
 pub struct Tokenizer {
     inner: tokenizers::Tokenizer,
+    /// Whether pieces are GPT-2 byte-level strings (see [`Tokenizer::token_bytes`]).
+    byte_level: bool,
 }
 
 impl Tokenizer {
@@ -15,7 +18,12 @@ impl Tokenizer {
         }
         let inner = tokenizers::Tokenizer::from_file(&path)
             .map_err(|e| InferenceError::file(&path, format!("not a tokenizer: {e}")))?;
-        Ok(Self { inner })
+        // The decoder may be nested in a sequence; its serialised form names every part.
+        let byte_level = inner
+            .get_decoder()
+            .and_then(|decoder| serde_json::to_string(decoder).ok())
+            .is_some_and(|json| json.contains(r#""type":"ByteLevel""#));
+        Ok(Self { inner, byte_level })
     }
 
     /// Token ids for `text`; `add_special_tokens` applies the tokenizer's post-processor
@@ -32,6 +40,15 @@ impl Tokenizer {
         self.inner
             .decode(ids, false)
             .map_err(|e| InferenceError::Tokenizer(e.to_string()))
+    }
+
+    /// The bytes token `id` stands for (part of a character, for some), as logprobs report.
+    pub fn token_bytes(&self, id: u32) -> Vec<u8> {
+        let Some(piece) = self.inner.id_to_token(id) else {
+            return Vec::new();
+        };
+        let special = self.inner.get_added_vocabulary().is_special_token(&piece);
+        token_bytes::piece_bytes(&piece, self.byte_level, special)
     }
 
     pub fn token_id(&self, token: &str) -> Option<u32> {

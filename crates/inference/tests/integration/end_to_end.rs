@@ -19,6 +19,7 @@ fn request(prompt: &str, max_tokens: usize) -> GenerationRequest {
         stop: Vec::new(),
         split_reasoning: false,
         parse_tool_calls: false,
+        logprobs: None,
     }
 }
 
@@ -54,6 +55,71 @@ fn smollm2_4bit_answers_too() {
     let model = load("smollm2-135m-4bit");
     let outcome = collect(model.generate(chat("What is the capital of France?", 24))).unwrap();
     assert!(outcome.text.contains("Paris"), "{:?}", outcome.text);
+}
+
+#[test]
+fn scores_come_with_every_generated_token_and_change_nothing() {
+    let model = load("smollm2-135m-f32");
+    let plain = collect(model.generate(chat("What is the capital of France?", 24))).unwrap();
+    let scored = collect(model.generate(GenerationRequest {
+        logprobs: Some(5),
+        ..chat("What is the capital of France?", 24)
+    }))
+    .unwrap();
+    assert_eq!(
+        scored.tokens, plain.tokens,
+        "asking for scores changes no token"
+    );
+    assert!(plain.logprobs.is_empty(), "none unless asked");
+    // Every token but the end-of-sequence one that ended the answer.
+    assert_eq!(scored.reason, FinishReason::Stop);
+    assert_eq!(scored.logprobs.len(), scored.stats.generated_tokens - 1);
+    let mut text = Vec::new();
+    for score in &scored.logprobs {
+        assert_eq!(score.top.len(), 5);
+        assert!(score.top.windows(2).all(|w| w[0].logprob >= w[1].logprob));
+        // Greedy: the chosen token is the most likely one.
+        assert_eq!(score.top[0].token_id, score.token_id);
+        assert_eq!(score.top[0].logprob, score.logprob);
+        assert!(score.logprob <= 0.0);
+        let mass: f32 = score.top.iter().map(|t| t.logprob.exp()).sum();
+        assert!(mass <= 1.0 + 1e-4, "{mass}");
+        text.extend_from_slice(&score.bytes);
+    }
+    assert_eq!(
+        String::from_utf8(text).unwrap(),
+        scored.text,
+        "the bytes spell the answer"
+    );
+}
+
+#[test]
+fn presence_and_frequency_penalties_steer_greedy_decoding_away_from_repeats() {
+    // With these penalties the loop waits for each token before queuing the next step (the
+    // sampler reads it); exact parity with mlx-lm is the sampling reference test's job.
+    let model = load("tiny-qwen3");
+    let sampling = SamplingParams {
+        frequency_penalty: 0.7,
+        presence_penalty: 0.3,
+        ..SamplingParams::default()
+    };
+    let penalized = collect(model.generate(GenerationRequest {
+        sampling,
+        ..request("Hello there", 32)
+    }))
+    .unwrap();
+    let plain = collect(model.generate(request("Hello there", 32))).unwrap();
+    assert_ne!(
+        penalized.tokens, plain.tokens,
+        "the penalties steer this greedy answer"
+    );
+    let distinct = |tokens: &[u32]| {
+        tokens
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    };
+    assert!(distinct(&penalized.tokens) > distinct(&plain.tokens));
 }
 
 #[test]

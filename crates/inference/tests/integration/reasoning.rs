@@ -16,6 +16,7 @@ fn kinds(model: &ModelWorker, prompt: &str, split_reasoning: bool) -> (usize, us
         stop: Vec::new(),
         split_reasoning,
         parse_tool_calls: false,
+        logprobs: None,
     });
     let (mut reasoning, mut answer) = (0, 0);
     while let Some(event) = events.blocking_recv() {
@@ -24,6 +25,7 @@ fn kinds(model: &ModelWorker, prompt: &str, split_reasoning: bool) -> (usize, us
             GenerationEvent::Delta { .. } => answer += 1,
             GenerationEvent::Started { .. } => {}
             GenerationEvent::ToolCall(call) => panic!("no tools were offered: {call:?}"),
+            GenerationEvent::Logprob(score) => panic!("no scores were asked for: {score:?}"),
             GenerationEvent::Finished { stats, .. } => assert_eq!(stats.generated_tokens, 12),
         }
     }

@@ -1,7 +1,7 @@
 //! The sampler against Python mlx-lm's `sample_utils` (the project venv, same MLX build) on the
 //! same logits: the log-probabilities and the top-p / min-p / top-k filters must agree bit for
 //! bit, and seeded sampling (with `mx.random.seed(seed)` on the Python side) must draw the same
-//! tokens, repetition penalty included.
+//! tokens, the repetition, presence and frequency penalties included.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -58,6 +58,10 @@ for case in request["sequences"]:
     processors = make_logits_processors(
         repetition_penalty=None if penalty == 1.0 else penalty,
         repetition_context_size=case["repetition_context"],
+        presence_penalty=case["presence_penalty"],
+        presence_context_size=case["penalty_context"],
+        frequency_penalty=case["frequency_penalty"],
+        frequency_context_size=case["penalty_context"],
     )
     tokens = mx.array(case["prompt"], dtype=mx.uint32)
     generated = []
@@ -312,6 +316,7 @@ fn seeded_sampling_draws_the_same_tokens_as_mlx_lm() {
                 repetition_penalty: 1.3,
                 repetition_context: 8,
                 seed: Some(5),
+                ..base.clone()
             },
             "float32",
             15,
@@ -361,6 +366,66 @@ fn seeded_sampling_draws_the_same_tokens_as_mlx_lm() {
             19,
             1.0,
         ),
+        // Greedy with a small frequency penalty: the top few tokens come back, so how often each
+        // was seen (not only whether) decides the argmax.
+        case(
+            SamplingParams {
+                temperature: 0.0,
+                frequency_penalty: 0.3,
+                ..SamplingParams::default()
+            },
+            "float32",
+            20,
+            1.0,
+        ),
+        case(
+            SamplingParams {
+                temperature: 0.0,
+                presence_penalty: 0.3,
+                ..SamplingParams::default()
+            },
+            "float32",
+            20,
+            1.0,
+        ),
+        case(
+            SamplingParams {
+                presence_penalty: 1.5,
+                penalty_context: 6,
+                seed: Some(8),
+                ..base.clone()
+            },
+            "float32",
+            21,
+            2.0,
+        ),
+        case(
+            // A negative penalty rewards repeats; small and short, so the draws stay varied.
+            SamplingParams {
+                top_p: 0.9,
+                frequency_penalty: -0.1,
+                penalty_context: 3,
+                seed: Some(9),
+                ..base.clone()
+            },
+            "bfloat16",
+            22,
+            1.0,
+        ),
+        case(
+            SamplingParams {
+                temperature: 0.9,
+                repetition_penalty: 1.1,
+                presence_penalty: 0.4,
+                frequency_penalty: 0.6,
+                penalty_context: 12,
+                seed: Some(10),
+                ..base.clone()
+            },
+            "float16",
+            23,
+            2.0,
+        ),
     ];
 
     let request = json!({
@@ -377,16 +442,20 @@ fn seeded_sampling_draws_the_same_tokens_as_mlx_lm() {
                 "top_k": p.top_k,
                 "repetition_penalty": as_param(p.repetition_penalty),
                 "repetition_context": p.repetition_context,
+                "presence_penalty": as_param(p.presence_penalty),
+                "frequency_penalty": as_param(p.frequency_penalty),
+                "penalty_context": p.penalty_context,
                 "prompt": PROMPT,
                 "steps": STEPS,
             })
         }).collect::<Vec<_>>(),
     });
     let reference = mlx_lm(&request);
-    assert_eq!(
-        reference["sequences"].as_array().unwrap().len(),
-        cases.len()
-    );
+    let sequences = reference["sequences"].as_array().unwrap();
+    assert_eq!(sequences.len(), cases.len());
+    // The greedy frequency case tests that repeats accumulate only if it differs from the
+    // presence case on the same logits.
+    assert_ne!(sequences[cases.len() - 5], sequences[cases.len() - 4]);
 
     for (c, theirs) in cases.iter().zip(reference["sequences"].as_array().unwrap()) {
         let theirs: Vec<u32> = theirs

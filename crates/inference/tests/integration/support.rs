@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use mlx_manager_inference::generation::{
-    EventReceiver, FinishReason, GenerationEvent, GenerationStats, ModelWorker,
+    EventReceiver, FinishReason, GenerationEvent, GenerationStats, ModelWorker, TokenLogprob,
 };
 
 pub fn workspace() -> PathBuf {
@@ -46,12 +46,14 @@ pub struct Outcome {
     pub tokens: Vec<u32>,
     pub reason: FinishReason,
     pub stats: GenerationStats,
+    /// The scores, when the request asked for them.
+    pub logprobs: Vec<TokenLogprob>,
 }
 
 pub fn collect(
     mut events: EventReceiver,
 ) -> Result<Outcome, mlx_manager_inference::InferenceError> {
-    let (mut text, mut tokens) = (String::new(), Vec::new());
+    let (mut text, mut tokens, mut logprobs) = (String::new(), Vec::new(), Vec::new());
     while let Some(event) = events.blocking_recv() {
         match event? {
             GenerationEvent::Started { .. } => {}
@@ -67,12 +69,14 @@ pub fn collect(
                 tokens.push(token_id);
             }
             GenerationEvent::ToolCall(call) => panic!("no request here offers tools: {call:?}"),
+            GenerationEvent::Logprob(score) => logprobs.push(score),
             GenerationEvent::Finished { reason, stats } => {
                 return Ok(Outcome {
                     text,
                     tokens,
                     reason,
                     stats,
+                    logprobs,
                 });
             }
         }

@@ -136,3 +136,71 @@ fn generate_finds_a_model_of_the_hub_cache_by_its_repo_id() {
 
     assert_one_clear_line(&run("mlx-test/absent"), "mlx-manager pull mlx-test/absent");
 }
+
+/// Run on the data dir and cache of a server that made the profile (SQLite shares it).
+#[tokio::test]
+async fn generate_takes_a_profile_name_whose_defaults_apply_and_a_cached_repo_id() {
+    use mlx_manager_tests::models::{HfHome, spawn_offline};
+    let home = HfHome::new();
+    home.install("test-org/smollm2", "smollm2-135m-f32");
+    let app = spawn_offline(&home, &[]).await;
+    let admin = app.admin_token().await;
+    let (status, created) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/profiles",
+            &admin,
+            Some(
+                serde_json::json!({"name": "smol-short", "model": "test-org/smollm2",
+                "temperature": 0, "max_tokens": 5}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let path = home.path().to_path_buf();
+    let prompt = "The capital of France is";
+    let (by_profile, by_repo, unknown) = tokio::task::spawn_blocking({
+        let app_dir = app.data_dir.clone();
+        move || {
+            let run = |args: &[&str]| {
+                mlx_manager_tests::cli_command(&app_dir)
+                    .env("HF_HOME", &path)
+                    .env("HF_HUB_OFFLINE", "1")
+                    .arg("generate")
+                    .args(args)
+                    .output()
+                    .expect("run generate")
+            };
+            (
+                run(&["--model", "smol-short", "--prompt", prompt]),
+                run(&[
+                    "--model",
+                    "test-org/smollm2",
+                    "--prompt",
+                    prompt,
+                    "--max-tokens",
+                    "5",
+                ]),
+                run(&["--model", "no-such-profile", "--prompt", prompt]),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&by_profile.stderr);
+    assert!(by_profile.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("generation: 5 tokens"),
+        "the profile's max_tokens: {stderr}"
+    );
+    assert!(
+        by_repo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_repo.stderr)
+    );
+    assert_eq!(
+        by_profile.stdout, by_repo.stdout,
+        "the profile's temperature 0 is greedy, as the default"
+    );
+    assert_one_clear_line(&unknown, "no profile is named");
+}

@@ -5,6 +5,7 @@
 mod anthropic_client;
 mod embeddings;
 mod load_and_limits;
+mod logprobs;
 mod openai_client;
 mod reasoning;
 mod tools;

@@ -5,7 +5,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use mlx_manager_inference::generation::{FinishReason, GenerationEvent, GenerationStats};
+use mlx_manager_inference::generation::{
+    FinishReason, GenerationEvent, GenerationStats, TokenLogprob,
+};
 use mlx_manager_inference::text::tool_calls::ToolCall;
 use mlx_manager_serving::{Generation, ServingError};
 
@@ -24,6 +26,8 @@ pub struct Answer {
     pub pieces: Vec<Piece>,
     pub reason: FinishReason,
     pub stats: GenerationStats,
+    /// Each generated token's score, when the request asked for them.
+    pub logprobs: Vec<TokenLogprob>,
 }
 
 impl Answer {
@@ -84,17 +88,23 @@ pub async fn collect(
     let run = async {
         let mut generation = generation.await?;
         let mut pieces: Vec<Piece> = Vec::new();
+        let mut logprobs = Vec::new();
         while let Some(event) = generation.next().await {
             let piece = match event? {
                 GenerationEvent::Started { .. } => continue,
                 GenerationEvent::Delta { text, .. } => Piece::Text(text),
                 GenerationEvent::Reasoning { text, .. } => Piece::Reasoning(text),
                 GenerationEvent::ToolCall(call) => Piece::ToolCall(call),
+                GenerationEvent::Logprob(score) => {
+                    logprobs.push(score);
+                    continue;
+                }
                 GenerationEvent::Finished { reason, stats } => {
                     return Ok(Answer {
                         pieces,
                         reason,
                         stats,
+                        logprobs,
                     });
                 }
             };

@@ -8,8 +8,10 @@ pub mod chat;
 pub mod completions;
 pub mod embeddings;
 pub mod errors;
+pub mod logprobs;
 pub mod messages;
 pub mod models;
+mod sampling;
 mod sse;
 
 use utoipa_axum::router::OpenApiRouter;

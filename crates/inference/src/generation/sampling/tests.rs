@@ -577,3 +577,64 @@ fn sample_returns_a_lazy_uint32_token_of_shape_one() {
         assert_eq!(next.dtype(), Dtype::Uint32);
     }
 }
+
+#[test]
+fn the_presence_penalty_subtracts_once_per_seen_token() {
+    let logits = row(&[2.0, -2.0, 1.0, 0.5]);
+    let penalized = apply_presence_penalty(&logits, &[0, 1, 0, 0, 9], 0.5).unwrap();
+    assert_eq!(values(&penalized), [1.5, -2.5, 1.0, 0.5]);
+    let rewarded = apply_presence_penalty(&logits, &[2], -1.0).unwrap();
+    assert_eq!(values(&rewarded), [2.0, -2.0, 2.0, 0.5]);
+}
+
+#[test]
+fn the_frequency_penalty_subtracts_once_per_occurrence() {
+    let logits = row(&[2.0, -2.0, 1.0, 0.5]);
+    let penalized = apply_frequency_penalty(&logits, &[0, 1, 0, 0, u32::MAX], 0.5).unwrap();
+    assert_eq!(values(&penalized), [0.5, -2.5, 1.0, 0.5]);
+    for dtype in [Dtype::Bfloat16, Dtype::Float16] {
+        let logits = logits.as_dtype(dtype).unwrap();
+        let penalized = apply_frequency_penalty(&logits, &[3, 3], 0.25).unwrap();
+        assert_eq!(penalized.dtype(), dtype);
+        assert_eq!(values(&penalized), [2.0, -2.0, 1.0, 0.0]);
+    }
+}
+
+#[test]
+fn the_additive_penalties_only_look_at_the_recent_context() {
+    let mut sampler = Sampler::new(SamplingParams {
+        frequency_penalty: 2.0,
+        penalty_context: 1,
+        ..params()
+    })
+    .unwrap();
+    let logits = row(&[3.0, 2.0, 0.0]);
+    // Token 0 is outside the one-token context: it stays the argmax.
+    assert_eq!(token(&sampler.sample(&logits, &[0, 1]).unwrap()), 0);
+    assert_eq!(token(&sampler.sample(&logits, &[1, 0]).unwrap()), 1);
+}
+
+#[test]
+fn additive_penalties_must_be_finite_and_need_a_context() {
+    let error = Sampler::new(SamplingParams {
+        presence_penalty: f32::NAN,
+        ..params()
+    })
+    .unwrap_err();
+    assert!(error.to_string().contains("presence_penalty"), "{error}");
+    let error = Sampler::new(SamplingParams {
+        frequency_penalty: 0.5,
+        penalty_context: 0,
+        ..params()
+    })
+    .unwrap_err();
+    assert!(error.to_string().contains("penalty_context"), "{error}");
+    assert!(
+        SamplingParams {
+            presence_penalty: 0.1,
+            ..params()
+        }
+        .reads_history()
+    );
+    assert!(!params().reads_history());
+}

@@ -50,6 +50,7 @@ pub async fn chat_completions(
     let (streaming, include_usage) = body.streaming();
     let model = body.model.clone();
     let request = body.into_client_request()?;
+    let logprobs = request.logprobs.is_some();
     let prepared = state
         .serving
         .prepare_generation(&caller.user, &model, request)
@@ -60,8 +61,8 @@ pub async fn chat_completions(
     let generation = prepared.start();
     if !streaming {
         let answer = answer::collect(generation, limit).await?;
-        return Ok(Json(ChatCompletion::new(identity, &answer)).into_response());
+        return Ok(Json(ChatCompletion::new(identity, &answer, logprobs)).into_response());
     }
     let generation = super::sse::refused_at_once(generation).await?;
-    Ok(stream::respond(generation, identity, include_usage, limit).into_response())
+    Ok(stream::respond(generation, identity, include_usage, logprobs, limit).into_response())
 }

@@ -10,9 +10,7 @@ use utoipa::ToSchema;
 use super::tools::{self, ToolCallIn, ToolChoiceIn, ToolIn};
 use crate::error::ApiError;
 use crate::problem::FieldError;
-
-/// Most stop sequences a request may give (as profiles).
-const MAX_STOP: usize = 16;
+use crate::routes::v1::sampling::SamplingFields;
 
 /// A chat completion request. Fields this server does not use (`user`, `store`, `metadata`,
 /// `parallel_tool_calls`, …) are ignored; fields it knows but cannot
@@ -36,17 +34,19 @@ pub struct ChatCompletionRequest {
     pub min_p: Option<f32>,
     /// > 0; 1 = off.
     pub repetition_penalty: Option<f32>,
-    /// Only 0 (the default) for now.
+    /// [-2, 2]; subtracted from a recent token's logit once per occurrence (over the last 20
+    /// tokens, as mlx-lm). 0 = off.
     pub frequency_penalty: Option<f32>,
-    /// Only 0 (the default) for now.
+    /// [-2, 2]; subtracted once from every recent token's logit. 0 = off.
     pub presence_penalty: Option<f32>,
     pub seed: Option<i64>,
     /// A string or up to 16 strings; generation ends before any of them.
     pub stop: Option<StopField>,
     /// Only 1.
     pub n: Option<u32>,
-    /// Not supported yet: `true` is refused.
+    /// Report each generated token's log-probability in `choices[].logprobs`.
     pub logprobs: Option<bool>,
+    /// 0–20: with `logprobs`, also the most likely tokens at each position.
     pub top_logprobs: Option<u32>,
     /// Answer as Server-Sent Events.
     pub stream: Option<bool>,
@@ -151,29 +151,18 @@ impl ChatCompletionRequest {
                 messages.push(message);
             }
         }
-        if self.temperature.is_some_and(|t| !(0.0..=2.0).contains(&t)) {
-            refuse("temperature", "must be between 0 and 2");
+        let sampling = SamplingFields {
+            temperature: self.temperature,
+            top_p: self.top_p,
+            top_k: self.top_k,
+            min_p: self.min_p,
+            repetition_penalty: self.repetition_penalty,
+            frequency_penalty: self.frequency_penalty,
+            presence_penalty: self.presence_penalty,
+            seed: self.seed,
+            stop: self.stop,
         }
-        if self.top_p.is_some_and(|p| !(p > 0.0 && p <= 1.0)) {
-            refuse("top_p", "must be more than 0 and at most 1");
-        }
-        if self.min_p.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
-            refuse("min_p", "must be between 0 and 1");
-        }
-        if self
-            .repetition_penalty
-            .is_some_and(|p| p <= 0.0 || !p.is_finite())
-        {
-            refuse("repetition_penalty", "must be more than 0");
-        }
-        for (field, value) in [
-            ("frequency_penalty", self.frequency_penalty),
-            ("presence_penalty", self.presence_penalty),
-        ] {
-            if value.is_some_and(|v| v != 0.0) {
-                refuse(field, "is not supported yet; use repetition_penalty");
-            }
-        }
+        .check(&mut refuse);
         let max_tokens = self.max_completion_tokens.or(self.max_tokens);
         if max_tokens == Some(0) {
             let field = match self.max_completion_tokens {
@@ -182,31 +171,17 @@ impl ChatCompletionRequest {
             };
             refuse(field, "must be at least 1");
         }
-        if self.seed.is_some_and(|s| s < 0) {
-            refuse("seed", "must not be negative");
-        }
-        let stop = match self.stop {
-            None => None,
-            Some(StopField::One(one)) => Some(vec![one]),
-            Some(StopField::Many(many)) => Some(many),
-        };
-        if let Some(stop) = &stop {
-            if stop.len() > MAX_STOP {
-                refuse("stop", "may hold at most 16 sequences");
-            }
-            if stop.iter().any(String::is_empty) {
-                refuse("stop", "sequences must not be empty");
-            }
-        }
         if self.n.is_some_and(|n| n != 1) {
             refuse("n", "only 1 choice per request is supported");
-        }
-        if self.logprobs == Some(true) {
-            refuse("logprobs", "is not supported yet");
         }
         if self.top_logprobs.is_some_and(|n| n > 20) {
             refuse("top_logprobs", "must be at most 20");
         }
+        if self.top_logprobs.is_some_and(|n| n > 0) && self.logprobs != Some(true) {
+            refuse("top_logprobs", "needs logprobs: true");
+        }
+        let logprobs =
+            (self.logprobs == Some(true)).then(|| self.top_logprobs.unwrap_or(0) as usize);
         if let Some(format) = &self.response_format
             && format.get("type").and_then(Value::as_str) != Some("text")
         {
@@ -226,13 +201,8 @@ impl ChatCompletionRequest {
             tool_choice,
         });
         request.max_tokens = max_tokens.map(|m| m as usize);
-        request.temperature = self.temperature;
-        request.top_p = self.top_p;
-        request.top_k = self.top_k.map(|k| k as usize);
-        request.min_p = self.min_p;
-        request.repetition_penalty = self.repetition_penalty;
-        request.seed = self.seed.map(|s| s as u64);
-        request.stop = stop;
+        request.logprobs = logprobs;
+        sampling.apply(&mut request);
         Ok(request)
     }
 }
@@ -328,7 +298,7 @@ mod tests {
             "response_format": {"type": "json_object"},
             "tools": [{"type": "retrieval", "function": {"name": "a b"}}],
             "tool_choice": "required",
-            "presence_penalty": 0.5,
+            "presence_penalty": 2.5,
         }));
         let Err(ApiError::Validation(errors)) = request.into_client_request() else {
             panic!("refused")

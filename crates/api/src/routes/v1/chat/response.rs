@@ -6,10 +6,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use mlx_manager_inference::generation::{FinishReason, GenerationStats};
 use mlx_manager_inference::text::tool_calls::ToolCall;
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::super::answer::Answer;
+use super::super::logprobs::ChatLogprobs;
 
 /// The fields every chunk of one answer repeats unchanged.
 #[derive(Debug, Clone)]
@@ -83,9 +83,8 @@ pub struct Choice {
     pub message: AssistantMessage,
     /// `stop`, `length` or `tool_calls`.
     pub finish_reason: &'static str,
-    /// Always null (log probabilities are not supported yet).
-    #[schema(value_type = Option<Object>)]
-    pub logprobs: Option<Value>,
+    /// Each generated token's log-probability, with `logprobs: true`; null otherwise.
+    pub logprobs: Option<ChatLogprobs>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -136,7 +135,8 @@ impl From<&ToolCall> for ToolCallOut {
 }
 
 impl ChatCompletion {
-    pub fn new(identity: AnswerIdentity, answer: &Answer) -> Self {
+    /// The answer; its tokens' scores when `logprobs` was asked for.
+    pub fn new(identity: AnswerIdentity, answer: &Answer, logprobs: bool) -> Self {
         let reasoning = Some(answer.reasoning()).filter(|r| !r.is_empty());
         let tool_calls: Vec<ToolCallOut> = answer.tool_calls().map(ToolCallOut::from).collect();
         let content = Some(answer.text()).filter(|text| !text.is_empty() || tool_calls.is_empty());
@@ -155,7 +155,7 @@ impl ChatCompletion {
                     tool_calls: Some(tool_calls).filter(|calls| !calls.is_empty()),
                 },
                 finish_reason: finish_reason(&answer.reason, answer.ended_for_tools()),
-                logprobs: None,
+                logprobs: logprobs.then(|| ChatLogprobs::of(&answer.logprobs)),
             }],
             usage: Usage::from(&answer.stats),
         }
@@ -185,8 +185,9 @@ pub struct ChunkChoice {
     pub delta: Delta,
     /// Null on every chunk but the last choice chunk.
     pub finish_reason: Option<&'static str>,
-    #[schema(value_type = Option<Object>)]
-    pub logprobs: Option<Value>,
+    /// With `logprobs: true`: the scores of the tokens that produced this chunk (a token whose
+    /// text is held back is reported with the next chunk).
+    pub logprobs: Option<ChatLogprobs>,
 }
 
 /// What a chunk adds to the message: the role once (first chunk), then content, reasoning
@@ -302,6 +303,14 @@ impl ChatCompletionChunk {
                 false => UsageField::Absent,
             },
         }
+    }
+
+    /// The chunk with these tokens' scores.
+    pub fn with_logprobs(mut self, logprobs: Option<ChatLogprobs>) -> Self {
+        if let Some(choice) = self.choices.first_mut() {
+            choice.logprobs = logprobs;
+        }
+        self
     }
 
     /// The last chunk with `include_usage`: no choices, the counts.

@@ -14,6 +14,7 @@ use mlx_manager_serving::{Generation, ServingError};
 use tokio::sync::mpsc;
 
 use super::super::answer::ended_for_tools;
+use super::super::logprobs::ChatLogprobs;
 use super::super::sse;
 use super::response::{AnswerIdentity, ChatCompletionChunk, Delta, Usage, finish_reason};
 use crate::error::{ApiError, ErrorShape, model_api_error};
@@ -23,10 +24,11 @@ pub fn respond(
     generation: impl Future<Output = Result<Generation, ServingError>> + Send + 'static,
     identity: AnswerIdentity,
     include_usage: bool,
+    logprobs: bool,
     limit: Duration,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     sse::respond(ErrorShape::OpenAi, limit, move |out| async move {
-        drive(generation, &identity, include_usage, &out).await;
+        drive(generation, &identity, include_usage, logprobs, &out).await;
     })
 }
 
@@ -34,8 +36,13 @@ async fn drive(
     generation: impl Future<Output = Result<Generation, ServingError>>,
     identity: &AnswerIdentity,
     include_usage: bool,
+    logprobs: bool,
     out: &mpsc::Sender<Event>,
 ) {
+    // Scores of tokens not yet in a chunk: they go out with the next one.
+    let mut scores = Vec::new();
+    let take_scores =
+        |scores: &mut Vec<_>| logprobs.then(|| ChatLogprobs::of(&std::mem::take(scores)));
     let send = |event: Event| async move { out.send(event).await.is_ok() };
     let mut generation = match generation.await {
         Ok(generation) => generation,
@@ -62,6 +69,10 @@ async fn drive(
     while let Some(event) = generation.next().await {
         let deltas = match event {
             Ok(GenerationEvent::Started { .. }) => continue,
+            Ok(GenerationEvent::Logprob(score)) => {
+                scores.push(score);
+                continue;
+            }
             Ok(GenerationEvent::Delta { text, .. }) if !text.is_empty() => {
                 vec![Delta::content(text)]
             }
@@ -80,7 +91,8 @@ async fn drive(
                     Delta::default(),
                     Some(reason),
                     include_usage,
-                );
+                )
+                .with_logprobs(take_scores(&mut scores).filter(|s| !s.content.is_empty()));
                 send(chunk(&last)).await;
                 if include_usage {
                     send(chunk(&ChatCompletionChunk::usage(
@@ -98,7 +110,8 @@ async fn drive(
             }
         };
         for delta in deltas {
-            let body = ChatCompletionChunk::choice(identity, delta, None, include_usage);
+            let body = ChatCompletionChunk::choice(identity, delta, None, include_usage)
+                .with_logprobs(take_scores(&mut scores));
             if !send(chunk(&body)).await {
                 return;
             }

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use super::answer::{self, Piece};
 use super::chat::response::{AnswerIdentity, Usage, UsageField, finish_reason};
 use super::errors;
+use super::logprobs::TextLogprobs;
 use super::sse;
 use crate::error::{ApiError, ErrorShape, model_api_error};
 use crate::extract::CurrentUser;
@@ -54,6 +55,7 @@ pub async fn completions(
     let (streaming, include_usage) = body.streaming();
     let model = body.model.clone();
     let (echoed, request) = body.into_client_request()?;
+    let logprobs = request.logprobs.is_some();
     let prepared = state
         .serving
         .prepare_generation(&caller.user, &model, request)
@@ -63,11 +65,13 @@ pub async fn completions(
     let limit = Duration::from_secs(state.model_api.completions_timeout_secs);
     let generation = prepared.start();
     if !streaming {
-        return Ok(Json(complete(generation, identity, echoed, limit).await?).into_response());
+        return Ok(
+            Json(complete(generation, identity, echoed, logprobs, limit).await?).into_response(),
+        );
     }
     let generation = sse::refused_at_once(generation).await?;
     let answer = move |out: mpsc::Sender<Event>| async move {
-        drive(generation, &identity, echoed, include_usage, &out).await;
+        drive(generation, &identity, echoed, include_usage, logprobs, &out).await;
     };
     Ok(sse::respond(ErrorShape::OpenAi, limit, answer).into_response())
 }
@@ -76,6 +80,7 @@ async fn complete(
     generation: impl Future<Output = Result<Generation, ServingError>>,
     identity: AnswerIdentity,
     echoed: String,
+    logprobs: bool,
     limit: Duration,
 ) -> Result<Completion, ApiError> {
     let answer = answer::collect(generation, limit).await?;
@@ -90,7 +95,8 @@ async fn complete(
         .collect();
     let usage = UsageField::Null(Some(Usage::from(&answer.stats)));
     let reason = Some(finish_reason(&answer.reason, false));
-    Ok(Completion::choice(&identity, echoed + &text, reason, usage))
+    let scores = logprobs.then(|| TextLogprobs::of(&answer.logprobs, 0).0);
+    Ok(Completion::choice(&identity, echoed + &text, reason, usage).with_logprobs(scores))
 }
 
 async fn drive(
@@ -98,8 +104,16 @@ async fn drive(
     identity: &AnswerIdentity,
     echoed: String,
     include_usage: bool,
+    logprobs: bool,
     out: &mpsc::Sender<Event>,
 ) {
+    // Scores not yet sent (their tokens' text was held back) and where the next token starts.
+    let (mut scores, mut offset) = (Vec::new(), 0);
+    let mut take_scores = |scores: &mut Vec<_>| {
+        let (lists, end) = TextLogprobs::of(&std::mem::take(scores), offset);
+        offset = end;
+        logprobs.then_some(lists)
+    };
     let usage_field = match include_usage {
         true => UsageField::Null(None),
         false => UsageField::Absent,
@@ -119,21 +133,25 @@ async fn drive(
     while let Some(event) = generation.next().await {
         match event {
             Ok(GenerationEvent::Started { .. } | GenerationEvent::ToolCall(_)) => {}
+            Ok(GenerationEvent::Logprob(score)) => scores.push(score),
             Ok(GenerationEvent::Delta { text, .. } | GenerationEvent::Reasoning { text, .. }) => {
-                if !text.is_empty()
-                    && !send(Completion::choice(identity, text, None, usage_field)).await
-                {
+                if text.is_empty() {
+                    continue;
+                }
+                let chunk = Completion::choice(identity, text, None, usage_field)
+                    .with_logprobs(take_scores(&mut scores));
+                if !send(chunk).await {
                     return;
                 }
             }
             Ok(GenerationEvent::Finished { reason, stats }) => {
                 let reason = Some(finish_reason(&reason, false));
-                send(Completion::choice(
-                    identity,
-                    String::new(),
-                    reason,
-                    usage_field,
-                ))
+                let rest = Some(take_scores(&mut scores)).flatten();
+                let rest = rest.filter(|lists| !lists.tokens.is_empty());
+                send(
+                    Completion::choice(identity, String::new(), reason, usage_field)
+                        .with_logprobs(rest),
+                )
                 .await;
                 if include_usage {
                     send(Completion::usage_only(identity, Usage::from(&stats))).await;

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::error::ApiError;
 use crate::problem::FieldError;
 use crate::routes::v1::chat::request::{StopField, StreamOptions};
+use crate::routes::v1::sampling::SamplingFields;
 
 /// The OpenAI API's default length of a text completion.
 const DEFAULT_MAX_TOKENS: usize = 16;
@@ -29,14 +30,19 @@ pub struct CompletionRequest {
     pub top_k: Option<u32>,
     pub min_p: Option<f32>,
     pub repetition_penalty: Option<f32>,
+    /// [-2, 2]; 0 = off (as in chat completions).
+    pub frequency_penalty: Option<f32>,
+    /// [-2, 2]; 0 = off.
+    pub presence_penalty: Option<f32>,
     pub seed: Option<i64>,
     pub stop: Option<StopField>,
     /// Only 1.
     pub n: Option<u32>,
     /// Put the prompt before the completion in `text`.
     pub echo: Option<bool>,
-    /// Not supported yet: any value but null is refused.
-    pub logprobs: Option<Value>,
+    /// 0–20: report each generated token's log-probability with this many most likely
+    /// alternatives (not with `echo`: the prompt's tokens are not scored).
+    pub logprobs: Option<u32>,
     /// Not supported: refused when given.
     pub suffix: Option<String>,
     pub stream: Option<bool>,
@@ -55,7 +61,8 @@ impl CompletionRequest {
         (stream, stream && usage)
     }
 
-    /// The prompt text (for `echo`) and serving's request; every bad field reported at once.
+    /// The prompt text (for `echo`) and serving's request (whose `logprobs` says whether scores
+    /// are reported); every bad field reported at once.
     pub fn into_client_request(self) -> Result<(String, ClientRequest), ApiError> {
         let mut errors = Vec::new();
         let mut refuse = |field: &str, message: &str| {
@@ -74,43 +81,32 @@ impl CompletionRequest {
             Some(text) if text.is_empty() => refuse("prompt", "must not be empty"),
             Some(_) => {}
         }
-        if self.temperature.is_some_and(|t| !(0.0..=2.0).contains(&t)) {
-            refuse("temperature", "must be between 0 and 2");
+        let sampling = SamplingFields {
+            temperature: self.temperature,
+            top_p: self.top_p,
+            top_k: self.top_k,
+            min_p: self.min_p,
+            repetition_penalty: self.repetition_penalty,
+            frequency_penalty: self.frequency_penalty,
+            presence_penalty: self.presence_penalty,
+            seed: self.seed,
+            stop: self.stop,
         }
-        if self.top_p.is_some_and(|p| !(p > 0.0 && p <= 1.0)) {
-            refuse("top_p", "must be more than 0 and at most 1");
-        }
-        if self.min_p.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
-            refuse("min_p", "must be between 0 and 1");
-        }
-        if self
-            .repetition_penalty
-            .is_some_and(|p| p <= 0.0 || !p.is_finite())
-        {
-            refuse("repetition_penalty", "must be more than 0");
-        }
+        .check(&mut refuse);
         if self.max_tokens == Some(0) {
             refuse("max_tokens", "must be at least 1");
-        }
-        if self.seed.is_some_and(|s| s < 0) {
-            refuse("seed", "must not be negative");
-        }
-        let stop = match self.stop {
-            None => None,
-            Some(StopField::One(one)) => Some(vec![one]),
-            Some(StopField::Many(many)) => Some(many),
-        };
-        if stop
-            .as_ref()
-            .is_some_and(|s| s.len() > 16 || s.iter().any(String::is_empty))
-        {
-            refuse("stop", "at most 16 sequences, none empty");
         }
         if self.n.is_some_and(|n| n != 1) {
             refuse("n", "only 1 choice per request is supported");
         }
-        if self.logprobs.as_ref().is_some_and(|l| !l.is_null()) {
-            refuse("logprobs", "is not supported yet");
+        if self.logprobs.is_some_and(|n| n > 20) {
+            refuse("logprobs", "must be at most 20");
+        }
+        if self.logprobs.is_some() && self.echo == Some(true) {
+            refuse(
+                "logprobs",
+                "is not supported with echo (the prompt's tokens are not scored)",
+            );
         }
         if self.suffix.is_some() {
             refuse("suffix", "is not supported (no fill-in-the-middle)");
@@ -125,13 +121,8 @@ impl CompletionRequest {
         let mut request = ClientRequest::new(ClientInput::Text(prompt));
         request.max_tokens = self.max_tokens.map(|m| m as usize);
         request.fallback_max_tokens = Some(DEFAULT_MAX_TOKENS);
-        request.temperature = self.temperature;
-        request.top_p = self.top_p;
-        request.top_k = self.top_k.map(|k| k as usize);
-        request.min_p = self.min_p;
-        request.repetition_penalty = self.repetition_penalty;
-        request.seed = self.seed.map(|s| s as u64);
-        request.stop = stop;
+        request.logprobs = self.logprobs.map(|n| n as usize);
+        sampling.apply(&mut request);
         Ok((echoed, request))
     }
 }

@@ -4,6 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::routes::v1::chat::response::{AnswerIdentity, Usage, UsageField};
+use crate::routes::v1::logprobs::TextLogprobs;
 
 /// A whole completion, or one chunk of a streamed one (same shape).
 #[derive(Debug, Serialize, ToSchema)]
@@ -27,9 +28,8 @@ pub struct Completion {
 pub struct CompletionChoice {
     pub text: String,
     pub index: u32,
-    /// Always null (log probabilities are not supported yet).
-    #[schema(value_type = Option<Object>)]
-    pub logprobs: Option<serde_json::Value>,
+    /// With `logprobs`: the generated tokens' scores (of this chunk's tokens, when streamed).
+    pub logprobs: Option<TextLogprobs>,
     /// `stop` or `length`; null until the last choice chunk of a stream.
     pub finish_reason: Option<&'static str>,
 }
@@ -58,6 +58,14 @@ impl Completion {
             }],
             usage,
         }
+    }
+
+    /// The chunk with these tokens' scores.
+    pub fn with_logprobs(mut self, logprobs: Option<TextLogprobs>) -> Self {
+        if let Some(choice) = self.choices.first_mut() {
+            choice.logprobs = logprobs;
+        }
+        self
     }
 
     pub fn usage_only(identity: &AnswerIdentity, usage: Usage) -> Self {

@@ -106,6 +106,8 @@ async fn drive(
                     }
                 }
             }
+            // The Messages API has no token scores (and never asks for them).
+            Ok(GenerationEvent::Logprob(_)) => {}
             Ok(GenerationEvent::ToolCall(call)) => {
                 if !started {
                     continue;
