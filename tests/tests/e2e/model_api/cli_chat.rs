@@ -1,0 +1,75 @@
+//! `mlx-manager chat` against a running server: answers stream to stdout through `/v1`, and a
+//! wrong model or key fails before the first question with the server's own message.
+
+use std::time::Duration;
+
+use mlx_manager_tests::models::{HfHome, spawn_offline};
+use mlx_manager_tests::run_cli_with_input;
+
+use super::{api_key, profile};
+
+async fn chat(
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+    input: &'static str,
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run_cli_with_input(&args, &env, Some(input), Duration::from_secs(120))
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_terminal_chat_streams_answers_and_refuses_unknown_models_and_keys() {
+    let home = HfHome::new();
+    home.install("test-org/smollm2", "smollm2-135m-f32");
+    let app = spawn_offline(&home, &[]).await;
+    let admin = app.admin_token().await;
+    profile(&app, &admin, "smol", "test-org/smollm2").await;
+    let key = api_key(&app, &admin).await;
+    let env = vec![
+        ("MLX_MANAGER_URL", app.url("")),
+        ("MLX_MANAGER_API_KEY", key.clone()),
+    ];
+
+    let output = chat(
+        vec!["chat".into(), "smol".into(), "--temperature".into(), "0".into(), "--max-tokens".into(), "24".into()],
+        env.clone(),
+        "What is the capital of France?\n/clear\n\nWhat is the capital of France?\n/bye\nnot asked\n",
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(
+        stdout.matches("Paris").count(),
+        2,
+        "two answers, then /bye: {stdout}"
+    );
+    assert!(stderr.contains("forgotten"), "{stderr}");
+
+    let output = chat(vec!["chat".into(), "no-such-profile".into()], env, "Hi\n").await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("404") && stderr.contains("no-such-profile"),
+        "{stderr}"
+    );
+
+    let output = chat(
+        vec!["chat".into(), "smol".into(), "--url".into(), app.url("")],
+        vec![("MLX_MANAGER_API_KEY", "mlxm_wrong".into())],
+        "Hi\n",
+    )
+    .await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(
+        !stderr.contains("mlxm_wrong"),
+        "the key is never echoed: {stderr}"
+    );
+}
