@@ -271,3 +271,103 @@ async fn members_load_models_only_while_permitted_and_always_use_loaded_ones() {
     assert_eq!(status, 200, "a loaded model is open to members: {body}");
     assert_eq!(body["usage"]["completion_tokens"], 3);
 }
+
+/// One streamed answer read to its end: `Ok((id, finish_reason))`, or `Err(retry_after)` when
+/// it was refused with 429.
+async fn stream_one(app: &TestApp, token: &str, index: usize) -> Result<(String, String), u64> {
+    let response = app
+        .authed(Method::POST, "/v1/chat/completions", token)
+        .json(&json!({
+            "model": "test-org/tiny-llama",
+            "messages": [{"role": "user", "content": format!("Request {index}")}],
+            "max_tokens": 200,
+            "temperature": 1.0,
+            "seed": index,
+            "stream": true,
+        }))
+        .send()
+        .await
+        .unwrap();
+    if response.status() == 429 {
+        let retry_after = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        return Err(retry_after);
+    }
+    assert_eq!(response.status(), 200, "request {index}");
+    let body = response.text().await.unwrap();
+    let data: Vec<&str> = body
+        .lines()
+        .filter_map(|line| line.strip_prefix("data: "))
+        .collect();
+    assert_eq!(
+        data.last(),
+        Some(&"[DONE]"),
+        "request {index} ended: {body}"
+    );
+    let chunks: Vec<Value> = data[..data.len() - 1]
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    assert!(chunks.iter().all(|c| c.get("error").is_none()), "{body}");
+    let id = chunks[0]["id"].as_str().unwrap().to_string();
+    assert!(
+        chunks.iter().all(|c| c["id"] == id.as_str()),
+        "one id per answer"
+    );
+    let reason = chunks.last().unwrap()["choices"][0]["finish_reason"]
+        .as_str()
+        .expect("the last chunk has the finish reason")
+        .to_string();
+    Ok((id, reason))
+}
+
+#[tokio::test]
+async fn twenty_concurrent_streams_all_complete_or_get_429_and_the_pool_ends_idle() {
+    let home = HfHome::new();
+    home.install("test-org/tiny-llama", "tiny-llama-4bit");
+    let app = spawn_offline(&home, &[]).await;
+    let admin = app.admin_token().await;
+    with_queue_of(&app, &admin, 8).await;
+    // Loaded first, so the twenty race for turns, not for the load.
+    let (status, warm) = app
+        .call(
+            Method::POST,
+            "/v1/chat/completions",
+            &admin,
+            Some(json!({"model": "test-org/tiny-llama", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1})),
+        )
+        .await;
+    assert_eq!(status, 200, "{warm}");
+
+    let outcomes =
+        futures_util::future::join_all((0..20).map(|i| stream_one(&app, &admin, i))).await;
+    let mut ids = std::collections::HashSet::new();
+    let (mut completed, mut refused) = (0, 0);
+    for outcome in outcomes {
+        match outcome {
+            Ok((id, reason)) => {
+                assert!(["stop", "length"].contains(&reason.as_str()), "{reason}");
+                assert!(ids.insert(id), "answer ids are unique");
+                completed += 1;
+            }
+            Err(retry_after) => {
+                assert!((1..=60).contains(&retry_after), "{retry_after}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(completed + refused, 20);
+    // One running and eight queued are always admitted.
+    assert!(completed >= 9, "{completed} completed, {refused} refused");
+    let idle = super::pool_model(&app, &admin, "test-org/tiny-llama")
+        .await
+        .unwrap();
+    assert_eq!(
+        (idle["running"].as_u64(), idle["queued"].as_u64()),
+        (Some(0), Some(0)),
+        "{idle}"
+    );
+}
