@@ -18,7 +18,7 @@ mod service;
 pub use error::ServingError;
 pub use load::{LoadedModel, load_model, load_model_blocking};
 pub use locate::{ModelLocation, locate_model};
-pub use model_api::{Generation, ModelListing, ModelTarget, PreparedGeneration};
+pub use model_api::{Generation, LoadWatch, ModelListing, ModelTarget, PreparedGeneration};
 pub use pool_config::PoolSettingsView;
 pub use profiles::ProfileView;
 pub use request::{

@@ -7,7 +7,8 @@ use mlx_manager_hub::local_models;
 use mlx_manager_inference::InferenceError;
 use mlx_manager_inference::generation::pool::{Lease, LoadSpec, ModelState};
 use mlx_manager_inference::generation::{
-    EventReceiver, GenerationEvent, GenerationRequest, ModelWorker, count_prompt_tokens,
+    EventReceiver, GenerationEvent, GenerationRequest, LoadProgress, ModelWorker,
+    count_prompt_tokens,
 };
 
 use crate::profiles::run_blocking;
@@ -245,6 +246,14 @@ impl PreparedGeneration {
         &self.target.name
     }
 
+    /// Watches the model's load, for a request that waits on it to report progress.
+    pub fn load_watch(&self) -> LoadWatch {
+        LoadWatch {
+            serving: self.serving.clone(),
+            key: self.target.key().to_string(),
+        }
+    }
+
     /// Takes a turn on the model (loading it first when it is not loaded, within the pool's
     /// budget, eviction and queue rules) and starts the generation. The future asks the pool at
     /// its first poll: a full queue or a model that cannot fit fails then, before the caller
@@ -257,6 +266,28 @@ impl PreparedGeneration {
             events,
             done: false,
         })
+    }
+}
+
+/// A model's load as the pool reports it.
+#[derive(Clone)]
+pub struct LoadWatch {
+    serving: Serving,
+    key: String,
+}
+
+impl LoadWatch {
+    /// The pool's name for the model.
+    pub fn model(&self) -> &str {
+        &self.key
+    }
+
+    /// The bytes read so far, while the model is loading.
+    pub fn loading(&self) -> Option<LoadProgress> {
+        match self.serving.inner.pool.status(&self.key)?.state {
+            ModelState::Loading { progress } => Some(progress),
+            _ => None,
+        }
     }
 }
 

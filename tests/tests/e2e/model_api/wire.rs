@@ -131,3 +131,47 @@ async fn the_greedy_answer_equals_mlx_lm_generate_with_the_same_chat_template() 
     );
     assert_eq!(answer["usage"]["prompt_tokens"], reference["prompt_tokens"]);
 }
+
+#[tokio::test]
+async fn a_stream_that_waits_for_a_load_reports_its_progress_in_comments() {
+    let home = HfHome::new();
+    home.install("test-org/smollm2", "smollm2-135m-f32");
+    let app = spawn_offline(&home, &[]).await;
+    let admin = app.admin_token().await;
+    let stream_hi = || async {
+        let response = app
+            .authed(reqwest::Method::POST, "/v1/chat/completions", &admin)
+            .json(&json!({"model": "test-org/smollm2", "messages": [{"role": "user", "content": "Hi"}],
+                "max_tokens": 2, "stream": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    };
+    let body = stream_hi().await;
+    let lines: Vec<&str> = body.lines().filter(|l| !l.is_empty()).collect();
+    let first_data = lines.iter().position(|l| l.starts_with("data: ")).unwrap();
+    let reports: Vec<&&str> = lines[..first_data]
+        .iter()
+        .filter(|l| l.starts_with(": loading test-org/smollm2: "))
+        .collect();
+    assert!(
+        !reports.is_empty(),
+        "the load was reported before the answer: {body}"
+    );
+    for report in reports {
+        let percent: u64 = report
+            .trim_start_matches(": loading test-org/smollm2: ")
+            .split('%')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(percent <= 100 && report.ends_with(" MB"), "{report}");
+    }
+    // A model that is loaded already gets no such comment.
+    let again = stream_hi().await;
+    assert!(!again.contains(": loading"), "{again}");
+    assert!(data_lines(&again).last() == Some(&"[DONE]"));
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
-use mlx_manager_serving::{Generation, ServingError};
+use mlx_manager_serving::{Generation, LoadWatch, ServingError};
 use tokio::sync::mpsc;
 
 use super::answer::timed_out;
@@ -17,11 +17,15 @@ use crate::error::{ApiError, ErrorShape, model_api_error};
 
 /// How often a comment is sent while nothing else is.
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
+/// How often a load's progress is reported while the request waits for it.
+const LOAD_REPORT: Duration = Duration::from_secs(1);
 
 /// Streams what `answer` sends, for at most `limit`; past it, an error event ends the stream.
+/// While the model loads, a comment reports the load's progress every second.
 pub fn respond<Answer>(
     shape: ErrorShape,
     limit: Duration,
+    load: LoadWatch,
     answer: impl FnOnce(mpsc::Sender<Event>) -> Answer,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>>
 where
@@ -39,12 +43,33 @@ where
         tokio::select! {
             () = events.closed() => {}
             () = run => {}
+            () = report_load(load, events.clone()) => {}
         }
     });
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|event| (Ok(event), receiver))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("waiting"))
+}
+
+/// Sends `: loading MODEL: N% of M MB` each second the model spends loading (never returns).
+async fn report_load(load: LoadWatch, out: mpsc::Sender<Event>) {
+    let mut ticks = tokio::time::interval(LOAD_REPORT);
+    loop {
+        ticks.tick().await;
+        if let Some(progress) = load.loading() {
+            let total = progress.bytes_total.max(1);
+            let comment = format!(
+                "loading {}: {}% of {} MB",
+                load.model(),
+                progress.bytes_loaded.min(total) * 100 / total,
+                progress.bytes_total.div_ceil(1_000_000)
+            );
+            if out.send(Event::default().comment(comment)).await.is_err() {
+                return std::future::pending().await;
+            }
+        }
+    }
 }
 
 /// The error as the protocol streams it: OpenAI `data: {"error": …}` (its client raises it),

@@ -58,11 +58,12 @@ pub async fn chat_completions(
         .map_err(model_api_error)?;
     let identity = AnswerIdentity::new(prepared.model_name());
     let limit = Duration::from_secs(state.model_api.chat_timeout_secs);
+    let load = prepared.load_watch();
     let generation = prepared.start();
     if !streaming {
         let answer = answer::collect(generation, limit).await?;
         return Ok(Json(ChatCompletion::new(identity, &answer, logprobs)).into_response());
     }
     let generation = super::sse::refused_at_once(generation).await?;
-    Ok(stream::respond(generation, identity, include_usage, logprobs, limit).into_response())
+    Ok(stream::respond(generation, identity, include_usage, logprobs, limit, load).into_response())
 }

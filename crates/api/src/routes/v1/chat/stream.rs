@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::response::sse::{Event, Sse};
 use futures_util::Stream;
 use mlx_manager_inference::generation::GenerationEvent;
-use mlx_manager_serving::{Generation, ServingError};
+use mlx_manager_serving::{Generation, LoadWatch, ServingError};
 use tokio::sync::mpsc;
 
 use super::super::answer::ended_for_tools;
@@ -26,8 +26,9 @@ pub fn respond(
     include_usage: bool,
     logprobs: bool,
     limit: Duration,
+    load: LoadWatch,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    sse::respond(ErrorShape::OpenAi, limit, move |out| async move {
+    sse::respond(ErrorShape::OpenAi, limit, load, move |out| async move {
         drive(generation, &identity, include_usage, logprobs, &out).await;
     })
 }

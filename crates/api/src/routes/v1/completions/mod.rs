@@ -63,6 +63,7 @@ pub async fn completions(
         .map_err(model_api_error)?;
     let identity = Completion::identity(prepared.model_name());
     let limit = Duration::from_secs(state.model_api.completions_timeout_secs);
+    let load = prepared.load_watch();
     let generation = prepared.start();
     if !streaming {
         return Ok(
@@ -73,7 +74,7 @@ pub async fn completions(
     let answer = move |out: mpsc::Sender<Event>| async move {
         drive(generation, &identity, echoed, include_usage, logprobs, &out).await;
     };
-    Ok(sse::respond(ErrorShape::OpenAi, limit, answer).into_response())
+    Ok(sse::respond(ErrorShape::OpenAi, limit, load, answer).into_response())
 }
 
 async fn complete(

@@ -57,13 +57,14 @@ pub async fn create_message(
         .map_err(model_api_error)?;
     let (id, model) = (message_id(), prepared.model_name().to_string());
     let limit = Duration::from_secs(state.model_api.chat_timeout_secs);
+    let load = prepared.load_watch();
     let generation = prepared.start();
     if !streaming {
         let answer = answer::collect(generation, limit).await?;
         return Ok(Json(Message::new(id, model, &answer)).into_response());
     }
     let generation = super::sse::refused_at_once(generation).await?;
-    Ok(stream::respond(generation, id, model, limit).into_response())
+    Ok(stream::respond(generation, id, model, limit, load).into_response())
 }
 
 /// How many input tokens the request makes with the model's tokenizer and chat template (the

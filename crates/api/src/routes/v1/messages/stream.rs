@@ -15,7 +15,7 @@ use axum::response::sse::{Event, Sse};
 use futures_util::Stream;
 use mlx_manager_inference::generation::GenerationEvent;
 use mlx_manager_inference::text::tool_calls::ToolCall;
-use mlx_manager_serving::{Generation, ServingError};
+use mlx_manager_serving::{Generation, LoadWatch, ServingError};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -32,8 +32,9 @@ pub fn respond(
     id: String,
     model: String,
     limit: Duration,
+    load: LoadWatch,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    sse::respond(ErrorShape::Anthropic, limit, move |out| async move {
+    sse::respond(ErrorShape::Anthropic, limit, load, move |out| async move {
         drive(generation, &id, &model, &out).await;
     })
 }
