@@ -3,19 +3,17 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use figment::value::magic::RelativePathBuf;
 use secrecy::SecretString;
-use serde::Deserialize;
 
+use super::raw::RawSettings;
 use super::{
-    AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, LogFormat, LogSettings,
-    ModelApiSettings, ServerSettings, Settings, de,
+    AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, LogSettings, ModelApiSettings,
+    ServerSettings, Settings,
 };
 use crate::CoreError;
 
 pub const CONFIG_FILE_NAME: &str = "config.toml";
 const ENV_PREFIX: &str = "MLX_MANAGER_";
-const DEFAULT_PORT: u16 = 10242;
 
 /// Values given on the command line; they win over every other source.
 #[derive(Debug, Default, Clone)]
@@ -44,115 +42,6 @@ pub fn process_env() -> ProcessEnv {
         xdg_cache_home: path("XDG_CACHE_HOME"),
         data_dir: path("MLX_MANAGER_DATA_DIR"),
     }
-}
-
-/// Settings as they come out of the sources, before validation.
-#[derive(Deserialize)]
-struct RawSettings {
-    #[serde(default = "default_host")]
-    host: String,
-    #[serde(default = "default_port")]
-    port: u16,
-    database_url: Option<String>,
-    #[serde(default = "default_log_level")]
-    log_level: String,
-    #[serde(default = "default_log_format")]
-    log_format: LogFormat,
-    hf_home: Option<RelativePathBuf>,
-    hf_hub_cache: Option<RelativePathBuf>,
-    hf_token: Option<String>,
-    #[serde(default = "default_download_concurrent_jobs")]
-    download_concurrent_jobs: usize,
-    #[serde(default = "default_download_concurrent_files")]
-    download_concurrent_files: usize,
-    #[serde(default = "default_download_stall_timeout_secs")]
-    download_stall_timeout_secs: u64,
-    #[serde(default = "default_hub_request_timeout_secs")]
-    hub_request_timeout_secs: u64,
-    #[serde(default = "default_hf_endpoint")]
-    hf_endpoint: String,
-    #[serde(default, deserialize_with = "de::flexible_bool")]
-    hf_hub_offline: bool,
-    #[serde(default, deserialize_with = "de::string_list")]
-    cors_allowed_origins: Vec<String>,
-    #[serde(default = "default_request_timeout_secs")]
-    request_timeout_secs: u64,
-    #[serde(default = "default_body_limit_bytes")]
-    body_limit_bytes: usize,
-    #[serde(default = "default_shutdown_timeout_secs")]
-    shutdown_timeout_secs: u64,
-    #[serde(default = "default_header_read_timeout_secs")]
-    header_read_timeout_secs: u64,
-    max_connections: Option<usize>,
-    #[serde(default = "default_max_connections_per_client")]
-    max_connections_per_client: usize,
-    #[serde(default, deserialize_with = "de::string_list")]
-    allowed_hosts: Vec<String>,
-    jwt_secret: Option<String>,
-    #[serde(default = "default_jwt_lifetime_secs")]
-    jwt_lifetime_secs: u64,
-    #[serde(default = "default_chat_timeout_secs")]
-    chat_timeout_secs: u64,
-    #[serde(default = "default_completions_timeout_secs")]
-    completions_timeout_secs: u64,
-    #[serde(default = "default_embeddings_timeout_secs")]
-    embeddings_timeout_secs: u64,
-}
-
-fn default_host() -> String {
-    Ipv4Addr::LOCALHOST.to_string()
-}
-fn default_port() -> u16 {
-    DEFAULT_PORT
-}
-fn default_log_level() -> String {
-    "info".into()
-}
-fn default_log_format() -> LogFormat {
-    LogFormat::Text
-}
-fn default_hf_endpoint() -> String {
-    "https://huggingface.co".into()
-}
-fn default_request_timeout_secs() -> u64 {
-    30
-}
-fn default_body_limit_bytes() -> usize {
-    2 * 1024 * 1024
-}
-fn default_shutdown_timeout_secs() -> u64 {
-    10
-}
-fn default_header_read_timeout_secs() -> u64 {
-    15
-}
-fn default_max_connections_per_client() -> usize {
-    128
-}
-fn default_download_concurrent_jobs() -> usize {
-    2
-}
-fn default_download_concurrent_files() -> usize {
-    4
-}
-fn default_download_stall_timeout_secs() -> u64 {
-    30
-}
-fn default_hub_request_timeout_secs() -> u64 {
-    15
-}
-fn default_jwt_lifetime_secs() -> u64 {
-    7 * 24 * 60 * 60
-}
-// The original's limits for the model API.
-fn default_chat_timeout_secs() -> u64 {
-    900
-}
-fn default_completions_timeout_secs() -> u64 {
-    600
-}
-fn default_embeddings_timeout_secs() -> u64 {
-    120
 }
 
 pub fn load(overrides: &Overrides, env: &ProcessEnv) -> Result<Settings, CoreError> {

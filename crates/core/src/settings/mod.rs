@@ -4,6 +4,7 @@
 mod de;
 mod hosts;
 mod load;
+mod raw;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
