@@ -14,13 +14,15 @@ pub fn run(args: &[String]) -> Result {
         None => server()
             .and_then(|()| crate::bench_inference::run())
             .and_then(|()| crate::bench_download::run())
-            .and_then(|()| crate::bench_pool::run()),
+            .and_then(|()| crate::bench_pool::run())
+            .and_then(|()| crate::bench_serve::run()),
         Some("server") => server(),
         Some("inference") => crate::bench_inference::run(),
         Some("download") => crate::bench_download::run(),
         Some("pool") => crate::bench_pool::run(),
+        Some("serve") => crate::bench_serve::run(),
         Some(other) => Err(format!(
-            "unknown benchmark {other:?} (known: server, inference, download, pool)"
+            "unknown benchmark {other:?} (known: server, inference, download, pool, serve)"
         )),
     }
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::cmd::{self, Result};
 
 const RUNS: usize = 5;
-const PROMPT: &str = "Write a long story about a robot who learns to paint.";
+pub(crate) const PROMPT: &str = "Write a long story about a robot who learns to paint.";
 
 struct Case {
     fixture: &'static str,
@@ -36,11 +36,11 @@ const CASES: &[Case] = &[
 
 /// What one side reported.
 #[derive(Debug, Default)]
-struct Figures {
+pub(crate) struct Figures {
     prompt_tokens: f64,
     prompt_tps: f64,
     generated: f64,
-    decode_tps: f64,
+    pub(crate) decode_tps: f64,
     ttft_ms: f64,
     peak_mb: f64,
 }
@@ -119,7 +119,11 @@ pub fn run() -> Result {
     Ok(())
 }
 
-fn ours(binary: &std::path::Path, model: &std::path::Path, max_tokens: usize) -> Result<Figures> {
+pub(crate) fn ours(
+    binary: &std::path::Path,
+    model: &std::path::Path,
+    max_tokens: usize,
+) -> Result<Figures> {
     let output = Command::new(binary)
         .args([
             "generate",

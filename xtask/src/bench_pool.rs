@@ -110,17 +110,7 @@ fn one_load(binary: &Path, model_dir: &Path) -> Result<Figures> {
     let temp = std::env::temp_dir().join(format!("mlx-manager-bench-pool-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&temp);
     install(&temp.join("hf"), "bench/model", model_dir)?;
-    let mut child = Command::new(binary)
-        .args(["serve", "--port", "0"])
-        .env("MLX_MANAGER_DATA_DIR", temp.join("data"))
-        .env("MLX_MANAGER_LOG_LEVEL", "warn")
-        .env("HF_HOME", temp.join("hf"))
-        .env("HF_HUB_OFFLINE", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let mut child = start_server(binary, &temp)?;
     let result = (|| {
         let address = address_of(&mut child)?;
         let token = admin_token(address)?;
@@ -220,8 +210,23 @@ print(time.perf_counter() - started, rss("VmHWM:") - before)
     }
 }
 
+/// Our server on a free port, its data dir `<temp>/data` and its cache `<temp>/hf` (offline).
+pub(crate) fn start_server(binary: &Path, temp: &Path) -> Result<Child> {
+    Command::new(binary)
+        .args(["serve", "--port", "0"])
+        .env("MLX_MANAGER_DATA_DIR", temp.join("data"))
+        .env("MLX_MANAGER_LOG_LEVEL", "warn")
+        .env("HF_HOME", temp.join("hf"))
+        .env("HF_HUB_OFFLINE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))
+}
+
 /// A complete snapshot of `repo` in the cache under `hf_home`, its files linked to `dir`.
-fn install(hf_home: &Path, repo: &str, dir: &Path) -> Result {
+pub(crate) fn install(hf_home: &Path, repo: &str, dir: &Path) -> Result {
     let commit = "0123456789abcdef0123456789abcdef01234567";
     let repo_dir = hf_home
         .join("hub")
@@ -237,7 +242,7 @@ fn install(hf_home: &Path, repo: &str, dir: &Path) -> Result {
     Ok(())
 }
 
-fn address_of(child: &mut Child) -> Result<SocketAddr> {
+pub(crate) fn address_of(child: &mut Child) -> Result<SocketAddr> {
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let mut line = String::new();
     BufReader::new(stdout)
@@ -249,7 +254,7 @@ fn address_of(child: &mut Child) -> Result<SocketAddr> {
         .ok_or_else(|| format!("no address in {line:?}"))
 }
 
-fn admin_token(address: SocketAddr) -> Result<String> {
+pub(crate) fn admin_token(address: SocketAddr) -> Result<String> {
     let credentials = json!({"email": "admin@example.com", "password": PASSWORD});
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -275,7 +280,7 @@ fn admin_token(address: SocketAddr) -> Result<String> {
 }
 
 /// One HTTP/1.1 request with `connection: close`; the body parsed as JSON (null when empty).
-fn http(
+pub(crate) fn http(
     address: SocketAddr,
     method: &str,
     path: &str,

@@ -4,6 +4,7 @@ mod bench;
 mod bench_download;
 mod bench_inference;
 mod bench_pool;
+mod bench_serve;
 mod cmd;
 mod fuzz;
 mod openapi;

@@ -1,0 +1,74 @@
+"""The client of `cargo xtask bench serve`: the official `openai` package streaming chat answers
+from one server (ours or mlx_lm.server), timed the same way for both. Prints JSON.
+
+Time to first token: from sending the request to the first content delta. Decode speed: the
+answer's tokens after the first (from the usage chunk) over the time from the first content
+delta to the last. Then CONCURRENCY clients at once: all their tokens over the wall time."""
+
+import json
+import os
+import threading
+import time
+
+from openai import OpenAI
+
+client = OpenAI(
+    base_url=os.environ["BASE_URL"] + "/v1", api_key=os.environ["API_KEY"], max_retries=0, timeout=600
+)
+MODEL = os.environ["MODEL"]
+PROMPT = os.environ["PROMPT"]
+MAX_TOKENS = int(os.environ["MAX_TOKENS"])
+RUNS = int(os.environ["RUNS"])
+CONCURRENCY = int(os.environ["CONCURRENCY"])
+
+
+def one(index):
+    started = time.perf_counter()
+    first = last = None
+    usage = None
+    # A different opening per request: mlx_lm.server reuses cached prompt prefixes, which would
+    # turn its time to first token into a cache hit.
+    stream = client.chat.completions.create(
+        model=MODEL,
+        messages=[{"role": "user", "content": f"Request {index}. {PROMPT}"}],
+        max_tokens=MAX_TOKENS,
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    for chunk in stream:
+        if chunk.usage:
+            usage = chunk.usage
+        if chunk.choices and chunk.choices[0].delta.content:
+            now = time.perf_counter()
+            first = first or now
+            last = now
+    tokens = usage.completion_tokens if usage else 0
+    decode = (tokens - 1) / (last - first) if first and last and last > first and tokens > 1 else 0.0
+    return {
+        "ttft_ms": ((first or time.perf_counter()) - started) * 1000,
+        "decode_tps": decode,
+        "tokens": tokens,
+    }
+
+
+one(-1)  # warm-up: loads the model, fills caches
+sequential = [one(i) for i in range(RUNS)]
+results = [None] * CONCURRENCY
+
+
+def worker(slot):
+    results[slot] = one(1000 + slot)
+
+
+threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(CONCURRENCY)]
+started = time.perf_counter()
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+wall = time.perf_counter() - started
+print(json.dumps({
+    "sequential": sequential,
+    "aggregate_tps": sum(r["tokens"] for r in results) / wall,
+}))

@@ -1,0 +1,235 @@
+//! `cargo xtask bench serve`: streaming chat through our `/v1/chat/completions` against
+//! `mlx_lm.server` on the same model, MLX build and prompt, with the same client (the `openai`
+//! package, scripts/bench/serve_client.py): time to first token (p50, p95), decode speed, the
+//! proxy tax against our engine called directly (`mlx-manager generate`), and the aggregate
+//! speed of four clients at once.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::bench_inference::PROMPT;
+use crate::bench_pool::{address_of, admin_token, http, install, start_server};
+use crate::cmd::{self, Result};
+
+const RUNS: usize = 10;
+const CONCURRENCY: usize = 4;
+
+struct Case {
+    fixture: &'static str,
+    max_tokens: usize,
+    /// Decode goal against mlx_lm.server (ours ÷ theirs).
+    goal: f64,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        fixture: "tiny-qwen3",
+        max_tokens: 128,
+        goal: 2.0,
+    },
+    Case {
+        fixture: "smollm2-135m-f32",
+        max_tokens: 64,
+        goal: 1.0,
+    },
+];
+
+/// What the client measured against one server.
+struct Figures {
+    ttft_p50_ms: f64,
+    ttft_p95_ms: f64,
+    decode_tps: f64,
+    aggregate_tps: f64,
+}
+
+pub fn run() -> Result {
+    cmd::run(cmd::cargo().args(["build", "--release", "--locked", "-p", "mlx-manager"]))?;
+    let binary = crate::bench::release_binary();
+    let root = cmd::root();
+    println!(
+        "\nserve benchmark: streaming /v1/chat/completions vs mlx_lm.server (greedy, same client, {RUNS} runs + {CONCURRENCY} concurrent)"
+    );
+    println!(
+        "| {:<17} | {:>9} | {:>9} | {:>5} | {:>9} | {:>9} | {:>9} | {:>9} | {:>6} | {:>9} | {:>6} | {:>9} | {:>9} |",
+        "model",
+        "TTFT p50",
+        "ref p50",
+        "ratio",
+        "TTFT p95",
+        "ref p95",
+        "decode",
+        "ref",
+        "ratio",
+        "direct",
+        "proxy",
+        "4× ours",
+        "4× ref"
+    );
+    println!("|{}|", ["-"; 13].map(|_| "------").join("|"));
+    for case in CASES {
+        let dir = root.join(".fixtures").join(case.fixture);
+        if !dir.join("config.json").exists() {
+            return Err(format!("{} is missing: run ./setup", dir.display()));
+        }
+        let ours = through_ours(&binary, &root, &dir, case.max_tokens)?;
+        let theirs = through_mlx_lm(&root, &dir, case.max_tokens)?;
+        let direct = crate::bench_inference::ours(&binary, &dir, case.max_tokens)?.decode_tps;
+        let decode_ratio = ours.decode_tps / theirs.decode_tps.max(1e-9);
+        let proxy = ours.decode_tps / direct.max(1e-9);
+        let ttft_ratio = ours.ttft_p50_ms / theirs.ttft_p50_ms.max(1e-9);
+        let mark = |met: bool| if met { " " } else { "!" };
+        println!(
+            "| {:<17} | {:>6.1} ms | {:>6.1} ms | {:>4.2}{} | {:>6.1} ms | {:>6.1} ms | {:>5.0} t/s | {:>5.0} t/s | {:>5.2}{} | {:>5.0} t/s | {:>5.2}{} | {:>5.0} t/s | {:>5.0} t/s |",
+            case.fixture,
+            ours.ttft_p50_ms,
+            theirs.ttft_p50_ms,
+            ttft_ratio,
+            mark(ttft_ratio <= 1.0),
+            ours.ttft_p95_ms,
+            theirs.ttft_p95_ms,
+            ours.decode_tps,
+            theirs.decode_tps,
+            decode_ratio,
+            mark(decode_ratio >= case.goal),
+            direct,
+            proxy,
+            mark(proxy >= 0.95),
+            ours.aggregate_tps,
+            theirs.aggregate_tps,
+        );
+    }
+    println!(
+        "goals: TTFT <= 1.0x mlx_lm.server; decode >= 2x mlx_lm.server on tiny-qwen3; proxy (server ÷ engine direct) >= 0.95 (\"!\" marks a miss)"
+    );
+    Ok(())
+}
+
+/// Our release server with the model in its cache, measured by the client.
+fn through_ours(binary: &Path, root: &Path, dir: &Path, max_tokens: usize) -> Result<Figures> {
+    let temp = std::env::temp_dir().join(format!("mlx-manager-bench-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&temp);
+    install(&temp.join("hf"), "bench/model", dir)?;
+    let mut child = start_server(binary, &temp)?;
+    let result = address_of(&mut child).and_then(|address| {
+        let token = admin_token(address)?;
+        let (status, key) = http(
+            address,
+            "POST",
+            "/api/auth/api-keys",
+            Some(&token),
+            Some(json!({"name": "bench"})),
+        )?;
+        let key = match (status, key["key"].as_str()) {
+            (201, Some(key)) => key.to_string(),
+            _ => return Err(format!("no API key ({status}): {key}")),
+        };
+        client(
+            root,
+            &format!("http://{address}"),
+            &key,
+            "bench/model",
+            max_tokens,
+        )
+    });
+    stop(&mut child);
+    let _ = std::fs::remove_dir_all(&temp);
+    result
+}
+
+/// `mlx_lm.server` on the same directory, measured by the same client.
+fn through_mlx_lm(root: &Path, dir: &Path, max_tokens: usize) -> Result<Figures> {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let mut child = Command::new(root.join(".venv/bin/python"))
+        .args([
+            "-m",
+            "mlx_lm.server",
+            "--port",
+            &port.to_string(),
+            "--model",
+        ])
+        .arg(dir)
+        .env("HF_HUB_OFFLINE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start mlx_lm.server: {e}"))?;
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(address).is_err() {
+        if Instant::now() > deadline {
+            stop(&mut child);
+            return Err("mlx_lm.server did not start within 60 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // mlx_lm.server maps `default_model` to its --model.
+    let result = client(
+        root,
+        &format!("http://{address}"),
+        "unused",
+        "default_model",
+        max_tokens,
+    );
+    stop(&mut child);
+    result
+}
+
+fn client(
+    root: &Path,
+    base_url: &str,
+    key: &str,
+    model: &str,
+    max_tokens: usize,
+) -> Result<Figures> {
+    let output = Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("scripts/bench/serve_client.py"))
+        .env("BASE_URL", base_url)
+        .env("API_KEY", key)
+        .env("MODEL", model)
+        .env("PROMPT", PROMPT)
+        .env("MAX_TOKENS", max_tokens.to_string())
+        .env("RUNS", RUNS.to_string())
+        .env("CONCURRENCY", CONCURRENCY.to_string())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!(
+            "the benchmark client failed against {base_url}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let report: Value = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    let runs = report["sequential"].as_array().ok_or("no runs")?;
+    let field = |name: &str| -> Vec<f64> {
+        let mut values: Vec<f64> = runs.iter().filter_map(|r| r[name].as_f64()).collect();
+        values.sort_by(f64::total_cmp);
+        values
+    };
+    let (ttft, decode) = (field("ttft_ms"), field("decode_tps"));
+    if ttft.len() != RUNS || decode.len() != RUNS {
+        return Err(format!("incomplete report: {report}"));
+    }
+    let percentile =
+        |values: &[f64], p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
+    Ok(Figures {
+        ttft_p50_ms: percentile(&ttft, 0.5),
+        ttft_p95_ms: percentile(&ttft, 0.95),
+        decode_tps: percentile(&decode, 0.5),
+        aggregate_tps: report["aggregate_tps"].as_f64().unwrap_or(0.0),
+    })
+}
+
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
