@@ -1749,6 +1749,8 @@ export interface components {
             /** Format: int64 */
             context_length?: number | null;
             description?: string | null;
+            /** @description `last` or `mean`. */
+            embedding_pooling?: string | null;
             /** Format: int64 */
             keep_alive_secs?: number | null;
             /** Format: int64 */
@@ -1788,6 +1790,12 @@ export interface components {
              */
             context_length?: number | null;
             description?: string | null;
+            /**
+             * @description How `/v1/embeddings` pools the hidden states: `last` (the last token's; the default) or
+             *     `mean`.
+             * @example last
+             */
+            embedding_pooling?: string | null;
             /**
              * Format: int64
              * @description Idle seconds before unloading: -1 = keep loaded, 0 = unload after each answer, null =
@@ -1859,6 +1867,8 @@ export interface components {
             /** Format: int32 */
             created_by?: number | null;
             description?: string | null;
+            /** @description `last` or `mean`. */
+            embedding_pooling: string;
             /** Format: int32 */
             id: number;
             /** Format: int64 */

@@ -21,27 +21,64 @@ fn norm(v: &[f32]) -> f32 {
     v.iter().map(|x| x * x).sum::<f32>().sqrt()
 }
 
-#[tokio::test]
-async fn embeddings_are_mlx_lms_last_hidden_state_as_floats_base64_tokens_and_fewer_dimensions() {
+/// The script's view of `/v1/embeddings` for `model` on tiny-qwen3, after `setup` (given the
+/// app and an admin's token) ran; `pooling` is what the reference computes.
+async fn embeddings_seen<Setup, Done>(model: &str, pooling: &str, setup: Setup) -> Value
+where
+    Setup: FnOnce(mlx_manager_tests::TestApp, String) -> Done,
+    Done: std::future::Future<Output = mlx_manager_tests::TestApp>,
+{
     let home = HfHome::new();
     let dir = home.install("test-org/qwen3", "tiny-qwen3");
     let app = spawn_offline(&home, &[]).await;
     let admin = app.admin_token().await;
+    let app = setup(app, admin.clone()).await;
     let key = api_key(&app, &admin).await;
-    let seen = run_script(
+    run_script(
         SCRIPT,
         vec![
             ("BASE_URL", app.url("")),
             ("API_KEY", key),
-            ("MODEL", "test-org/qwen3".into()),
+            ("MODEL", model.into()),
             ("MODEL_DIR", dir.display().to_string()),
+            ("POOLING", pooling.into()),
         ],
     )
-    .await;
+    .await
+}
 
+#[tokio::test]
+async fn embeddings_are_mlx_lms_last_hidden_state_as_floats_base64_tokens_and_fewer_dimensions() {
+    let seen = embeddings_seen("test-org/qwen3", "last", |app, _| async { app }).await;
+    assert_floats_match_the_reference(&seen, "test-org/qwen3");
+}
+
+#[tokio::test]
+async fn a_profile_with_mean_pooling_embeds_as_the_mean_of_mlx_lms_hidden_states() {
+    let seen = embeddings_seen("qwen-mean", "mean", |app, admin| async move {
+        let profile = serde_json::json!({"name": "qwen-mean", "model": "test-org/qwen3",
+            "embedding_pooling": "mean"});
+        let (status, created) = app
+            .call(
+                reqwest::Method::POST,
+                "/api/profiles",
+                &admin,
+                Some(profile),
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["embedding_pooling"], "mean");
+        app
+    })
+    .await;
+    assert_floats_match_the_reference(&seen, "qwen-mean");
+}
+
+/// Everything the script saw, against its reference (computed with the same pooling).
+fn assert_floats_match_the_reference(seen: &Value, model: &str) {
     let floats = &seen["floats"];
     assert_eq!(floats["object"], "list");
-    assert_eq!(floats["model"], "test-org/qwen3");
+    assert_eq!(floats["model"], model);
     let data = floats["data"].as_array().unwrap();
     assert_eq!(data.len(), 2);
     for (index, (item, reference)) in data

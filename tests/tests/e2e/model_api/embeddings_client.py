@@ -1,6 +1,7 @@
 """The official `openai` client's embeddings against our /v1 — floats, base64 (which the client
 decodes itself), token inputs, fewer dimensions — beside the reference: mlx-lm's model on the
-same directory, its final hidden state of the last token, L2-normalised. Prints JSON."""
+same directory, its final hidden state of the last token (or, with POOLING=mean, the mean over
+the tokens), L2-normalised. Prints JSON."""
 
 import base64
 import json
@@ -31,7 +32,8 @@ ids = [tokenizer.encode(text) for text in texts]
 seen["tokens"] = client.embeddings.create(model=model, input=ids, encoding_format="float").model_dump()
 reference = []
 for sequence in ids:
-    hidden = reference_model.model(mx.array([sequence]))[0, -1].astype(mx.float32)
+    states = reference_model.model(mx.array([sequence]))[0].astype(mx.float32)
+    hidden = states.mean(axis=0) if os.environ.get("POOLING") == "mean" else states[-1]
     reference.append((hidden / mx.linalg.norm(hidden)).tolist())
 seen["reference"] = reference
 seen["reference_tokens"] = sum(len(sequence) for sequence in ids)

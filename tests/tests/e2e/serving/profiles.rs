@@ -43,6 +43,7 @@ async fn profiles_check_every_field_keep_names_unique_and_patch_duplicate_and_de
                 "stop": [""],
                 "keep_alive_secs": -2,
                 "context_length": 0,
+                "embedding_pooling": "cls",
             })),
         )
         .await;
@@ -51,6 +52,7 @@ async fn profiles_check_every_field_keep_names_unique_and_patch_duplicate_and_de
         fields(&body),
         [
             "context_length",
+            "embedding_pooling",
             "keep_alive_secs",
             "max_tokens",
             "min_p",
@@ -96,6 +98,7 @@ async fn profiles_check_every_field_keep_names_unique_and_patch_duplicate_and_de
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["model_available"], true);
     assert_eq!(created["template_options"]["enable_thinking"], false);
+    assert_eq!(created["embedding_pooling"], "last", "the default");
     let id = created["id"].as_i64().unwrap();
 
     let (status, body) = app
@@ -124,10 +127,12 @@ async fn profiles_check_every_field_keep_names_unique_and_patch_duplicate_and_de
             Method::PATCH,
             &format!("/api/profiles/{id}"),
             &admin,
-            Some(json!({"temperature": null, "description": "quick answers"})),
+            Some(json!({"temperature": null, "description": "quick answers",
+                "embedding_pooling": "mean"})),
         )
         .await;
     assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["embedding_pooling"], "mean");
     assert_eq!(patched["temperature"], Value::Null);
     assert_eq!(patched["description"], "quick answers");
     assert_eq!(patched["stop"], json!(["</s>"]), "untouched fields stay");

@@ -53,6 +53,10 @@ pub struct ProfileRequest {
     /// Load at startup and keep loaded (pinned).
     #[serde(default)]
     pub auto_start: bool,
+    /// How `/v1/embeddings` pools the hidden states: `last` (the last token's; the default) or
+    /// `mean`.
+    #[schema(example = "last")]
+    pub embedding_pooling: Option<String>,
 }
 
 impl From<ProfileRequest> for ProfileDraft {
@@ -75,6 +79,7 @@ impl From<ProfileRequest> for ProfileDraft {
             template_options: r.template_options,
             keep_alive_secs: r.keep_alive_secs,
             auto_start: r.auto_start,
+            embedding_pooling: r.embedding_pooling,
         }
     }
 }
@@ -132,6 +137,8 @@ pub struct ProfilePatchRequest {
     #[schema(value_type = Option<i64>)]
     pub keep_alive_secs: Option<Option<i64>>,
     pub auto_start: Option<bool>,
+    /// `last` or `mean`.
+    pub embedding_pooling: Option<String>,
 }
 
 impl From<ProfilePatchRequest> for ProfilePatchDraft {
@@ -154,6 +161,7 @@ impl From<ProfilePatchRequest> for ProfilePatchDraft {
             template_options: r.template_options,
             keep_alive_secs: r.keep_alive_secs,
             auto_start: r.auto_start,
+            embedding_pooling: r.embedding_pooling,
         }
     }
 }
@@ -184,6 +192,8 @@ pub struct ProfileResponse {
     pub template_options: Map<String, Value>,
     pub keep_alive_secs: Option<i64>,
     pub auto_start: bool,
+    /// `last` or `mean`.
+    pub embedding_pooling: String,
     /// Whether the model is ready in the local cache (it may not be downloaded yet, or deleted).
     pub model_available: bool,
     pub created_by: Option<i32>,
@@ -221,6 +231,7 @@ impl From<ProfileView> for ProfileResponse {
             template_options: spec.template_options.as_map().clone(),
             keep_alive_secs: spec.keep_alive.map(|k| k.as_secs()),
             auto_start: spec.auto_start,
+            embedding_pooling: spec.embedding_pooling.as_str().to_string(),
             model_available: view.model_available,
             created_by,
             created_at: rfc3339(created_at),

@@ -31,6 +31,8 @@ pub struct Model {
     pub template_options: String,
     pub keep_alive_secs: Option<i64>,
     pub auto_start: bool,
+    /// `last` or `mean`.
+    pub embedding_pooling: String,
     pub created_by: Option<i32>,
     /// Unix milliseconds.
     pub created_at: i64,

@@ -5,8 +5,9 @@ use crate::CoreError;
 use crate::db::Database;
 use crate::db::entities::profile;
 use crate::domain::profile::{
-    ContextLength, Description, GenerationDefaults, KeepAlive, MaxTokens, MinP, RepetitionPenalty,
-    Seed, StopSequences, SystemPrompt, Temperature, TemplateOptions, TopK, TopP, parse_model,
+    ContextLength, Description, EmbeddingPooling, GenerationDefaults, KeepAlive, MaxTokens, MinP,
+    RepetitionPenalty, Seed, StopSequences, SystemPrompt, Temperature, TemplateOptions, TopK, TopP,
+    parse_model,
 };
 use crate::domain::{Profile, ProfileName, ProfileSpec, Revision};
 use crate::time::now_millis;
@@ -144,6 +145,7 @@ fn columns(spec: &ProfileSpec) -> profile::ActiveModel {
         template_options: Set(spec.template_options.to_json()),
         keep_alive_secs: Set(spec.keep_alive.map(KeepAlive::as_secs)),
         auto_start: Set(spec.auto_start),
+        embedding_pooling: Set(spec.embedding_pooling.as_str().to_string()),
         ..Default::default()
     }
 }
@@ -229,6 +231,11 @@ impl TryFrom<profile::Model> for Profile {
                 &corrupt,
             )?,
             auto_start: row.auto_start,
+            embedding_pooling: check(
+                EmbeddingPooling::parse(&row.embedding_pooling),
+                "embedding_pooling",
+                &corrupt,
+            )?,
         };
         Ok(Self {
             id: row.id,
@@ -257,6 +264,7 @@ mod tests {
             temperature: Some(0.5),
             stop: vec!["</s>".into()],
             keep_alive_secs: Some(-1),
+            embedding_pooling: Some("mean".into()),
             ..ProfileDraft::default()
         })
         .unwrap();

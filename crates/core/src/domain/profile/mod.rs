@@ -8,8 +8,10 @@
 //! valid by construction ([`parts`]).
 
 mod parts;
+mod pooling;
 
 pub use parts::*;
+pub use pooling::EmbeddingPooling;
 
 use serde_json::{Map, Value};
 
@@ -46,6 +48,7 @@ pub struct ProfileSpec {
     pub keep_alive: Option<KeepAlive>,
     /// Load at startup and keep loaded (pinned).
     pub auto_start: bool,
+    pub embedding_pooling: EmbeddingPooling,
 }
 
 /// A stored profile.
@@ -80,6 +83,8 @@ pub struct ProfileDraft {
     pub template_options: Map<String, Value>,
     pub keep_alive_secs: Option<i64>,
     pub auto_start: bool,
+    /// `last` or `mean`; `None`: `last`.
+    pub embedding_pooling: Option<String>,
 }
 
 /// Changes to a profile as a user sends them, unchecked: `None` leaves a field as it is; for
@@ -103,6 +108,7 @@ pub struct ProfilePatchDraft {
     pub template_options: Option<Map<String, Value>>,
     pub keep_alive_secs: Option<Option<i64>>,
     pub auto_start: Option<bool>,
+    pub embedding_pooling: Option<String>,
 }
 
 /// Checked changes to a profile (see [`ProfilePatchDraft`]).
@@ -125,6 +131,7 @@ pub struct ProfilePatch {
     pub template_options: Option<TemplateOptions>,
     pub keep_alive: Option<Option<KeepAlive>>,
     pub auto_start: Option<bool>,
+    pub embedding_pooling: Option<EmbeddingPooling>,
 }
 
 /// The model as a profile names it (`RepoId`'s rule, reported as the field `model`).
@@ -202,6 +209,8 @@ impl ProfileSpec {
         let context_length = c.optional(draft.context_length, ContextLength::new);
         let template_options = c.check(TemplateOptions::parse(draft.template_options));
         let keep_alive = c.optional(draft.keep_alive_secs, KeepAlive::from_secs);
+        let embedding_pooling =
+            c.optional(draft.embedding_pooling.as_deref(), EmbeddingPooling::parse);
         let spec = (|| {
             Some(Self {
                 name: name?,
@@ -223,6 +232,7 @@ impl ProfileSpec {
                 template_options: template_options?,
                 keep_alive: keep_alive?,
                 auto_start: draft.auto_start,
+                embedding_pooling: embedding_pooling?.unwrap_or_default(),
             })
         })();
         c.finish()?;
@@ -254,6 +264,7 @@ impl ProfileSpec {
         set(&mut self.template_options, patch.template_options);
         set(&mut self.keep_alive, patch.keep_alive);
         set(&mut self.auto_start, patch.auto_start);
+        set(&mut self.embedding_pooling, patch.embedding_pooling);
         self
     }
 }
@@ -281,6 +292,8 @@ impl ProfilePatch {
         let context_length = c.change(draft.context_length, ContextLength::new);
         let template_options = c.optional(draft.template_options, TemplateOptions::parse);
         let keep_alive = c.change(draft.keep_alive_secs, KeepAlive::from_secs);
+        let embedding_pooling =
+            c.optional(draft.embedding_pooling.as_deref(), EmbeddingPooling::parse);
         let patch = (|| {
             Some(Self {
                 name: name?,
@@ -300,6 +313,7 @@ impl ProfilePatch {
                 template_options: template_options?,
                 keep_alive: keep_alive?,
                 auto_start: draft.auto_start,
+                embedding_pooling: embedding_pooling?,
             })
         })();
         c.finish()?;

@@ -62,6 +62,7 @@ fn every_bound_is_checked_and_every_invalid_field_is_named_at_once() {
         template_options: serde_json::Map::new(),
         keep_alive_secs: Some(-2),
         auto_start: false,
+        embedding_pooling: Some("cls".into()),
     };
     assert_eq!(
         fields_of(ProfileSpec::parse(bad).unwrap_err()),
@@ -80,7 +81,8 @@ fn every_bound_is_checked_and_every_invalid_field_is_named_at_once() {
             "seed",
             "stop",
             "context_length",
-            "keep_alive_secs"
+            "keep_alive_secs",
+            "embedding_pooling"
         ]
     );
 }
