@@ -73,3 +73,82 @@ async fn the_terminal_chat_streams_answers_and_refuses_unknown_models_and_keys()
         "the key is never echoed: {stderr}"
     );
 }
+
+#[tokio::test]
+async fn ctrl_c_stops_the_answer_frees_the_model_and_the_chat_goes_on() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+
+    let home = HfHome::new();
+    home.install("test-org/smollm2", "smollm2-135m-f32");
+    let app = spawn_offline(&home, &[]).await;
+    let admin = app.admin_token().await;
+    let key = api_key(&app, &admin).await;
+    let temp = tempfile::tempdir().unwrap();
+    let mut child = mlx_manager_tests::cli_command(&temp.path().join("data"))
+        .args([
+            "chat",
+            "test-org/smollm2",
+            "--max-tokens",
+            "8000",
+            "--temperature",
+            "1",
+        ])
+        .env("MLX_MANAGER_URL", app.url(""))
+        .env("MLX_MANAGER_API_KEY", &key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "Tell me a very long story about a dragon.").unwrap();
+    // Wait until the answer is streaming.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    let read = tokio::task::spawn_blocking(move || {
+        std::io::Read::read(&mut stdout, &mut first).map(|n| (n, stdout))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    // Kept open to the end: the chat goes on writing to it.
+    let (started, _stdout) = read;
+    assert!(started > 0, "the answer started");
+    let busy = super::pool_model(&app, &admin, "test-org/smollm2")
+        .await
+        .unwrap();
+    assert_eq!(busy["running"], 1, "{busy}");
+
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    super::wait_pool(
+        &app,
+        &admin,
+        "test-org/smollm2",
+        Duration::from_secs(5),
+        "was freed by Ctrl-C",
+        |m| m.is_some_and(|m| m["running"] == 0),
+    )
+    .await;
+    // The chat goes on: it reads the next line (/bye) and leaves cleanly.
+    writeln!(stdin, "/bye").unwrap();
+    drop(stdin);
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        status.success(),
+        "Ctrl-C during an answer does not end the chat"
+    );
+    let stderr: Vec<String> = stderr.lines().map(Result::unwrap).collect();
+    assert!(stderr.iter().any(|l| l.contains("(stopped)")), "{stderr:?}");
+}

@@ -5,6 +5,7 @@
 use std::io::{IsTerminal, Write};
 
 use serde_json::Value;
+use tokio::signal::unix::Signal;
 
 pub struct ChatClient {
     http: reqwest::Client,
@@ -64,7 +65,14 @@ impl ChatClient {
     }
 
     /// Streams the answer to `body` into `out` (thinking dimmed on a terminal).
-    pub async fn stream_answer(&self, body: &Value, out: &mut impl Write) -> Result<Reply, String> {
+    /// `interrupt` is the chat's one Ctrl-C listener: one made per wait would miss a Ctrl-C
+    /// pressed between two waits.
+    pub async fn stream_answer(
+        &self,
+        body: &Value,
+        out: &mut impl Write,
+        interrupt: &mut Signal,
+    ) -> Result<Reply, String> {
         let send = self
             .http
             .post(format!("{}/v1/chat/completions", self.base))
@@ -73,7 +81,7 @@ impl ChatClient {
             .send();
         let mut response = tokio::select! {
             response = send => response.map_err(|e| format!("cannot reach {}: {e}", self.base))?,
-            _ = tokio::signal::ctrl_c() => return Ok(Reply::Interrupted(String::new())),
+            _ = interrupt.recv() => return Ok(Reply::Interrupted(String::new())),
         };
         let status = response.status();
         if !status.is_success() {
@@ -87,7 +95,7 @@ impl ChatClient {
         loop {
             let chunk = tokio::select! {
                 chunk = response.chunk() => chunk.map_err(|e| format!("the answer broke off: {e}"))?,
-                _ = tokio::signal::ctrl_c() => {
+                _ = interrupt.recv() => {
                     if thinking && dim {
                         let _ = write!(out, "\x1b[0m");
                     }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use serde_json::{Value, json};
+use tokio::signal::unix::{SignalKind, signal};
 
 use client::{ChatClient, Reply};
 
@@ -75,13 +76,17 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
     }
     let started_with = history.len();
     let mut lines = read_lines();
+    // Ctrl-C no longer ends the process: at the prompt it leaves the chat, during an answer it
+    // stops that answer.
+    let mut interrupt =
+        signal(SignalKind::interrupt()).map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?;
     loop {
         if interactive {
             eprint!(">>> ");
         }
         let line = tokio::select! {
             line = lines.recv() => line,
-            _ = tokio::signal::ctrl_c() => None,
+            _ = interrupt.recv() => None,
         };
         let Some(line) = line else { break };
         let line = line.map_err(|e| format!("cannot read the terminal: {e}"))?;
@@ -108,7 +113,10 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
             body["temperature"] = json!(temperature);
         }
         let mut stdout = std::io::stdout();
-        match client.stream_answer(&body, &mut stdout).await {
+        match client
+            .stream_answer(&body, &mut stdout, &mut interrupt)
+            .await
+        {
             Ok(Reply::Finished(answer)) => {
                 history.push(json!({"role": "assistant", "content": answer}));
             }
