@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use mlx_manager_auth::AuthService;
+use mlx_manager_core::chats::ChatService;
 use mlx_manager_core::db::Database;
 use mlx_manager_core::permissions::PermissionService;
 use mlx_manager_core::settings::ModelApiSettings;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub serving: Serving,
     /// What members may do (the hub checks it too, for the cache it manages).
     pub permissions: PermissionService,
+    /// The web UI's conversations, each private to its owner.
+    pub chats: ChatService,
     /// The model API's time limits.
     pub model_api: ModelApiSettings,
     pub database_probe: Arc<DatabaseProbe>,
@@ -37,6 +40,7 @@ impl AppState {
             model_api,
             database_probe: Arc::new(DatabaseProbe::new(db.clone())),
             permissions: PermissionService::new(db.clone()),
+            chats: ChatService::new(db.clone()),
             db,
             auth,
             hub,

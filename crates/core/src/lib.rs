@@ -5,6 +5,7 @@
 //! Nothing here knows about HTTP or the Hugging Face hub; the `api` crate maps [`CoreError`] to
 //! responses.
 
+pub mod chats;
 pub mod db;
 pub mod domain;
 mod error;

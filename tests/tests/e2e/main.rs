@@ -5,6 +5,7 @@
 
 mod architecture;
 mod auth;
+mod chats;
 mod cli;
 mod embedding;
 mod fake_hub;

@@ -4,6 +4,7 @@
 //! [`protected_routes`] sits behind the authentication middleware.
 
 pub mod auth;
+pub mod chats;
 pub mod health;
 pub mod models;
 pub mod profiles;
@@ -25,6 +26,7 @@ pub fn protected_routes() -> OpenApiRouter<AppState> {
     auth::protected_routes()
         .merge(models::protected_routes())
         .merge(profiles::protected_routes())
+        .merge(chats::protected_routes())
         .merge(servers::protected_routes())
         .merge(settings::protected_routes())
 }

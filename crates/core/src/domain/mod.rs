@@ -7,6 +7,7 @@
 //! memory planning lives in [`crate::memory`].
 
 mod api_key;
+pub mod chat;
 mod download_status;
 mod email;
 mod permissions;
@@ -17,6 +18,7 @@ mod revision;
 mod user;
 
 pub use api_key::ApiKey;
+pub use chat::{Chat, ChatMessage, ChatTitle, NewChatMessage};
 pub use download_status::DownloadStatus;
 pub use email::Email;
 pub use permissions::{Permission, Permissions};

@@ -1,4 +1,5 @@
 //! The repositories, identical on SQLite and PostgreSQL, without a server.
 
 mod auth;
+mod chats;
 mod users;

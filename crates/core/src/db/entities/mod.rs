@@ -1,6 +1,8 @@
 //! sea-orm entities, one module per table.
 
 pub mod api_key;
+pub mod chat;
+pub mod chat_message;
 pub mod download;
 pub mod permission;
 pub mod pool_setting;

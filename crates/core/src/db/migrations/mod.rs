@@ -10,6 +10,7 @@ mod m20261202_000100_create_permissions;
 mod m20261202_000200_create_profiles;
 mod m20261202_000300_create_pool_settings;
 mod m20261203_000100_add_profile_embedding_pooling;
+mod m20261203_000200_create_chats;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000200_create_profiles::Migration),
             Box::new(m20261202_000300_create_pool_settings::Migration),
             Box::new(m20261203_000100_add_profile_embedding_pooling::Migration),
+            Box::new(m20261203_000200_create_chats::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Repositories: the only code that issues queries. They speak domain types and [`crate::CoreError`].
 
 mod api_keys;
+mod chats;
 mod downloads;
 mod permissions;
 mod pool_settings;
@@ -10,6 +11,7 @@ mod user_rules;
 mod users;
 
 pub use api_keys::{ApiKeyRepository, NewApiKeyRecord};
+pub use chats::ChatRepository;
 pub use downloads::{DownloadProgressUpdate, DownloadRecord, DownloadRepository};
 pub use permissions::PermissionRepository;
 pub use pool_settings::PoolSettingsRepository;
