@@ -830,6 +830,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/system/info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The machine, the device MLX computes on, the linked MLX and BLAS, and the server's uptime. */
+        get: operations["system_info"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/system/memory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The machine's memory and the model pool's share of it. */
+        get: operations["system_memory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -2141,6 +2175,61 @@ export interface components {
              *     `"usage": null`.
              */
             include_usage?: boolean | null;
+        };
+        SystemInfoResponse: {
+            /** @description The BLAS library MLX's CPU kernels call, as loaded (e.g. `OpenBLAS (libopenblas.so.0)`). */
+            blas?: string | null;
+            /** @description Physical cores. */
+            cores: number;
+            /** @description The processor's brand string. */
+            cpu: string;
+            /** @description Where MLX computes: `cpu` or `gpu`. */
+            device: string;
+            /** @description With a GPU, its API: `metal` or `cuda`. */
+            gpu_backend?: string | null;
+            kernel: string;
+            logical_cpus: number;
+            /** Format: int64 */
+            memory_bytes: number;
+            /** @description The linked MLX library's version. */
+            mlx_version?: string | null;
+            os: string;
+            /**
+             * Format: int64
+             * @description Seconds since the server started.
+             */
+            uptime_secs: number;
+            /** @description MLX Manager's version. */
+            version: string;
+        };
+        SystemMemoryResponse: {
+            /**
+             * Format: int64
+             * @description What the operating system can still give (free plus reclaimable caches).
+             */
+            available_bytes: number;
+            /**
+             * Format: double
+             * @description `used_bytes` as a percentage of `total_bytes`, to one decimal.
+             */
+            percent_used: number;
+            /**
+             * Format: int64
+             * @description The model pool's memory limit.
+             */
+            pool_limit_bytes: number;
+            /**
+             * Format: int64
+             * @description Held by loaded models (loading ones by their estimate).
+             */
+            pool_used_bytes: number;
+            /** Format: int64 */
+            total_bytes: number;
+            /**
+             * Format: int64
+             * @description `total_bytes - available_bytes`.
+             */
+            used_bytes: number;
         };
         TextField: string | components["schemas"]["ContentBlockIn"][];
         /** @description A text completion choice's `logprobs`. */
@@ -6499,6 +6588,100 @@ export interface operations {
             };
             /** @description The request is invalid; `errors` names each field. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    system_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Facts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemInfoResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    system_memory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Memory */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemMemoryResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "api-keys", description = "The caller's API keys"),
         (name = "models", description = "Search the Hugging Face hub, model characteristics, the local cache"),
         (name = "downloads", description = "Model downloads: persisted jobs with live progress"),
+        (name = "system", description = "The machine and the engine, as measured"),
         (name = "chats", description = "The caller's own conversations (private: others get 404)"),
         (name = "settings", description = "What members may do, the model pool (admins only)"),
         (name = "openai", description = "The OpenAI-compatible model API under /v1: errors are OpenAI error objects"),

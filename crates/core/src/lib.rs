@@ -9,6 +9,7 @@ pub mod chats;
 pub mod db;
 pub mod domain;
 mod error;
+pub mod machine;
 pub mod memory;
 pub mod permissions;
 pub mod settings;

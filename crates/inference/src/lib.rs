@@ -24,6 +24,7 @@ pub mod generation;
 mod model;
 pub mod model_config;
 mod nn;
+pub mod runtime;
 #[cfg(target_os = "linux")]
 mod sgemm_interposer;
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod profiles;
 mod request;
 mod servers;
 mod service;
+mod system;
 
 pub use error::ServingError;
 pub use load::{LoadedModel, load_model, load_model_blocking};
@@ -26,3 +27,4 @@ pub use request::{
 };
 pub use servers::{Health, MemoryReport, ProfileRef, Server};
 pub use service::Serving;
+pub use system::SystemInfo;

@@ -37,6 +37,8 @@ pub(crate) struct Inner {
     /// set on a Mac's GPU.
     pub default_memory_limit_bytes: u64,
     pub physical_memory_bytes: u64,
+    /// When the service was built (the server's uptime).
+    pub started: std::time::Instant,
 }
 
 impl Serving {
@@ -63,6 +65,7 @@ impl Serving {
                 hub,
                 default_memory_limit_bytes,
                 physical_memory_bytes,
+                started: std::time::Instant::now(),
             }),
         })
     }

@@ -22,4 +22,5 @@ mod repository;
 mod sdk_client;
 mod security;
 mod serving;
+mod system;
 mod web_ui;

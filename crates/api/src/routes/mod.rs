@@ -10,6 +10,7 @@ pub mod models;
 pub mod profiles;
 pub mod servers;
 pub mod settings;
+pub mod system;
 pub mod v1;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -27,6 +28,7 @@ pub fn protected_routes() -> OpenApiRouter<AppState> {
         .merge(models::protected_routes())
         .merge(profiles::protected_routes())
         .merge(chats::protected_routes())
+        .merge(system::protected_routes())
         .merge(servers::protected_routes())
         .merge(settings::protected_routes())
 }

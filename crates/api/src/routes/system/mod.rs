@@ -1,0 +1,16 @@
+//! `/api/system`: the machine and the engine, as measured — memory (the machine's and the
+//! pool's) and facts (OS, CPU, device, MLX, BLAS, uptime). Every approved user may read them.
+
+mod handlers;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+/// All need credentials (the caller wraps them in the authentication middleware).
+pub fn protected_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::system_memory))
+        .routes(routes!(handlers::system_info))
+}

@@ -1,0 +1,89 @@
+//! `/api/system`: memory and machine facts as the machine reports them, checked against
+//! `/proc`, `uname`, `nproc` and the project's MLX wheel.
+
+use mlx_manager_tests::TestApp;
+use mlx_manager_tests::models::python;
+use reqwest::Method;
+
+/// A `/proc/meminfo` field in bytes.
+fn meminfo(field: &str) -> u64 {
+    let text = std::fs::read_to_string("/proc/meminfo").unwrap();
+    let line = text.lines().find(|l| l.starts_with(field)).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+fn command(program: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+#[tokio::test]
+async fn memory_and_machine_facts_are_the_machines_own() {
+    let app = TestApp::spawn().await;
+    let (_, member) = {
+        let admin = app.admin_token().await;
+        app.approved_user(&admin, "member@example.com").await
+    };
+
+    let (status, memory) = app
+        .call(Method::GET, "/api/system/memory", &member, None)
+        .await;
+    assert_eq!(status, 200, "{memory}");
+    let total = memory["total_bytes"].as_u64().unwrap();
+    assert_eq!(total, meminfo("MemTotal:"), "{memory}");
+    let available = memory["available_bytes"].as_u64().unwrap();
+    let gap = available.abs_diff(meminfo("MemAvailable:"));
+    assert!(
+        gap < total / 20,
+        "available {available} far from /proc: {memory}"
+    );
+    assert_eq!(memory["used_bytes"].as_u64().unwrap(), total - available);
+    let percent = memory["percent_used"].as_f64().unwrap();
+    assert!((percent - (total - available) as f64 * 100.0 / total as f64).abs() < 0.1);
+    let limit = memory["pool_limit_bytes"].as_u64().unwrap();
+    assert_eq!(limit, total * 75 / 100, "the default budget: {memory}");
+    assert_eq!(memory["pool_used_bytes"], 0);
+
+    let (status, info) = app
+        .call(Method::GET, "/api/system/info", &member, None)
+        .await;
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(info["kernel"], command("uname", &["-r"]));
+    assert_eq!(
+        info["logical_cpus"].as_u64().unwrap().to_string(),
+        command("nproc", &["--all"])
+    );
+    let cores = info["cores"].as_u64().unwrap();
+    assert!(
+        cores >= 1 && cores <= info["logical_cpus"].as_u64().unwrap(),
+        "{info}"
+    );
+    assert_eq!(info["memory_bytes"].as_u64().unwrap(), total);
+    assert!(info["os"].as_str().unwrap().contains("Linux"), "{info}");
+    assert!(!info["cpu"].as_str().unwrap().is_empty());
+    assert_eq!(
+        (info["device"].as_str(), info["gpu_backend"].as_str()),
+        (Some("cpu"), None)
+    );
+    let wheel = command(
+        python().to_str().unwrap(),
+        &["-c", "import mlx.core as mx; print(mx.__version__)"],
+    );
+    assert_eq!(
+        info["mlx_version"],
+        wheel.as_str(),
+        "the linked MLX is the wheel's"
+    );
+    let blas = info["blas"].as_str().unwrap_or_default();
+    assert!(
+        blas.starts_with("OpenBLAS (libopenblas"),
+        "./setup points MLX at OpenBLAS: {info}"
+    );
+    assert!(info["uptime_secs"].as_u64().unwrap() < 120);
+}
+
