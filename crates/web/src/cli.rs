@@ -19,6 +19,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the OpenAPI specification of the HTTP API.
     Openapi(OpenapiArgs),
+    /// A running server's health, memory and loaded models.
+    Status(crate::commands::status::StatusArgs),
     /// Chat with a model of a running server in the terminal (streams; Ctrl-C stops an answer).
     Chat(crate::commands::chat::ChatArgs),
     /// Generate text with a local MLX model (streams to stdout, statistics to stderr).

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Command::Users(args) => commands::users::run(args),
         Command::Generate(args) => commands::generate::run(args),
         Command::Chat(args) => commands::chat::run(args),
+        Command::Status(args) => commands::status::run(args),
         Command::Pull(args) => commands::models::pull(args),
         Command::Models(args) => commands::models::list(args),
         Command::Rm(args) => commands::models::remove(args),

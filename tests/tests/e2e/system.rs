@@ -87,3 +87,68 @@ async fn memory_and_machine_facts_are_the_machines_own() {
     assert!(info["uptime_secs"].as_u64().unwrap() < 120);
 }
 
+#[tokio::test]
+async fn the_status_command_shows_health_memory_and_loaded_models_and_needs_a_key() {
+    use mlx_manager_tests::models::{HfHome, spawn_offline};
+    use serde_json::json;
+
+    let home = HfHome::new();
+    home.install("test-org/tiny-llama", "tiny-llama-4bit");
+    let app = spawn_offline(&home, &[]).await;
+    let admin = app.admin_token().await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/v1/chat/completions",
+            &admin,
+            Some(json!({"model": "test-org/tiny-llama", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, key) = app
+        .call(
+            Method::POST,
+            "/api/auth/api-keys",
+            &admin,
+            Some(json!({"name": "status"})),
+        )
+        .await;
+    let key = key["key"].as_str().unwrap().to_string();
+    let url = app.url("");
+    let run = move |key: Option<String>| {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut env = vec![("MLX_MANAGER_URL", url.as_str())];
+                if let Some(key) = &key {
+                    env.push(("MLX_MANAGER_API_KEY", key.as_str()));
+                }
+                mlx_manager_tests::run_cli(&["status"], &env, std::time::Duration::from_secs(30))
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let output = run(Some(key)).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("— healthy (version"), "{stdout}");
+    assert!(stdout.contains("memory   models"), "{stdout}");
+    let row = stdout
+        .lines()
+        .find(|l| l.contains("test-org/tiny-llama"))
+        .unwrap_or_else(|| panic!("the loaded model is listed: {stdout}"));
+    assert!(row.contains("ready"), "{row}");
+
+    let output = run(None).await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: an API key is needed: set MLX_MANAGER_API_KEY"),
+        "{stderr}"
+    );
+}
