@@ -4,16 +4,11 @@
 use mlx_manager_tests::models::{HfHome, spawn_offline};
 use serde_json::{Value, json};
 
-use super::{api_key, profile, run_script};
+use super::{api_key, run_script, smol_server};
 
 #[tokio::test]
 async fn the_anthropic_client_gets_messages_streams_counts_tokens_and_raises_our_errors() {
-    let home = HfHome::new();
-    home.install("test-org/smollm2", "smollm2-135m-f32");
-    let app = spawn_offline(&home, &[]).await;
-    let admin = app.admin_token().await;
-    profile(&app, &admin, "smol", "test-org/smollm2").await;
-    let key = api_key(&app, &admin).await;
+    let (_home, app, _admin, key) = smol_server().await;
 
     let seen = run_script(
         include_str!("anthropic_messages.py"),

@@ -6,7 +6,7 @@ use std::time::Duration;
 use mlx_manager_tests::models::{HfHome, spawn_offline};
 use mlx_manager_tests::run_cli_with_input;
 
-use super::{api_key, profile};
+use super::{api_key, smol_server};
 
 async fn chat(
     args: Vec<String>,
@@ -24,12 +24,7 @@ async fn chat(
 
 #[tokio::test]
 async fn the_terminal_chat_streams_answers_and_refuses_unknown_models_and_keys() {
-    let home = HfHome::new();
-    home.install("test-org/smollm2", "smollm2-135m-f32");
-    let app = spawn_offline(&home, &[]).await;
-    let admin = app.admin_token().await;
-    profile(&app, &admin, "smol", "test-org/smollm2").await;
-    let key = api_key(&app, &admin).await;
+    let (_home, app, _admin, key) = smol_server().await;
     let env = vec![
         ("MLX_MANAGER_URL", app.url("")),
         ("MLX_MANAGER_API_KEY", key.clone()),

@@ -2,10 +2,9 @@
 //! `openai` client, equal to mlx-lm's `stream_generate` on the same model and prompt.
 
 use mlx_manager_tests::fake_hub::fixture;
-use mlx_manager_tests::models::{HfHome, spawn_offline};
 use serde_json::Value;
 
-use super::{api_key, profile, run_script};
+use super::{run_script, smol_server};
 
 const SCRIPT: &str = include_str!("logprobs_client.py");
 /// Ours and mlx-lm's run the same ops on the same build; allow float noise only.
@@ -54,12 +53,7 @@ fn assert_entries_match(ours: &[Value], reference: &[Value], vocab: &Value, what
 
 #[tokio::test]
 async fn logprobs_and_penalties_equal_mlx_lm_through_the_openai_client() {
-    let home = HfHome::new();
-    home.install("test-org/smollm2", "smollm2-135m-f32");
-    let app = spawn_offline(&home, &[]).await;
-    let admin = app.admin_token().await;
-    profile(&app, &admin, "smol", "test-org/smollm2").await;
-    let key = api_key(&app, &admin).await;
+    let (_home, app, _admin, key) = smol_server().await;
     let seen = run_script(
         SCRIPT,
         vec![

@@ -15,7 +15,7 @@ mod wire;
 use std::time::{Duration, Instant};
 
 use mlx_manager_tests::TestApp;
-use mlx_manager_tests::models::python;
+use mlx_manager_tests::models::{HfHome, python, spawn_offline};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -43,6 +43,18 @@ pub async fn run_script(script: &'static str, env: Vec<(&'static str, String)>) 
             String::from_utf8_lossy(&output.stdout)
         )
     })
+}
+
+/// A server with SmolLM2 in its cache and the profile `smol` for it: the cache (keep it while
+/// the server runs), the server, an admin's token and an API key of theirs.
+pub async fn smol_server() -> (HfHome, TestApp, String, String) {
+    let home = HfHome::new();
+    home.install("test-org/smollm2", "smollm2-135m-f32");
+    let app = spawn_offline(&home, &[]).await;
+    let admin = app.admin_token().await;
+    profile(&app, &admin, "smol", "test-org/smollm2").await;
+    let key = api_key(&app, &admin).await;
+    (home, app, admin, key)
 }
 
 /// Creates a profile; returns its id.

@@ -1,20 +1,14 @@
 //! The official `openai` Python client (pinned in the venv), unchanged, against the real binary.
 
-use mlx_manager_tests::models::{HfHome, spawn_offline};
 use serde_json::Value;
 
-use super::{api_key, profile, run_script};
+use super::{run_script, smol_server};
 
 const SCRIPT: &str = include_str!("openai_chat.py");
 
 #[tokio::test]
 async fn the_openai_client_lists_models_chats_completes_streams_with_usage_and_raises_our_errors() {
-    let home = HfHome::new();
-    home.install("test-org/smollm2", "smollm2-135m-f32");
-    let app = spawn_offline(&home, &[]).await;
-    let admin = app.admin_token().await;
-    profile(&app, &admin, "smol", "test-org/smollm2").await;
-    let key = api_key(&app, &admin).await;
+    let (_home, app, _admin, key) = smol_server().await;
 
     let seen = run_script(
         SCRIPT,
