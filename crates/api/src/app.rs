@@ -63,7 +63,8 @@ pub fn app_with_frontend(state: AppState, settings: &ServerSettings, frontend: R
     build(state, settings, Some(frontend))
 }
 
-fn build(state: AppState, settings: &ServerSettings, frontend: Option<Router>) -> Router {
+fn build(mut state: AppState, settings: &ServerSettings, frontend: Option<Router>) -> Router {
+    state.trusted_proxies = Arc::new(settings.trusted_proxies.clone());
     let gate = AuthGate {
         auth: state.auth.clone(),
         methods: Arc::new(RouteMethods::from_spec(&crate::openapi::openapi())),

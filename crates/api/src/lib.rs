@@ -5,6 +5,7 @@
 //! (see [`ErrorShape`]). Handlers parse the request, call one service method, render.
 
 mod app;
+mod client_address;
 mod error;
 mod extract;
 mod hygiene;

@@ -5,7 +5,7 @@ use mlx_manager_auth::AuthService;
 use mlx_manager_core::chats::ChatService;
 use mlx_manager_core::db::Database;
 use mlx_manager_core::permissions::PermissionService;
-use mlx_manager_core::settings::ModelApiSettings;
+use mlx_manager_core::settings::{ModelApiSettings, TrustedProxies};
 use mlx_manager_hub::HubService;
 use mlx_manager_serving::Serving;
 
@@ -26,6 +26,8 @@ pub struct AppState {
     /// The model API's time limits.
     pub model_api: ModelApiSettings,
     pub database_probe: Arc<DatabaseProbe>,
+    /// Whose `X-Forwarded-For` names the client (from the server settings).
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl AppState {
@@ -39,6 +41,7 @@ impl AppState {
         Self {
             model_api,
             database_probe: Arc::new(DatabaseProbe::new(db.clone())),
+            trusted_proxies: Arc::default(),
             permissions: PermissionService::new(db.clone()),
             chats: ChatService::new(db.clone()),
             db,

@@ -176,6 +176,7 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
         return Err(invalid("max_connections_per_client", "must be at least 1"));
     }
     let allowed_hosts = super::hosts::parse(&raw.allowed_hosts, host)?;
+    let trusted_proxies = super::proxies::parse(&raw.trusted_proxies)?;
     if raw.body_limit_bytes < 1024 {
         return Err(invalid("body_limit_bytes", "must be at least 1024"));
     }
@@ -193,6 +194,7 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
             max_connections: raw.max_connections,
             max_connections_per_client: raw.max_connections_per_client,
             allowed_hosts,
+            trusted_proxies,
         },
         database: DatabaseSettings {
             url: database_url.into(),

@@ -4,6 +4,7 @@
 mod de;
 mod hosts;
 mod load;
+mod proxies;
 mod raw;
 
 use std::net::IpAddr;
@@ -15,6 +16,7 @@ use serde::Deserialize;
 
 pub use hosts::AllowedHosts;
 pub use load::{CONFIG_FILE_NAME, Overrides};
+pub use proxies::TrustedProxies;
 
 /// Characters that would end or alter the path part of a `sqlite://` URL.
 const PATH_UNSAFE: &AsciiSet = &CONTROLS.add(b' ').add(b'%').add(b'?').add(b'#');
@@ -68,6 +70,9 @@ pub struct ServerSettings {
     /// The names and addresses clients may reach the server by (the `Host` header); anything
     /// else is refused, which defeats DNS rebinding. `*` allows any.
     pub allowed_hosts: AllowedHosts,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (throttling, logs); empty:
+    /// the header is ignored.
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, Clone)]

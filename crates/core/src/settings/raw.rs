@@ -52,6 +52,8 @@ pub(super) struct RawSettings {
     pub(super) max_connections_per_client: usize,
     #[serde(default, deserialize_with = "de::string_list")]
     pub(super) allowed_hosts: Vec<String>,
+    #[serde(default, deserialize_with = "de::string_list")]
+    pub(super) trusted_proxies: Vec<String>,
     pub(super) jwt_secret: Option<String>,
     #[serde(default = "default_jwt_lifetime_secs")]
     pub(super) jwt_lifetime_secs: u64,

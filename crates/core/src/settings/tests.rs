@@ -183,6 +183,11 @@ fn invalid_values_are_rejected_with_their_key() {
         ),
         ("MLX_MANAGER_LOG_FORMAT", "xml", "log_format"),
         (
+            "MLX_MANAGER_TRUSTED_PROXIES",
+            "10.0.0.1,not-an-ip",
+            "trusted_proxies",
+        ),
+        (
             "MLX_MANAGER_REQUEST_TIMEOUT_SECS",
             "0",
             "request_timeout_secs",

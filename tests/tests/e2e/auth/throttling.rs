@@ -95,3 +95,47 @@ async fn d3_4_probing_for_registered_emails_is_throttled_like_login() {
     );
     assert!(throttled <= 20, "{statuses:?}");
 }
+
+/// Five failed sign-ins for one e-mail "from" `throttled` (in `X-Forwarded-For`), then one
+/// from `other`: its status.
+async fn after_five_failures_from(app: &TestApp, throttled: &str, other: &str) -> (u16, u16) {
+    app.register("proxied@example.com", STRONG_PASSWORD).await;
+    let attempt = |forwarded: &str| {
+        app.client
+            .post(app.url("/api/auth/login"))
+            .header("x-forwarded-for", forwarded)
+            .json(&serde_json::json!({"username": "proxied@example.com", "password": OTHER_STRONG_PASSWORD}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt(throttled).await.unwrap().status(), 401);
+    }
+    let again = attempt(throttled).await.unwrap().status().as_u16();
+    let elsewhere = attempt(other).await.unwrap().status().as_u16();
+    (again, elsewhere)
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_throttled_not_the_proxy() {
+    let app = TestApp::spawn_with(
+        mlx_manager_tests::SpawnOptions::default().env("MLX_MANAGER_TRUSTED_PROXIES", "127.0.0.1"),
+    )
+    .await;
+    let statuses = after_five_failures_from(&app, "203.0.113.5", "198.51.100.7, 203.0.113.6").await;
+    assert_eq!(
+        statuses,
+        (429, 401),
+        "the client is throttled, another behind the same proxy is not"
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forged_forwarded_for_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let statuses = after_five_failures_from(&app, "203.0.113.5", "203.0.113.6").await;
+    assert_eq!(
+        statuses,
+        (429, 429),
+        "the header is ignored: both are the same client"
+    );
+}

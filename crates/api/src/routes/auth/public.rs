@@ -1,13 +1,12 @@
 //! The only `/api` routes open without credentials: registering, logging in, and what the
 //! first registration needs.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 
 use super::dto::{LoginRequest, RegisterRequest, SetupStatusResponse, TokenResponse, UserPublic};
+use crate::client_address::ClientAddress;
 use crate::error::{ApiError, problems};
 use crate::json::{ApiJson, parse};
 use crate::state::AppState;
@@ -35,7 +34,7 @@ use crate::state::AppState;
 )]
 pub async fn register(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<UserPublic>), ApiError> {
     let user = state
@@ -44,7 +43,7 @@ pub async fn register(
             &body.email,
             &body.password,
             body.setup_token.as_deref(),
-            client.ip(),
+            client,
         )
         .await?;
     Ok((StatusCode::CREATED, Json(user.into())))
@@ -89,12 +88,12 @@ pub async fn setup_status(
 )]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     LoginForm(body): LoginForm,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let outcome = state
         .auth
-        .login(&body.username, &body.password, client.ip())
+        .login(&body.username, &body.password, client)
         .await?;
     Ok(Json(TokenResponse {
         access_token: outcome.token.token,
