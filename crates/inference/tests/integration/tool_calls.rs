@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 use crate::chat_template_parity::harness::{
     Case, assert_parity, model_with_template, msg, options, tools,
 };
-use crate::chat_template_parity::templates::{LLAMA3_TEMPLATE, QWEN3_TEMPLATE, QWEN25_TEMPLATE};
+use crate::chat_template_parity::templates::{
+    LLAMA3_TEMPLATE, MISTRAL_V3_TOOLS_TEMPLATE, QWEN3_TEMPLATE, QWEN25_TEMPLATE,
+};
 
 struct Family {
     template: &'static str,
@@ -25,7 +27,7 @@ struct Family {
     parallel: bool,
 }
 
-const FAMILIES: [Family; 3] = [
+const FAMILIES: [Family; 4] = [
     Family {
         template: QWEN25_TEMPLATE,
         bos: None,
@@ -53,16 +55,25 @@ const FAMILIES: [Family; 3] = [
         reasons: false,
         parallel: false,
     },
+    Family {
+        template: MISTRAL_V3_TOOLS_TEMPLATE,
+        bos: Some("<s>"),
+        eos: "</s>",
+        end_of_turn: "</s>",
+        format: ToolFormat::Mistral,
+        reasons: false,
+        parallel: true,
+    },
 ];
 
 fn calls(parallel: bool) -> Vec<MessageToolCall> {
     let mut calls = vec![MessageToolCall::function(
-        "call_abc123def",
+        "abc123def",
         "get_weather",
         json!({"city": "Zürich", "days": 2}),
     )];
     if parallel {
-        calls.push(MessageToolCall::function("call_2", "now", json!({})));
+        calls.push(MessageToolCall::function("xyz789ghi", "now", json!({})));
     }
     calls
 }
@@ -106,17 +117,17 @@ fn parse(format: ToolFormat, reasons: bool, text: &str, piece: usize) -> (String
 }
 
 #[test]
-fn tool_loops_render_as_transformers_on_qwen_and_llama_templates() {
+fn tool_loops_render_as_transformers_on_qwen_llama_and_mistral_templates() {
     for family in &FAMILIES {
         let model = model_with_template(family.template, family.bos, Some(family.eos));
         let model = model.path();
         let mut loop_turns = vec![
             msg("user", "Weather in Zürich, and the time?"),
             calling_turn(family.parallel, family.reasons.then_some("Two tools.")),
-            tool_result("call_abc123def", "{\"temperature\": 21.5}"),
+            tool_result("abc123def", "{\"temperature\": 21.5}"),
         ];
         if family.parallel {
-            loop_turns.push(tool_result("call_2", "12:00"));
+            loop_turns.push(tool_result("xyz789ghi", "12:00"));
         }
         let extra = json!({"date_string": "01 Feb 2025"});
         let cases = vec![

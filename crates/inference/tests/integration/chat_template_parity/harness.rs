@@ -98,16 +98,25 @@ pub fn reference(cases: &[Case]) -> Vec<Result<String, String>> {
         "{} is missing: run ./setup",
         python.display()
     );
-    let input: Vec<Value> = cases
+    // Serialised from the structs, not through `Value` (whose objects sort their keys): the
+    // reference must see each message's fields in the order we render them (a template's
+    // `tojson` of a tool call's function prints them in that order).
+    #[derive(serde::Serialize)]
+    struct Input<'a> {
+        model: &'a Path,
+        messages: &'a [ChatMessage],
+        add_generation_prompt: bool,
+        tools: &'a Option<Value>,
+        extra: &'a Map<String, Value>,
+    }
+    let input: Vec<Input> = cases
         .iter()
-        .map(|case| {
-            json!({
-                "model": case.model,
-                "messages": case.messages,
-                "add_generation_prompt": case.options.add_generation_prompt,
-                "tools": case.options.tools,
-                "extra": case.options.extra,
-            })
+        .map(|case| Input {
+            model: &case.model,
+            messages: &case.messages,
+            add_generation_prompt: case.options.add_generation_prompt,
+            tools: &case.options.tools,
+            extra: &case.options.extra,
         })
         .collect();
     let mut child = Command::new(python)
