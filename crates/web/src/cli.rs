@@ -19,6 +19,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the OpenAPI specification of the HTTP API.
     Openapi(OpenapiArgs),
+    /// Run `serve` as the user's service (systemd user unit, launchd agent).
+    Service(crate::commands::service::ServiceArgs),
     /// A running server's health, memory and loaded models.
     Status(crate::commands::status::StatusArgs),
     /// Chat with a model of a running server in the terminal (streams; Ctrl-C stops an answer).

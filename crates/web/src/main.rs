@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => commands::generate::run(args),
         Command::Chat(args) => commands::chat::run(args),
         Command::Status(args) => commands::status::run(args),
+        Command::Service(args) => commands::service::run(args),
         Command::Pull(args) => commands::models::pull(args),
         Command::Models(args) => commands::models::list(args),
         Command::Rm(args) => commands::models::remove(args),

@@ -5,5 +5,6 @@ pub mod chat;
 pub mod generate;
 pub mod models;
 pub mod serve;
+pub mod service;
 pub mod status;
 pub mod users;

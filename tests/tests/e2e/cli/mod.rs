@@ -1,5 +1,6 @@
-//! The command line without a server: `generate`, `pull | models | rm` and `users`.
+//! The command line without a server: `generate`, `pull | models | rm`, `users` and `service`.
 
 mod generate;
 mod models;
+mod service;
 mod users;
