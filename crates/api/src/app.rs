@@ -97,6 +97,10 @@ fn build(mut state: AppState, settings: &ServerSettings, frontend: Option<Router
     let router = router
         .route(v1::PREFIX, openai_not_found())
         .route(&format!("{}/{{*rest}}", v1::PREFIX), openai_not_found());
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        state.metrics.clone(),
+        crate::metrics::record_http,
+    ));
     with_middleware(router.with_state(state), settings)
 }
 

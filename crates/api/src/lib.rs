@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod hygiene;
 mod json;
+mod metrics;
 mod middleware;
 mod openapi;
 mod problem;

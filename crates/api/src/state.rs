@@ -26,6 +26,8 @@ pub struct AppState {
     /// The model API's time limits.
     pub model_api: ModelApiSettings,
     pub database_probe: Arc<DatabaseProbe>,
+    /// The counters `GET /metrics` reports.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Whose `X-Forwarded-For` names the client (from the server settings).
     pub trusted_proxies: Arc<TrustedProxies>,
 }
@@ -42,6 +44,7 @@ impl AppState {
             model_api,
             database_probe: Arc::new(DatabaseProbe::new(db.clone())),
             trusted_proxies: Arc::default(),
+            metrics: Arc::default(),
             permissions: PermissionService::new(db.clone()),
             chats: ChatService::new(db.clone()),
             db,

@@ -152,3 +152,154 @@ async fn the_status_command_shows_health_memory_and_loaded_models_and_needs_a_ke
         "{stderr}"
     );
 }
+
+/// The scrape, parsed by the `prometheus_client` package.
+fn parse_metrics(text: &str) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    let mut child = std::process::Command::new(python())
+        .arg("-c")
+        .arg(include_str!("metrics_parse.py"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "not valid OpenMetrics: {}\n{text}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn sample(samples: &[serde_json::Value], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    samples
+        .iter()
+        .find(|s| s["name"] == name && labels.iter().all(|(k, v)| s["labels"][*k] == *v))
+        .and_then(|s| s["value"].as_f64())
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_show_the_pool_to_admins_only() {
+    use mlx_manager_tests::models::{HfHome, spawn_offline};
+    use serde_json::json;
+
+    let home = HfHome::new();
+    home.install("test-org/tiny-llama", "tiny-llama-4bit");
+    let app = spawn_offline(&home, &[]).await;
+    let admin = app.admin_token().await;
+    let (_, member) = app.approved_user(&admin, "member@example.com").await;
+    let (status, _) = app
+        .call(Method::GET, "/api/profiles/9999", &admin, None)
+        .await;
+    assert_eq!(status, 404);
+    let failed = app
+        .login("member@example.com", "not the password at all")
+        .await;
+    assert_eq!(failed.status(), 401);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/v1/chat/completions",
+            &admin,
+            Some(json!({"model": "test-org/tiny-llama", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1})),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let scrape = |token: Option<String>| {
+        let mut request = app.client.get(app.url("/metrics"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    assert_eq!(scrape(None).await.unwrap().status(), 401);
+    assert_eq!(scrape(Some(member)).await.unwrap().status(), 403);
+    let response = scrape(Some(admin.clone())).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = response.text().await.unwrap();
+    assert!(
+        !text.contains("9999"),
+        "route templates, never raw paths: {text}"
+    );
+    let samples = parse_metrics(&text);
+
+    let route = [
+        ("route", "/api/profiles/{id}"),
+        ("method", "GET"),
+        ("status", "404"),
+    ];
+    assert_eq!(
+        sample(&samples, "mlx_manager_http_requests_total", &route),
+        Some(1.0),
+        "{text}"
+    );
+    let chat = [
+        ("route", "/v1/chat/completions"),
+        ("method", "POST"),
+        ("status", "200"),
+    ];
+    assert_eq!(
+        sample(&samples, "mlx_manager_http_requests_total", &chat),
+        Some(1.0)
+    );
+    let timed = [("route", "/v1/chat/completions"), ("method", "POST")];
+    assert_eq!(
+        sample(
+            &samples,
+            "mlx_manager_http_request_duration_seconds_count",
+            &timed
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            &samples,
+            "mlx_manager_logins_total",
+            &[("outcome", "failure")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&samples, "mlx_manager_loaded_models", &[]),
+        Some(1.0)
+    );
+    let model = [("model", "test-org/tiny-llama")];
+    assert!(
+        sample(&samples, "mlx_manager_model_memory_bytes", &model).unwrap() > 0.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&samples, "mlx_manager_queue_depth", &model),
+        Some(0.0)
+    );
+    let (_, memory) = app
+        .call(Method::GET, "/api/system/memory", &admin, None)
+        .await;
+    assert_eq!(
+        sample(&samples, "mlx_manager_pool_memory_limit_bytes", &[]),
+        memory["pool_limit_bytes"].as_f64()
+    );
+
+    // Counters move: the first scrape is counted in the second.
+    let again = parse_metrics(&scrape(Some(admin)).await.unwrap().text().await.unwrap());
+    let scrapes = [("route", "/metrics"), ("method", "GET"), ("status", "200")];
+    assert_eq!(
+        sample(&again, "mlx_manager_http_requests_total", &scrapes),
+        Some(1.0)
+    );
+}

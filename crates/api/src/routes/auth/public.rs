@@ -94,7 +94,13 @@ pub async fn login(
     let outcome = state
         .auth
         .login(&body.username, &body.password, client)
-        .await?;
+        .await;
+    state.metrics.login(match &outcome {
+        Ok(_) => "success",
+        Err(mlx_manager_auth::AuthError::Throttled { .. }) => "throttled",
+        Err(_) => "failure",
+    });
+    let outcome = outcome?;
     Ok(Json(TokenResponse {
         access_token: outcome.token.token,
         token_type: "bearer".into(),

@@ -2,12 +2,14 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
 use mlx_manager_serving::{MemoryReport, SystemInfo};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, problems};
-use crate::extract::CurrentUser;
+use crate::extract::{AdminUser, CurrentUser};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -118,4 +120,30 @@ pub async fn system_info(
     _user: CurrentUser,
 ) -> Result<Json<SystemInfoResponse>, ApiError> {
     Ok(Json(state.serving.system_info().await?.into()))
+}
+
+/// The server's counters in the Prometheus text format (OpenMetrics 1.0): HTTP requests by
+/// route template, method and status, their durations, sign-ins by outcome, and the model
+/// pool (models loaded, memory per model and the limit, running and queued requests).
+/// Admins only (a token or an API key).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "system",
+    security(("bearer" = ["admin"]), ("api_key" = ["admin"])),
+    responses(
+        (status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text", body = String),
+        problems::Unauthorized,
+        problems::Forbidden,
+    ),
+)]
+pub async fn metrics(State(state): State<AppState>, _admin: AdminUser) -> impl IntoResponse {
+    let text = state.metrics.render(&state.serving.memory().pool);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
 }

@@ -1,5 +1,6 @@
 //! `/api/system`: the machine and the engine, as measured — memory (the machine's and the
-//! pool's) and facts (OS, CPU, device, MLX, BLAS, uptime). Every approved user may read them.
+//! pool's) and facts (OS, CPU, device, MLX, BLAS, uptime), which every approved user may read,
+//! and `/metrics` for admins' scrapers.
 
 mod handlers;
 
@@ -13,4 +14,5 @@ pub fn protected_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::system_memory))
         .routes(routes!(handlers::system_info))
+        .routes(routes!(handlers::metrics))
 }
