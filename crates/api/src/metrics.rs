@@ -2,12 +2,14 @@
 //! `prometheus-client`. HTTP requests are counted by route template (never a raw path with
 //! ids), sign-ins by outcome, and the model pool's state is read at each scrape.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use mlx_manager_inference::generation::GenerationStats;
 use mlx_manager_inference::generation::pool::PoolSnapshot;
+use mlx_manager_serving::{EndedEarly, GenerationObserver};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -35,6 +37,13 @@ struct ModelLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct InferenceLabels {
+    model: String,
+    endpoint: &'static str,
+    status: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
     outcome: &'static str,
 }
@@ -44,8 +53,18 @@ fn duration_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.005, 2.0, 15))
 }
 
+/// 0.5 ms to ~16 s.
+fn token_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+}
+
 pub struct Metrics {
     registry: Registry,
+    inference_requests: Family<InferenceLabels, Counter>,
+    prompt_tokens: Family<ModelLabels, Counter>,
+    generated_tokens: Family<ModelLabels, Counter>,
+    time_to_first_token: Histogram,
+    inter_token_latency: Histogram,
     http_requests: Family<RequestLabels, Counter>,
     http_duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
     logins: Family<OutcomeLabels, Counter>,
@@ -80,6 +99,34 @@ impl Metrics {
             "Time to produce a response's head (a stream's body may run longer)",
             Unit::Seconds,
             http_duration.clone(),
+        );
+        let inference_requests = Family::<InferenceLabels, Counter>::default();
+        registry.register(
+            "inference_requests",
+            "Model API generations, by model, endpoint and how they ended (ok, error, cancelled, refused)",
+            inference_requests.clone(),
+        );
+        let prompt_tokens = Family::<ModelLabels, Counter>::default();
+        registry.register("prompt_tokens", "Prompt tokens read", prompt_tokens.clone());
+        let generated_tokens = Family::<ModelLabels, Counter>::default();
+        registry.register(
+            "generated_tokens",
+            "Tokens generated",
+            generated_tokens.clone(),
+        );
+        let time_to_first_token = duration_histogram();
+        registry.register_with_unit(
+            "time_to_first_token",
+            "From a generation's start on the model to its first token",
+            Unit::Seconds,
+            time_to_first_token.clone(),
+        );
+        let inter_token_latency = token_histogram();
+        registry.register_with_unit(
+            "inter_token_latency",
+            "Between two tokens of one answer, as the API receives them",
+            Unit::Seconds,
+            inter_token_latency.clone(),
         );
         let logins = Family::<OutcomeLabels, Counter>::default();
         registry.register("logins", "Sign-in attempts, by outcome", logins.clone());
@@ -117,6 +164,11 @@ impl Metrics {
         );
         Self {
             registry,
+            inference_requests,
+            prompt_tokens,
+            generated_tokens,
+            time_to_first_token,
+            inter_token_latency,
             http_requests,
             http_duration,
             logins,
@@ -158,6 +210,43 @@ impl Metrics {
         let mut text = String::new();
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
         text
+    }
+}
+
+impl GenerationObserver for Metrics {
+    fn token_gap(&self, gap: Duration) {
+        self.inter_token_latency.observe(gap.as_secs_f64());
+    }
+
+    fn finished(&self, model: &str, endpoint: &'static str, stats: &GenerationStats) {
+        self.count(model, endpoint, "ok");
+        let labels = ModelLabels {
+            model: model.to_string(),
+        };
+        self.prompt_tokens
+            .get_or_create(&labels)
+            .inc_by(stats.prompt_tokens as u64);
+        self.generated_tokens
+            .get_or_create(&labels)
+            .inc_by(stats.generated_tokens as u64);
+        self.time_to_first_token
+            .observe(stats.time_to_first_token.as_secs_f64());
+    }
+
+    fn ended_early(&self, model: &str, endpoint: &'static str, how: EndedEarly) {
+        self.count(model, endpoint, how.as_str());
+    }
+}
+
+impl Metrics {
+    fn count(&self, model: &str, endpoint: &'static str, status: &'static str) {
+        self.inference_requests
+            .get_or_create(&InferenceLabels {
+                model: model.to_string(),
+                endpoint,
+                status,
+            })
+            .inc();
     }
 }
 

@@ -9,6 +9,7 @@ mod error;
 mod load;
 mod locate;
 mod model_api;
+mod observer;
 mod pool_config;
 mod profiles;
 mod request;
@@ -20,6 +21,7 @@ pub use error::ServingError;
 pub use load::{LoadedModel, load_model, load_model_blocking};
 pub use locate::{ModelLocation, locate_model};
 pub use model_api::{Generation, LoadWatch, ModelListing, ModelTarget, PreparedGeneration};
+pub use observer::{EndedEarly, GenerationObserver};
 pub use pool_config::PoolSettingsView;
 pub use profiles::ProfileView;
 pub use request::{

@@ -2,6 +2,8 @@
 //! the model to run and the profile whose defaults apply, and generation on the pool, loading
 //! the model on demand.
 
+use std::sync::Arc;
+
 use mlx_manager_core::domain::{Profile, ProfileName, RepoId, User};
 use mlx_manager_hub::local_models;
 use mlx_manager_inference::InferenceError;
@@ -11,6 +13,7 @@ use mlx_manager_inference::generation::{
     count_prompt_tokens,
 };
 
+use crate::observer::{EndedEarly, GenerationObserver, Observed};
 use crate::profiles::run_blocking;
 use crate::request::ClientRequest;
 use crate::servers::{LoadPlan, profile_plan};
@@ -51,6 +54,7 @@ pub struct Generation {
     lease: Lease<ModelWorker>,
     events: EventReceiver,
     done: bool,
+    observed: Option<Observed>,
 }
 
 impl Generation {
@@ -64,10 +68,19 @@ impl Generation {
             event = self.events.recv() => event,
             () = self.lease.cancelled() => {
                 self.done = true;
+                if let Some(observed) = &mut self.observed {
+                    observed.ended_early(EndedEarly::Failed);
+                }
                 let model = self.lease.key().to_string();
                 return Some(Err(InferenceError::Stopped { model }.into()));
             }
         };
+        if let Some(observed) = &mut self.observed {
+            match &event {
+                Some(Ok(event)) => observed.event(event),
+                Some(Err(_)) | None => observed.ended_early(EndedEarly::Failed),
+            }
+        }
         match &event {
             Some(Ok(GenerationEvent::Finished { stats, .. })) => {
                 self.done = true;
@@ -215,6 +228,7 @@ impl Serving {
             serving: self.clone(),
             target,
             request,
+            observer: None,
         })
     }
 
@@ -238,12 +252,23 @@ pub struct PreparedGeneration {
     serving: Serving,
     target: ModelTarget,
     request: GenerationRequest,
+    observer: Option<(Arc<dyn GenerationObserver>, &'static str)>,
 }
 
 impl PreparedGeneration {
     /// The model as the request named it (responses echo it).
     pub fn model_name(&self) -> &str {
         &self.target.name
+    }
+
+    /// Tells `observer` how the generation goes, as a request of `endpoint` (e.g. `chat`).
+    pub fn observed(
+        mut self,
+        observer: Arc<dyn GenerationObserver>,
+        endpoint: &'static str,
+    ) -> Self {
+        self.observer = Some((observer, endpoint));
+        self
     }
 
     /// Watches the model's load, for a request that waits on it to report progress.
@@ -259,12 +284,24 @@ impl PreparedGeneration {
     /// its first poll: a full queue or a model that cannot fit fails then, before the caller
     /// commits to a streamed answer.
     pub async fn start(self) -> Result<Generation, ServingError> {
-        let lease = self.serving.inner.pool.acquire(self.target.spec).await?;
+        let mut observed = self.observer.map(|(observer, endpoint)| {
+            Observed::new(observer, self.target.name.clone(), endpoint)
+        });
+        let lease = match self.serving.inner.pool.acquire(self.target.spec).await {
+            Ok(lease) => lease,
+            Err(error) => {
+                if let Some(observed) = &mut observed {
+                    observed.ended_early(EndedEarly::Refused);
+                }
+                return Err(error.into());
+            }
+        };
         let events = lease.model().generate(self.request);
         Ok(Generation {
             lease,
             events,
             done: false,
+            observed,
         })
     }
 }

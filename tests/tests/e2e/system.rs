@@ -232,11 +232,13 @@ async fn metrics_count_requests_by_route_template_and_show_the_pool_to_admins_on
             .starts_with("application/openmetrics-text")
     );
     let text = response.text().await.unwrap();
+    let samples = parse_metrics(&text);
     assert!(
-        !text.contains("9999"),
+        samples
+            .iter()
+            .all(|s| !s["labels"].to_string().contains("9999")),
         "route templates, never raw paths: {text}"
     );
-    let samples = parse_metrics(&text);
 
     let route = [
         ("route", "/api/profiles/{id}"),
@@ -273,6 +275,42 @@ async fn metrics_count_requests_by_route_template_and_show_the_pool_to_admins_on
             &[("outcome", "failure")]
         ),
         Some(1.0)
+    );
+    let generation = [
+        ("model", "test-org/tiny-llama"),
+        ("endpoint", "chat"),
+        ("status", "ok"),
+    ];
+    assert_eq!(
+        sample(
+            &samples,
+            "mlx_manager_inference_requests_total",
+            &generation
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    let generated = [("model", "test-org/tiny-llama")];
+    assert_eq!(
+        sample(&samples, "mlx_manager_generated_tokens_total", &generated),
+        Some(1.0)
+    );
+    assert!(sample(&samples, "mlx_manager_prompt_tokens_total", &generated).unwrap() > 1.0);
+    assert_eq!(
+        sample(
+            &samples,
+            "mlx_manager_time_to_first_token_seconds_count",
+            &[]
+        ),
+        Some(1.0)
+    );
+    assert!(
+        sample(
+            &samples,
+            "mlx_manager_inter_token_latency_seconds_count",
+            &[]
+        )
+        .is_some()
     );
     assert_eq!(
         sample(&samples, "mlx_manager_loaded_models", &[]),

@@ -59,7 +59,7 @@ pub async fn chat_completions(
     let identity = AnswerIdentity::new(prepared.model_name());
     let limit = Duration::from_secs(state.model_api.chat_timeout_secs);
     let load = prepared.load_watch();
-    let generation = prepared.start();
+    let generation = prepared.observed(state.metrics.clone(), "chat").start();
     if !streaming {
         let answer = answer::collect(generation, limit).await?;
         return Ok(Json(ChatCompletion::new(identity, &answer, logprobs)).into_response());

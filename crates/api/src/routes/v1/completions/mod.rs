@@ -64,7 +64,9 @@ pub async fn completions(
     let identity = Completion::identity(prepared.model_name());
     let limit = Duration::from_secs(state.model_api.completions_timeout_secs);
     let load = prepared.load_watch();
-    let generation = prepared.start();
+    let generation = prepared
+        .observed(state.metrics.clone(), "completions")
+        .start();
     if !streaming {
         return Ok(
             Json(complete(generation, identity, echoed, logprobs, limit).await?).into_response(),

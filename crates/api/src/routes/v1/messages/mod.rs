@@ -58,7 +58,7 @@ pub async fn create_message(
     let (id, model) = (message_id(), prepared.model_name().to_string());
     let limit = Duration::from_secs(state.model_api.chat_timeout_secs);
     let load = prepared.load_watch();
-    let generation = prepared.start();
+    let generation = prepared.observed(state.metrics.clone(), "messages").start();
     if !streaming {
         let answer = answer::collect(generation, limit).await?;
         return Ok(Json(Message::new(id, model, &answer)).into_response());
