@@ -21,6 +21,16 @@ fn command(program: &str, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_string()
 }
 
+/// Loads the tiny model by having it answer one token.
+async fn answer_one_token(app: &TestApp, token: &str) {
+    let body = serde_json::json!({"model": "test-org/tiny-llama",
+        "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1});
+    let (status, answer) = app
+        .call(Method::POST, "/v1/chat/completions", token, Some(body))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+}
+
 #[tokio::test]
 async fn memory_and_machine_facts_are_the_machines_own() {
     let app = TestApp::spawn().await;
@@ -96,15 +106,7 @@ async fn the_status_command_shows_health_memory_and_loaded_models_and_needs_a_ke
     home.install("test-org/tiny-llama", "tiny-llama-4bit");
     let app = spawn_offline(&home, &[]).await;
     let admin = app.admin_token().await;
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/v1/chat/completions",
-            &admin,
-            Some(json!({"model": "test-org/tiny-llama", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1})),
-        )
-        .await;
-    assert_eq!(status, 200);
+    answer_one_token(&app, &admin).await;
     let (_, key) = app
         .call(
             Method::POST,
@@ -189,7 +191,6 @@ fn sample(samples: &[serde_json::Value], name: &str, labels: &[(&str, &str)]) ->
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_show_the_pool_to_admins_only() {
     use mlx_manager_tests::models::{HfHome, spawn_offline};
-    use serde_json::json;
 
     let home = HfHome::new();
     home.install("test-org/tiny-llama", "tiny-llama-4bit");
@@ -204,15 +205,7 @@ async fn metrics_count_requests_by_route_template_and_show_the_pool_to_admins_on
         .login("member@example.com", "not the password at all")
         .await;
     assert_eq!(failed.status(), 401);
-    let (status, _) = app
-        .call(
-            Method::POST,
-            "/v1/chat/completions",
-            &admin,
-            Some(json!({"model": "test-org/tiny-llama", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1})),
-        )
-        .await;
-    assert_eq!(status, 200);
+    answer_one_token(&app, &admin).await;
 
     let scrape = |token: Option<String>| {
         let mut request = app.client.get(app.url("/metrics"));

@@ -25,19 +25,11 @@ fn escaped(text: &str) -> String {
 }
 
 pub fn plist(spec: &ServiceSpec) -> String {
-    let arguments = [
-        spec.binary.display().to_string(),
-        "serve".into(),
-        "--data-dir".into(),
-        spec.data_dir.display().to_string(),
-        "--host".into(),
-        spec.host.clone(),
-        "--port".into(),
-        spec.port.to_string(),
-    ]
-    .iter()
-    .map(|a| format!("    <string>{}</string>\n", escaped(a)))
-    .collect::<String>();
+    let arguments = spec
+        .command()
+        .iter()
+        .map(|a| format!("    <string>{}</string>\n", escaped(a)))
+        .collect::<String>();
     let environment = spec
         .hf_home
         .as_ref()

@@ -57,6 +57,22 @@ pub struct ServiceSpec {
     pub hf_home: Option<PathBuf>,
 }
 
+impl ServiceSpec {
+    /// The command the service runs, word by word.
+    pub fn command(&self) -> Vec<String> {
+        vec![
+            self.binary.display().to_string(),
+            "serve".into(),
+            "--data-dir".into(),
+            self.data_dir.display().to_string(),
+            "--host".into(),
+            self.host.clone(),
+            "--port".into(),
+            self.port.to_string(),
+        ]
+    }
+}
+
 pub fn run(args: ServiceArgs) -> ExitCode {
     match execute(args.command) {
         Ok(()) => ExitCode::SUCCESS,

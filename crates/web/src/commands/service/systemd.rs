@@ -25,20 +25,12 @@ fn quoted(word: &str) -> String {
 }
 
 pub fn unit(spec: &ServiceSpec) -> String {
-    let exec = [
-        spec.binary.display().to_string(),
-        "serve".into(),
-        "--data-dir".into(),
-        spec.data_dir.display().to_string(),
-        "--host".into(),
-        spec.host.clone(),
-        "--port".into(),
-        spec.port.to_string(),
-    ]
-    .iter()
-    .map(|word| quoted(word))
-    .collect::<Vec<_>>()
-    .join(" ");
+    let exec = spec
+        .command()
+        .iter()
+        .map(|word| quoted(word))
+        .collect::<Vec<_>>()
+        .join(" ");
     let environment = spec
         .hf_home
         .as_ref()
