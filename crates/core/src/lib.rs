@@ -1,6 +1,6 @@
 //! MLX Manager's domain layer: settings (in sections), domain types that are valid by
-//! construction, memory planning, and persistence (sea-orm entities, migrations, repositories,
-//! the downloads table included).
+//! construction, memory planning, the machine's facts, the users' chats, and persistence
+//! (sea-orm entities, migrations, repositories, the downloads table included).
 //!
 //! Nothing here knows about HTTP or the Hugging Face hub; the `api` crate maps [`CoreError`] to
 //! responses.

@@ -5,15 +5,18 @@
 //!   `architectures` maps `model_type` to what sets each architecture apart.
 //! - `nn`: the network itself — decoder, attention, layers, norms, rotary embeddings, the KV
 //!   cache and the checkpoint reader. Private: callers only see [`Model`] and [`KvCache`].
-//! - [`text`]: tokenizer, streaming detokenizer, stop strings and chat templates.
+//! - [`text`]: tokenizer (with each token's exact bytes), streaming detokenizer, stop strings,
+//!   chat templates, and the reasoning and tool calls found in a model's output.
 //! - [`generation`]: sampling, the streaming generation loop, the greedy reference generator,
-//!   and the [`generation::ModelWorker`] that serves a loaded model on its own thread.
+//!   (penalties, per-token log-probabilities), embeddings, and the [`generation::ModelWorker`]
+//!   that serves a loaded model on its own thread.
 //!   [`generation::pool`] is the model pool: several models loaded within a memory budget and a
 //!   model count, admission with LRU/size-aware eviction (never pinned or busy models), one
 //!   load per model however many ask, bounded per-model queues, leases, Ollama keep-alive,
 //!   stop/restart, live limits and numbered events. Memory needs come from the caller in bytes
 //!   ([`ModelFootprint`] reads them from a model's files; core's estimator, via serving, adds
 //!   the KV cache and overhead); this crate does not depend on core.
+//! - [`runtime`]: the linked MLX's version, the GPU backend and the BLAS library in use.
 //! - On Linux, `sgemm_interposer` routes one-row `cblas_sgemm` calls to `cblas_sgemv`.
 
 mod architectures;

@@ -1,8 +1,9 @@
 //! Serving models: the layer that joins what a user names (a profile, a model of the hub
 //! cache, a model directory) to the engine's pool that runs it. Profiles, starting, stopping,
 //! status, health, memory, the pool's settings and generation for the model API (a name
-//! resolved to a model, the profile's defaults joined with the request, a turn on the pool) live
-//! here, so the API handlers and the CLI stay one call each. No HTTP here.
+//! resolved to a model, the profile's defaults joined with the request, a turn on the pool, its
+//! load watched, its outcome told to an observer), embeddings and the system facts live here, so
+//! the API handlers and the CLI stay one call each. No HTTP here.
 
 mod embeddings;
 mod error;

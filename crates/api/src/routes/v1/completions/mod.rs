@@ -149,8 +149,7 @@ async fn drive(
             }
             Ok(GenerationEvent::Finished { reason, stats }) => {
                 let reason = Some(finish_reason(&reason, false));
-                let rest = Some(take_scores(&mut scores)).flatten();
-                let rest = rest.filter(|lists| !lists.tokens.is_empty());
+                let rest = take_scores(&mut scores).filter(|lists| !lists.tokens.is_empty());
                 send(
                     Completion::choice(identity, String::new(), reason, usage_field)
                         .with_logprobs(rest),
