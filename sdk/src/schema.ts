@@ -99,6 +99,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/me/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's model-API use: their quota, what they used of it, and totals by model. */
+        get: operations["my_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/password": {
         parameters: {
             query?: never;
@@ -257,6 +274,28 @@ export interface paths {
         post?: never;
         /** Revokes one of a user's API keys: it stops working at once. Admin only. */
         delete: operations["revoke_user_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/users/{user_id}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The limits that apply to a user. Admin only. */
+        get: operations["get_user_quota"];
+        /**
+         * Gives a user limits of their own, replacing the members' default for them (null: no
+         *     limit). Admin only.
+         */
+        put: operations["set_user_quota"];
+        post?: never;
+        /** Returns a user to the members' default. Admin only. */
+        delete: operations["clear_user_quota"];
         options?: never;
         head?: never;
         patch?: never;
@@ -830,6 +869,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/settings/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The limits of members without limits of their own. Admin only. */
+        get: operations["get_default_quota"];
+        /** Sets the members' default (both limits; null or left out: no limit). Admin only. */
+        put: operations["set_default_quota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/system/audit-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log's entries, the newest first, filtered and a page at a time. Admin only. */
+        get: operations["list_audit_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/system/audit-logs/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every entry the filter selects, oldest first, streamed as JSON lines or CSV (a download:
+         *     fetch it with the `Authorization` header like every route). Admin only.
+         */
+        get: operations["export_audit_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/system/audit-logs/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Requests and tokens of the entries the filter selects, in all and by status, model and
+         *     user. Admin only.
+         */
+        get: operations["audit_log_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/system/info": {
         parameters: {
             query?: never;
@@ -1141,6 +1255,67 @@ export interface components {
             role: string;
             /** @description The tools the model called, when the request offered tools and it called any. */
             tool_calls?: components["schemas"]["ToolCallOut"][] | null;
+        };
+        /** @description One model-API request. Holds no prompt or output text, and no credential. */
+        AuditEntryResponse: {
+            /**
+             * Format: int32
+             * @description The API key used, by id; null for an access token (or no credential).
+             */
+            api_key_id?: number | null;
+            /** Format: int64 */
+            completion_tokens?: number | null;
+            /** @description When the request arrived (RFC 3339). */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description From arrival to the end of the answer (or the client leaving), in milliseconds.
+             */
+            duration_ms: number;
+            endpoint: string;
+            /**
+             * @description What went wrong, as a stable code (e.g. `model_not_found`, `quota_exceeded`,
+             *     `cancelled`).
+             */
+            error_type?: string | null;
+            /** Format: int32 */
+            id: number;
+            model?: string | null;
+            /** Format: int64 */
+            prompt_tokens?: number | null;
+            /** @description The request's `X-Request-Id`. */
+            request_id?: string | null;
+            /**
+             * Format: int32
+             * @description The HTTP status answered.
+             */
+            status: number;
+            /**
+             * Format: int64
+             * @description From arrival to the first generated token, in milliseconds.
+             */
+            ttft_ms?: number | null;
+            /** Format: int32 */
+            user_id?: number | null;
+        };
+        AuditPage: {
+            /** @description The newest first. */
+            items: components["schemas"]["AuditEntryResponse"][];
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            offset: number;
+            /**
+             * Format: int64
+             * @description How many entries the filter selects in all.
+             */
+            total: number;
+        };
+        AuditStatsResponse: {
+            by_model: components["schemas"]["ModelTotals"][];
+            by_status: components["schemas"]["StatusTotals"][];
+            by_user: components["schemas"]["UserTotalsResponse"][];
+            total: components["schemas"]["Totals"];
         };
         BadgesResponse: {
             /** @description Architecture family, e.g. `Qwen`, `Llama`. */
@@ -1788,6 +1963,10 @@ export interface components {
             /** @description `profile` or `local`. */
             owned_by: string;
         };
+        ModelTotals: components["schemas"]["Totals"] & {
+            /** @description Null: requests that named no model. */
+            model?: string | null;
+        };
         NamedFunction: {
             name: string;
         };
@@ -2057,6 +2236,31 @@ export interface components {
             top_p?: number | null;
             updated_at: string;
         };
+        /** @description Limits on `/v1` use; null is no limit. */
+        QuotaLimitsBody: {
+            /**
+             * Format: int64
+             * @description Requests of any kind to `/v1` in any 60 seconds (≥ 1).
+             */
+            requests_per_minute?: number | null;
+            /**
+             * Format: int64
+             * @description Generated tokens in any 24 hours (≥ 1); generations are refused beyond it.
+             */
+            tokens_per_day?: number | null;
+        };
+        /** @description A user's limits and where they come from. */
+        QuotaResponse: {
+            /** Format: int64 */
+            requests_per_minute?: number | null;
+            /**
+             * @description `user` (limits of their own), `members_default`, or `none` (an admin without limits of
+             *     their own).
+             */
+            source: string;
+            /** Format: int64 */
+            tokens_per_day?: number | null;
+        };
         RegisterRequest: {
             /**
              * Format: email
@@ -2190,6 +2394,10 @@ export interface components {
         };
         /** @enum {string} */
         Status: "pending" | "approved" | "disabled";
+        StatusTotals: components["schemas"]["Totals"] & {
+            /** Format: int32 */
+            status: number;
+        };
         StopField: string | string[];
         StreamOptions: {
             /**
@@ -2317,6 +2525,14 @@ export interface components {
             /** @description Only `function`. */
             type: string;
         };
+        Totals: {
+            /** Format: int64 */
+            completion_tokens: number;
+            /** Format: int64 */
+            prompt_tokens: number;
+            /** Format: int64 */
+            requests: number;
+        };
         /** @description New values; a permission left out keeps its current value. */
         UpdatePermissionsRequest: {
             /** @description See [`PermissionsResponse::members_load_models`]. */
@@ -2366,6 +2582,24 @@ export interface components {
             prompt_tokens: number;
             total_tokens: number;
         };
+        UsageResponse: {
+            by_model: components["schemas"]["ModelTotals"][];
+            /** @description The limits that apply to the caller. */
+            quota: components["schemas"]["QuotaResponse"];
+            /**
+             * Format: int64
+             * @description Requests counted against `requests_per_minute` in the last 60 seconds.
+             */
+            requests_last_minute: number;
+            /** @description The start of the totals' period (RFC 3339). */
+            since: string;
+            /**
+             * Format: int64
+             * @description Tokens generated in the last 24 hours (against `tokens_per_day`).
+             */
+            tokens_last_day: number;
+            totals: components["schemas"]["Totals"];
+        };
         /** @description A user as others may see them (never the password hash). */
         UserPublic: {
             approved_at?: string | null;
@@ -2382,6 +2616,15 @@ export interface components {
             id: number;
             is_admin: boolean;
             status: components["schemas"]["Status"];
+        };
+        UserTotalsResponse: components["schemas"]["Totals"] & {
+            /** @description Null once the account is deleted. */
+            email?: string | null;
+            /**
+             * Format: int32
+             * @description Null: requests refused before a user was recognised.
+             */
+            user_id?: number | null;
         };
     };
     responses: never;
@@ -2765,6 +3008,65 @@ export interface operations {
             };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_usage: {
+        parameters: {
+            query?: {
+                /** @description Totals from this time on (RFC 3339); default: the last 30 days. */
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3614,6 +3916,259 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_user_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's limits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_user_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaLimitsBody"];
+            };
+        };
+        responses: {
+            /** @description The user's limits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clear_user_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The limits that apply now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaResponse"];
+                };
             };
             /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
             400: {
@@ -6628,6 +7183,389 @@ export interface operations {
             };
         };
     };
+    get_default_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The members' default */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaLimitsBody"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_default_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaLimitsBody"];
+            };
+        };
+        responses: {
+            /** @description The new default */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaLimitsBody"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_audit_logs: {
+        parameters: {
+            query?: {
+                /** @description Requests of this user. */
+                user_id?: number;
+                /** @description Requests naming this model (as the client named it). */
+                model?: string;
+                /** @description Requests to this route, e.g. `/v1/chat/completions`. */
+                endpoint?: string;
+                /** @description Requests answered with this HTTP status. */
+                status?: number;
+                /** @description From this time on (RFC 3339, e.g. `2026-12-01T00:00:00Z`). */
+                since?: string;
+                /** @description Before this time (RFC 3339). */
+                until?: string;
+                /** @description Entries to skip (default 0). */
+                offset?: number;
+                /** @description Entries per page, 1–500 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_audit_logs: {
+        parameters: {
+            query?: {
+                /** @description Requests of this user. */
+                user_id?: number;
+                /** @description Requests naming this model (as the client named it). */
+                model?: string;
+                /** @description Requests to this route, e.g. `/v1/chat/completions`. */
+                endpoint?: string;
+                /** @description Requests answered with this HTTP status. */
+                status?: number;
+                /** @description From this time on (RFC 3339, e.g. `2026-12-01T00:00:00Z`). */
+                since?: string;
+                /** @description Before this time (RFC 3339). */
+                until?: string;
+                /** @description `jsonl` (the default) or `csv`. */
+                format?: "jsonl" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `application/x-ndjson` (one `AuditEntryResponse` per line) or `text/csv` with a header row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    audit_log_stats: {
+        parameters: {
+            query?: {
+                /** @description Requests of this user. */
+                user_id?: number;
+                /** @description Requests naming this model (as the client named it). */
+                model?: string;
+                /** @description Requests to this route, e.g. `/v1/chat/completions`. */
+                endpoint?: string;
+                /** @description Requests answered with this HTTP status. */
+                status?: number;
+                /** @description From this time on (RFC 3339, e.g. `2026-12-01T00:00:00Z`). */
+                since?: string;
+                /** @description Before this time (RFC 3339). */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The totals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditStatsResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     system_info: {
         parameters: {
             query?: never;
@@ -6892,7 +7830,10 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAiError"];
                 };
             };
-            /** @description The model's queue is full; `Retry-After` says when to come back. */
+            /**
+             * @description The model's queue is full, or the caller is over a quota (`code: quota_exceeded`);
+             *     `Retry-After` says when to come back.
+             */
             429: {
                 headers: {
                     /** @description Seconds to wait */
@@ -7004,7 +7945,10 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAiError"];
                 };
             };
-            /** @description The model's queue is full; `Retry-After` says when to come back. */
+            /**
+             * @description The model's queue is full, or the caller is over a quota (`code: quota_exceeded`);
+             *     `Retry-After` says when to come back.
+             */
             429: {
                 headers: {
                     /** @description Seconds to wait */
@@ -7116,7 +8060,10 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAiError"];
                 };
             };
-            /** @description The model's queue is full; `Retry-After` says when to come back. */
+            /**
+             * @description The model's queue is full, or the caller is over a quota (`code: quota_exceeded`);
+             *     `Retry-After` says when to come back.
+             */
             429: {
                 headers: {
                     /** @description Seconds to wait */
@@ -7331,6 +8278,15 @@ export interface operations {
                     "application/json": components["schemas"]["AnthropicError"];
                 };
             };
+            /** @description Over a quota an admin set (`code: quota_exceeded`); `Retry-After` says when the window frees */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnthropicError"];
+                };
+            };
             /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
             503: {
                 headers: {
@@ -7371,6 +8327,15 @@ export interface operations {
             };
             /** @description No credentials, or they were refused. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description Over a quota an admin set (`code: quota_exceeded`); `Retry-After` says when the window frees */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7437,6 +8402,15 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAiError"];
                 };
             };
+            /** @description Over a quota an admin set (`code: quota_exceeded`); `Retry-After` says when the window frees */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
             /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
             503: {
                 headers: {
@@ -7491,6 +8465,15 @@ export interface operations {
             };
             /** @description The model is neither a profile nor a downloaded model (`code: model_not_found`). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description Over a quota an admin set (`code: quota_exceeded`); `Retry-After` says when the window frees */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -34,23 +34,69 @@ use crate::state::AppState;
 pub const SPEC_PATH: &str = "/api/openapi.json";
 pub const DOCS_PATH: &str = "/api/docs";
 
-/// Every documented route; `protect` wraps the ones that need credentials. Routes exist only
-/// through here, so the spec cannot miss one.
-pub(crate) fn routes(
-    protect: impl Fn(OpenApiRouter<AppState>) -> OpenApiRouter<AppState>,
-) -> OpenApiRouter<AppState> {
+/// The layers [`routes`] puts around groups of routes (none, for the spec).
+pub(crate) trait RouteLayers {
+    /// Around every route that needs credentials: authentication.
+    fn protect(&self, routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState>;
+    /// Around the model API's routes, inside authentication: the quotas.
+    fn limit(&self, routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState>;
+    /// Around the model API's routes, outside everything: the audit log.
+    fn audit(&self, routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState>;
+}
+
+/// Every documented route, in its layers. Routes exist only through here, so the spec cannot
+/// miss one.
+pub(crate) fn routes(layers: &impl RouteLayers) -> OpenApiRouter<AppState> {
+    let model_api =
+        |shape, routes| layers.audit(v1::with_errors(shape, layers.protect(layers.limit(routes))));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
         .merge(crate::routes::public_routes())
-        .merge(protect(crate::routes::protected_routes()))
-        .merge(v1::with_errors(
-            ErrorShape::OpenAi,
-            protect(v1::openai_routes()),
+        .merge(layers.protect(crate::routes::protected_routes()))
+        .merge(model_api(ErrorShape::OpenAi, v1::openai_routes()))
+        .merge(model_api(ErrorShape::Anthropic, v1::anthropic_routes()))
+}
+
+/// No layers: the routes as the spec describes them.
+pub(crate) struct SpecOnly;
+
+impl RouteLayers for SpecOnly {
+    fn protect(&self, routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+        routes
+    }
+    fn limit(&self, routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+        routes
+    }
+    fn audit(&self, routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+        routes
+    }
+}
+
+/// The layers of the running application.
+struct ServedLayers {
+    gate: AuthGate,
+    state: AppState,
+}
+
+impl RouteLayers for ServedLayers {
+    fn protect(&self, routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+        routes.route_layer(axum::middleware::from_fn_with_state(
+            self.gate.clone(),
+            require_authentication,
         ))
-        .merge(v1::with_errors(
-            ErrorShape::Anthropic,
-            protect(v1::anthropic_routes()),
+    }
+    fn limit(&self, routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+        routes.route_layer(axum::middleware::from_fn_with_state(
+            self.state.quotas.clone(),
+            crate::usage::enforce_quotas,
         ))
+    }
+    fn audit(&self, routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+        routes.layer(axum::middleware::from_fn_with_state(
+            self.state.clone(),
+            crate::usage::audit_requests,
+        ))
+    }
 }
 
 /// The complete application: routes, the spec and its viewer, and the middleware stack.
@@ -63,19 +109,32 @@ pub fn app_with_frontend(state: AppState, settings: &ServerSettings, frontend: R
     build(state, settings, Some(frontend))
 }
 
+/// The separate metrics listener (`metrics_listen`): `GET /metrics` without credentials, for
+/// scrapers on the network the operator trusts with that address, and nothing else.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(
+                |axum::extract::State(state): axum::extract::State<AppState>| async move {
+                    crate::routes::system::metrics_text(&state)
+                },
+            ),
+        )
+        .with_state(state)
+}
+
 fn build(mut state: AppState, settings: &ServerSettings, frontend: Option<Router>) -> Router {
     state.trusted_proxies = Arc::new(settings.trusted_proxies.clone());
     let gate = AuthGate {
         auth: state.auth.clone(),
         methods: Arc::new(RouteMethods::from_spec(&crate::openapi::openapi())),
     };
-    let (router, spec) = routes(|protected| {
-        protected.route_layer(axum::middleware::from_fn_with_state(
-            gate.clone(),
-            require_authentication,
-        ))
-    })
-    .split_for_parts();
+    let layers = ServedLayers {
+        gate,
+        state: state.clone(),
+    };
+    let (router, spec) = routes(&layers).split_for_parts();
     let mut spec = spec;
     crate::openapi::document_layer_responses(&mut spec);
     let router = router.merge(SwaggerUi::new(DOCS_PATH).url(SPEC_PATH, spec));

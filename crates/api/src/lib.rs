@@ -16,6 +16,7 @@ mod openapi;
 mod problem;
 mod routes;
 mod state;
+mod usage;
 
 /// The request and response bodies of every route, for Rust clients, tests and embedders
 /// (serde both ways; the same types the spec is generated from).
@@ -25,7 +26,7 @@ pub mod dto {
     pub use crate::routes::models::dto::*;
 }
 
-pub use app::{app, app_with_frontend};
+pub use app::{app, app_with_frontend, metrics_app};
 pub use error::{ApiError, ErrorShape, ErrorSummary, reshape_errors};
 pub use extract::{AdminUser, CurrentUser};
 pub use json::ApiJson;

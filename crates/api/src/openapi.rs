@@ -59,7 +59,7 @@ impl Modify for SecuritySchemes {
 
 /// The complete specification, as served at `/api/openapi.json` and committed as `openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut spec = crate::app::routes(|protected| protected)
+    let mut spec = crate::app::routes(&crate::app::SpecOnly)
         .split_for_parts()
         .1;
     document_layer_responses(&mut spec);
@@ -111,6 +111,13 @@ pub(crate) fn document_layer_responses(spec: &mut utoipa::openapi::OpenApi) {
                 add(
                     "415",
                     "The body is not JSON (`Content-Type: application/json`)",
+                );
+            }
+            if model_api {
+                add(
+                    "429",
+                    "Over a quota an admin set (`code: quota_exceeded`); `Retry-After` says when \
+                     the window frees",
                 );
             }
             add(

@@ -6,6 +6,7 @@ use mlx_manager_core::chats::ChatService;
 use mlx_manager_core::db::Database;
 use mlx_manager_core::permissions::PermissionService;
 use mlx_manager_core::settings::{ModelApiSettings, TrustedProxies};
+use mlx_manager_core::usage::{AuditLog, QuotaService};
 use mlx_manager_hub::HubService;
 use mlx_manager_serving::Serving;
 
@@ -28,6 +29,10 @@ pub struct AppState {
     pub database_probe: Arc<DatabaseProbe>,
     /// The counters `GET /metrics` reports.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Every `/v1` request's record (never its text).
+    pub audit: AuditLog,
+    /// The limits admins set on `/v1` use.
+    pub quotas: QuotaService,
     /// Whose `X-Forwarded-For` names the client (from the server settings).
     pub trusted_proxies: Arc<TrustedProxies>,
 }
@@ -39,8 +44,11 @@ impl AppState {
         hub: HubService,
         serving: Serving,
         model_api: ModelApiSettings,
+        (audit, quotas): (AuditLog, QuotaService),
     ) -> Self {
         Self {
+            audit,
+            quotas,
             model_api,
             database_probe: Arc::new(DatabaseProbe::new(db.clone())),
             trusted_proxies: Arc::default(),

@@ -51,6 +51,13 @@ pub enum CoreError {
     #[error("corrupt record: {0}")]
     CorruptRecord(String),
 
+    /// The caller used up a quota an admin set; the window frees in `retry_after_secs`.
+    #[error("{detail}")]
+    QuotaExceeded {
+        detail: String,
+        retry_after_secs: u64,
+    },
+
     #[error("{context}: {source}")]
     Io {
         context: String,

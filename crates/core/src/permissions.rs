@@ -114,7 +114,7 @@ impl PermissionService {
     }
 }
 
-fn require_admin(actor: &User) -> Result<(), CoreError> {
+pub(crate) fn require_admin(actor: &User) -> Result<(), CoreError> {
     if actor.is_admin {
         Ok(())
     } else {

@@ -28,6 +28,8 @@ impl EndedEarly {
 }
 
 pub trait GenerationObserver: Send + Sync {
+    /// The answer's first token (text or reasoning) was produced.
+    fn first_token(&self) {}
     /// The time between two generated tokens of one answer.
     fn token_gap(&self, gap: Duration);
     fn finished(&self, model: &str, endpoint: &'static str, stats: &GenerationStats);
@@ -62,8 +64,9 @@ impl Observed {
         match event {
             GenerationEvent::Delta { .. } | GenerationEvent::Reasoning { .. } => {
                 let now = Instant::now();
-                if let Some(last) = self.last_token.replace(now) {
-                    self.observer.token_gap(now - last);
+                match self.last_token.replace(now) {
+                    Some(last) => self.observer.token_gap(now - last),
+                    None => self.observer.first_token(),
                 }
             }
             GenerationEvent::Finished { stats, .. } => {

@@ -24,6 +24,8 @@ pub struct Application {
     services: Services,
     grace: Duration,
     limits: ConnectionLimits,
+    /// The separate `/metrics` listener, when `metrics_listen` asks for one.
+    metrics: Option<(TcpListener, Router)>,
 }
 
 /// How the server stopped.
@@ -68,7 +70,17 @@ impl Application {
             services.hub.clone(),
             services.serving.clone(),
             settings.model_api.clone(),
+            (services.audit.clone(), services.quotas.clone()),
         );
+        let metrics = match settings.server.metrics_listen {
+            Some(address) => {
+                let listener = TcpListener::bind(address)
+                    .await
+                    .map_err(|source| StartupError::Listen { address, source })?;
+                Some((listener, mlx_manager_api::metrics_app(state.clone())))
+            }
+            None => None,
+        };
         let router =
             mlx_manager_api::app_with_frontend(state, &settings.server, crate::ui::router());
         Ok(Self {
@@ -78,6 +90,7 @@ impl Application {
             services,
             grace: Duration::from_secs(settings.server.shutdown_timeout_secs),
             limits: ConnectionLimits::from_settings(&settings.server),
+            metrics,
         })
     }
 
@@ -101,7 +114,11 @@ impl Application {
             services,
             grace,
             limits,
+            metrics,
         } = self;
+        if let Some((listener, router)) = metrics {
+            serve_metrics(listener, router, shutdown.clone());
+        }
         tracing::info!(
             url = %format!("http://{local_addr}"),
             max_connections = limits.max_total,
@@ -145,6 +162,13 @@ impl Application {
                 return Ok(Stopped::Forced(services.db));
             }
         }
+        // What the last requests did is written before the database closes.
+        if tokio::time::timeout(DATABASE_CLOSE_TIMEOUT, services.audit.flush())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the audit log did not finish writing in time");
+        }
         // A hung database must not keep the process alive.
         match tokio::time::timeout(DATABASE_CLOSE_TIMEOUT, services.db.close()).await {
             Ok(closed) => closed?,
@@ -153,4 +177,18 @@ impl Application {
         tracing::info!("stopped");
         Ok(Stopped::Gracefully)
     }
+}
+
+/// Answers scrapers on the metrics listener until shutdown.
+fn serve_metrics(listener: TcpListener, router: Router, shutdown: Shutdown) {
+    let address = listener.local_addr().ok();
+    tracing::info!(address = ?address, "metrics listening");
+    tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { shutdown.requested().await })
+            .await;
+        if let Err(error) = served {
+            tracing::warn!(%error, "the metrics listener stopped");
+        }
+    });
 }

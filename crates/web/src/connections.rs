@@ -204,6 +204,7 @@ mod tests {
             max_connections_per_client: usize::MAX,
             allowed_hosts: mlx_manager_core::settings::AllowedHosts::Any,
             trusted_proxies: Default::default(),
+            metrics_listen: None,
         };
         let limits = ConnectionLimits::from_settings(&settings);
         let (soft, _) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap();

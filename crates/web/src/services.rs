@@ -11,6 +11,7 @@ use mlx_manager_core::Settings;
 use mlx_manager_core::db::{Database, is_shared_with_others, restrict_sqlite_files};
 use mlx_manager_core::memory::MemoryBudget;
 use mlx_manager_core::settings::AuthSettings;
+use mlx_manager_core::usage::{AuditLog, QuotaService};
 use mlx_manager_hub::HubService;
 use mlx_manager_serving::Serving;
 use secrecy::ExposeSecret;
@@ -25,6 +26,10 @@ pub struct Services {
     pub hub: HubService,
     /// Profiles and the model pool.
     pub serving: Serving,
+    /// The record of every `/v1` request.
+    pub audit: AuditLog,
+    /// The limits on `/v1` use, counted over the audit log.
+    pub quotas: QuotaService,
 }
 
 impl Services {
@@ -42,11 +47,14 @@ impl Services {
         )
         .await?;
         let serving = Serving::new(db.clone(), hub.clone()).await?;
+        let (audit, quotas) = mlx_manager_core::usage::start(db.clone(), settings.audit).await?;
         Ok(Self {
             db,
             auth,
             hub,
             serving,
+            audit,
+            quotas,
         })
     }
 

@@ -23,4 +23,5 @@ mod sdk_client;
 mod security;
 mod serving;
 mod system;
+mod usage;
 mod web_ui;

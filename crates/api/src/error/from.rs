@@ -28,6 +28,13 @@ impl From<CoreError> for ApiError {
                     .collect(),
             ),
             CoreError::Forbidden(message) => Self::Forbidden(message),
+            CoreError::QuotaExceeded {
+                detail,
+                retry_after_secs,
+            } => Self::QuotaExceeded {
+                detail,
+                retry_after_secs,
+            },
             CoreError::DatabaseUnreachable(_) => {
                 tracing::error!(%error, "database unreachable");
                 Self::Unavailable("the database is unreachable".into())

@@ -35,6 +35,13 @@ pub enum ApiError {
         detail: String,
         retry_after_secs: u64,
     },
+    /// The caller used up a quota (429 with `Retry-After`; clients are told not to retry
+    /// on their own when the window frees only after more than a minute).
+    #[error("{detail}")]
+    QuotaExceeded {
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error("{0}")]
     NotFound(String),
     /// The model a model API request names is neither a profile nor a downloaded model.
@@ -109,6 +116,12 @@ impl ApiError {
                 "Model overloaded",
                 detail,
             ),
+            Self::QuotaExceeded { detail, .. } => Problem::typed(
+                StatusCode::TOO_MANY_REQUESTS,
+                "quota-exceeded",
+                "Quota exceeded",
+                detail,
+            ),
             Self::NotFound(detail) => {
                 Problem::typed(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
             }
@@ -175,34 +188,49 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let extra_header = match &self {
+        let no_retry = || {
+            (
+                HeaderName::from_static(X_SHOULD_RETRY),
+                HeaderValue::from_static("false"),
+            )
+        };
+        let retry_after = |secs: &u64| {
+            HeaderValue::from_str(&secs.to_string())
+                .ok()
+                .map(|value| (header::RETRY_AFTER, value))
+        };
+        let extra_headers: Vec<(HeaderName, HeaderValue)> = match &self {
             Self::Unauthorized {
                 invalid_token: false,
                 ..
-            } => Some((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))),
+            } => vec![(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
             Self::Unauthorized {
                 invalid_token: true,
                 ..
-            } => Some((
+            } => vec![(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer error=\"invalid_token\""),
-            )),
+            )],
             Self::TooManyRequests { retry_after_secs }
             | Self::Overloaded {
                 retry_after_secs, ..
-            } => HeaderValue::from_str(&retry_after_secs.to_string())
-                .ok()
-                .map(|value| (header::RETRY_AFTER, value)),
-            Self::ModelFailed(_) => Some((
-                HeaderName::from_static(X_SHOULD_RETRY),
-                HeaderValue::from_static("false"),
-            )),
-            _ => None,
+            } => retry_after(retry_after_secs).into_iter().collect(),
+            Self::QuotaExceeded {
+                retry_after_secs, ..
+            } => {
+                let mut headers: Vec<_> = retry_after(retry_after_secs).into_iter().collect();
+                if *retry_after_secs > 60 {
+                    headers.push(no_retry());
+                }
+                headers
+            }
+            Self::ModelFailed(_) => vec![no_retry()],
+            _ => Vec::new(),
         };
         let problem = self.into_problem();
         let summary = ErrorSummary::of(&problem);
         let mut response = problem.into_response();
-        if let Some((name, value)) = extra_header {
+        for (name, value) in extra_headers {
             response.headers_mut().insert(name, value);
         }
         // Routers with another error shape re-render from this (see `reshape_errors`).

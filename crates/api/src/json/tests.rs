@@ -43,6 +43,7 @@ async fn serve_with_timeout(request_timeout_secs: u64) -> SocketAddr {
         max_connections_per_client: 16,
         allowed_hosts: mlx_manager_core::settings::AllowedHosts::Any,
         trusted_proxies: Default::default(),
+        metrics_listen: None,
     };
     let slow = || async {
         tokio::time::sleep(std::time::Duration::from_secs(30)).await;

@@ -7,8 +7,8 @@ use secrecy::SecretString;
 
 use super::raw::RawSettings;
 use super::{
-    AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, LogSettings, ModelApiSettings,
-    ServerSettings, Settings,
+    AuditSettings, AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, LogSettings,
+    ModelApiSettings, ServerSettings, Settings,
 };
 use crate::CoreError;
 
@@ -177,6 +177,26 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
     }
     let allowed_hosts = super::hosts::parse(&raw.allowed_hosts, host)?;
     let trusted_proxies = super::proxies::parse(&raw.trusted_proxies)?;
+    let metrics_listen = raw
+        .metrics_listen
+        .as_deref()
+        .map(str::trim)
+        .filter(|address| !address.is_empty())
+        .map(|address| {
+            address.parse::<std::net::SocketAddr>().map_err(|_| {
+                invalid(
+                    "metrics_listen",
+                    format!("{address:?} is not an address and port such as 127.0.0.1:9464"),
+                )
+            })
+        })
+        .transpose()?;
+    if raw.audit_retention_days == 0 {
+        return Err(invalid("audit_retention_days", "must be at least 1"));
+    }
+    if raw.audit_max_rows < 1000 {
+        return Err(invalid("audit_max_rows", "must be at least 1000"));
+    }
     if raw.body_limit_bytes < 1024 {
         return Err(invalid("body_limit_bytes", "must be at least 1024"));
     }
@@ -195,6 +215,7 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
             max_connections_per_client: raw.max_connections_per_client,
             allowed_hosts,
             trusted_proxies,
+            metrics_listen,
         },
         database: DatabaseSettings {
             url: database_url.into(),
@@ -231,6 +252,10 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
             chat_timeout_secs: raw.chat_timeout_secs,
             completions_timeout_secs: raw.completions_timeout_secs,
             embeddings_timeout_secs: raw.embeddings_timeout_secs,
+        },
+        audit: AuditSettings {
+            retention_days: raw.audit_retention_days,
+            max_rows: raw.audit_max_rows,
         },
     })
 }

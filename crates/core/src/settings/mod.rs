@@ -44,6 +44,7 @@ pub struct Settings {
     pub downloads: DownloadSettings,
     pub auth: AuthSettings,
     pub model_api: ModelApiSettings,
+    pub audit: AuditSettings,
 }
 
 /// The HTTP listener and what every request gets.
@@ -73,6 +74,9 @@ pub struct ServerSettings {
     /// Reverse proxies whose `X-Forwarded-For` names the client (throttling, logs); empty:
     /// the header is ignored.
     pub trusted_proxies: TrustedProxies,
+    /// A second listener answering only `GET /metrics`, without credentials, for scrapers on a
+    /// trusted network; `None` (the default): metrics need an admin on the main listener.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +137,15 @@ pub struct ModelApiSettings {
     pub completions_timeout_secs: u64,
     /// Embeddings.
     pub embeddings_timeout_secs: u64,
+}
+
+/// How long the audit log of model-API use keeps its entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditSettings {
+    /// Entries older than this many days are deleted.
+    pub retention_days: u64,
+    /// At most this many entries are kept (the oldest go first).
+    pub max_rows: u64,
 }
 
 impl Settings {

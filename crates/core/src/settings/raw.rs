@@ -63,6 +63,11 @@ pub(super) struct RawSettings {
     pub(super) completions_timeout_secs: u64,
     #[serde(default = "default_embeddings_timeout_secs")]
     pub(super) embeddings_timeout_secs: u64,
+    pub(super) metrics_listen: Option<String>,
+    #[serde(default = "default_audit_retention_days")]
+    pub(super) audit_retention_days: u64,
+    #[serde(default = "default_audit_max_rows")]
+    pub(super) audit_max_rows: u64,
 }
 
 fn default_host() -> String {
@@ -119,4 +124,10 @@ fn default_completions_timeout_secs() -> u64 {
 }
 fn default_embeddings_timeout_secs() -> u64 {
     120
+}
+fn default_audit_retention_days() -> u64 {
+    90
+}
+fn default_audit_max_rows() -> u64 {
+    1_000_000
 }

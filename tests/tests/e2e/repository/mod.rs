@@ -1,5 +1,6 @@
 //! The repositories, identical on SQLite and PostgreSQL, without a server.
 
+mod audit_logs;
 mod auth;
 mod chats;
 mod users;

@@ -1,9 +1,10 @@
-//! `/api/auth`: registration, sessions, user administration, API keys.
+//! `/api/auth`: registration, sessions, user administration (quotas included), API keys, the caller's usage.
 
 mod api_keys;
 pub mod dto;
 mod public;
 mod session;
+mod usage;
 mod users;
 
 pub(crate) use dto::rfc3339;
@@ -25,6 +26,7 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
 pub fn protected_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(session::me))
+        .routes(routes!(usage::my_usage))
         .routes(routes!(session::logout))
         .routes(routes!(session::change_password))
         .routes(routes!(users::list_users, users::create_user))
@@ -38,6 +40,11 @@ pub fn protected_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::revoke_sessions))
         .routes(routes!(users::list_user_api_keys))
         .routes(routes!(users::revoke_user_api_key))
+        .routes(routes!(
+            crate::routes::settings::quotas::get_user_quota,
+            crate::routes::settings::quotas::set_user_quota,
+            crate::routes::settings::quotas::clear_user_quota
+        ))
         .routes(routes!(api_keys::create_api_key, api_keys::list_api_keys))
         .routes(routes!(api_keys::revoke_api_key))
 }

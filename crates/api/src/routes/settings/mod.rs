@@ -1,8 +1,11 @@
 //! `/api/settings`: what admins decide for everyone (the permissions of members, the model
-//! pool's settings).
+//! pool's settings, the members' quota).
 
 mod permissions;
 mod pool;
+pub(crate) mod quotas;
+
+pub(crate) use quotas::QuotaResponse;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -17,4 +20,8 @@ pub fn protected_routes() -> OpenApiRouter<AppState> {
             permissions::update_permissions
         ))
         .routes(routes!(pool::get_pool_settings, pool::update_pool_settings))
+        .routes(routes!(
+            quotas::get_default_quota,
+            quotas::set_default_quota
+        ))
 }

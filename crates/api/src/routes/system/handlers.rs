@@ -138,6 +138,11 @@ pub async fn system_info(
     ),
 )]
 pub async fn metrics(State(state): State<AppState>, _admin: AdminUser) -> impl IntoResponse {
+    metrics_text(&state)
+}
+
+/// The metrics in the OpenMetrics text format.
+pub(crate) fn metrics_text(state: &AppState) -> impl IntoResponse + use<> {
     let text = state.metrics.render(&state.serving.memory().pool);
     (
         [(

@@ -1,8 +1,13 @@
 //! `/api/system`: the machine and the engine, as measured — memory (the machine's and the
 //! pool's) and facts (OS, CPU, device, MLX, BLAS, uptime), which every approved user may read,
-//! and `/metrics` for admins' scrapers.
+//! `/metrics` for admins' scrapers, and the audit log of model-API use
+//! (admins).
 
+mod audit;
+pub(crate) mod audit_dto;
 mod handlers;
+
+pub(crate) use handlers::metrics_text;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,4 +20,7 @@ pub fn protected_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::system_memory))
         .routes(routes!(handlers::system_info))
         .routes(routes!(handlers::metrics))
+        .routes(routes!(audit::list_audit_logs))
+        .routes(routes!(audit::audit_log_stats))
+        .routes(routes!(audit::export_audit_logs))
 }

@@ -17,6 +17,7 @@ use crate::extract::CurrentUser;
 use crate::json::ApiJson;
 use crate::problem::FieldError;
 use crate::state::AppState;
+use crate::usage::AuditTicket;
 
 /// Most inputs one request may hold (the OpenAI API's limit).
 const MAX_INPUTS: usize = 2048;
@@ -144,9 +145,11 @@ impl EmbeddingsRequest {
 pub async fn embeddings(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
+    ticket: AuditTicket,
     ApiJson(body): ApiJson<EmbeddingsRequest>,
 ) -> Result<Json<EmbeddingList>, ApiError> {
     let model = body.model.clone();
+    ticket.model(&model);
     let (inputs, base64, dimensions) = body.parse()?;
     let limit = Duration::from_secs(state.model_api.embeddings_timeout_secs);
     let embedding = state
@@ -156,6 +159,7 @@ pub async fn embeddings(
         .await
         .map_err(|_| timed_out(limit))?
         .map_err(model_api_error)?;
+    ticket.tokens(embeddings.prompt_tokens as u64, None);
     let data = embeddings
         .vectors
         .into_iter()

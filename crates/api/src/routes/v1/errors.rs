@@ -46,7 +46,8 @@ pub struct Forbidden(OpenAiError);
 #[response(status = 404, content_type = "application/json")]
 pub struct NotFound(OpenAiError);
 
-/// The model's queue is full; `Retry-After` says when to come back.
+/// The model's queue is full, or the caller is over a quota (`code: quota_exceeded`);
+/// `Retry-After` says when to come back.
 #[derive(IntoResponses)]
 #[response(
     status = 429,

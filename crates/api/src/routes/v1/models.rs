@@ -11,6 +11,7 @@ use super::errors;
 use crate::error::ApiError;
 use crate::extract::CurrentUser;
 use crate::state::AppState;
+use crate::usage::AuditTicket;
 
 /// A model as the OpenAI API describes one.
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,8 +83,10 @@ pub async fn list_models(
 pub async fn get_model(
     State(state): State<AppState>,
     _user: CurrentUser,
+    ticket: AuditTicket,
     Path(id): Path<String>,
 ) -> Result<Json<ModelObject>, ApiError> {
+    ticket.model(&id);
     find(&state, &id).await
 }
 
@@ -106,9 +109,12 @@ pub async fn get_model(
 pub async fn get_repo_model(
     State(state): State<AppState>,
     _user: CurrentUser,
+    ticket: AuditTicket,
     Path((org, name)): Path<(String, String)>,
 ) -> Result<Json<ModelObject>, ApiError> {
-    find(&state, &format!("{org}/{name}")).await
+    let id = format!("{org}/{name}");
+    ticket.model(&id);
+    find(&state, &id).await
 }
 
 async fn find(state: &AppState, id: &str) -> Result<Json<ModelObject>, ApiError> {

@@ -11,6 +11,7 @@ mod m20261202_000200_create_profiles;
 mod m20261202_000300_create_pool_settings;
 mod m20261203_000100_add_profile_embedding_pooling;
 mod m20261203_000200_create_chats;
+mod m20261203_000300_create_audit_logs_and_quotas;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000300_create_pool_settings::Migration),
             Box::new(m20261203_000100_add_profile_embedding_pooling::Migration),
             Box::new(m20261203_000200_create_chats::Migration),
+            Box::new(m20261203_000300_create_audit_logs_and_quotas::Migration),
         ]
     }
 }

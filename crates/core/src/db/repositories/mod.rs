@@ -1,21 +1,25 @@
 //! Repositories: the only code that issues queries. They speak domain types and [`crate::CoreError`].
 
 mod api_keys;
+mod audit_logs;
 mod chats;
 mod downloads;
 mod permissions;
 mod pool_settings;
 mod profiles;
+mod quotas;
 mod revoked_tokens;
 mod user_rules;
 mod users;
 
 pub use api_keys::{ApiKeyRepository, NewApiKeyRecord};
+pub use audit_logs::{AuditLogRepository, RecentUse};
 pub use chats::ChatRepository;
 pub use downloads::{DownloadProgressUpdate, DownloadRecord, DownloadRepository};
 pub use permissions::PermissionRepository;
 pub use pool_settings::PoolSettingsRepository;
 pub use profiles::ProfileRepository;
+pub use quotas::QuotaRepository;
 pub use revoked_tokens::RevokedTokenRepository;
 pub use user_rules::LAST_ADMIN;
 pub use users::{NewUser, UserChanges, UserRepository};

@@ -19,6 +19,7 @@ use crate::error::{ApiError, model_api_error};
 use crate::extract::CurrentUser;
 use crate::json::ApiJson;
 use crate::state::AppState;
+use crate::usage::AuditTicket;
 
 /// A chat answer from a profile or a downloaded model, loaded on demand (members need
 /// `members_load_models` for that). With `stream`, Server-Sent Events of
@@ -45,10 +46,12 @@ use crate::state::AppState;
 pub async fn chat_completions(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
+    ticket: AuditTicket,
     ApiJson(body): ApiJson<ChatCompletionRequest>,
 ) -> Result<Response, ApiError> {
     let (streaming, include_usage) = body.streaming();
     let model = body.model.clone();
+    ticket.model(&model);
     let request = body.into_client_request()?;
     let logprobs = request.logprobs.is_some();
     let prepared = state
@@ -59,7 +62,9 @@ pub async fn chat_completions(
     let identity = AnswerIdentity::new(prepared.model_name());
     let limit = Duration::from_secs(state.model_api.chat_timeout_secs);
     let load = prepared.load_watch();
-    let generation = prepared.observed(state.metrics.clone(), "chat").start();
+    let generation = prepared
+        .observed(ticket.observer(&state.metrics), "chat")
+        .start();
     if !streaming {
         let answer = answer::collect(generation, limit).await?;
         return Ok(Json(ChatCompletion::new(identity, &answer, logprobs)).into_response());

@@ -23,6 +23,7 @@ use crate::error::{ApiError, ErrorShape, model_api_error};
 use crate::extract::CurrentUser;
 use crate::json::ApiJson;
 use crate::state::AppState;
+use crate::usage::AuditTicket;
 use request::CompletionRequest;
 use response::Completion;
 
@@ -50,10 +51,12 @@ use response::Completion;
 pub async fn completions(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
+    ticket: AuditTicket,
     ApiJson(body): ApiJson<CompletionRequest>,
 ) -> Result<Response, ApiError> {
     let (streaming, include_usage) = body.streaming();
     let model = body.model.clone();
+    ticket.model(&model);
     let (echoed, request) = body.into_client_request()?;
     let logprobs = request.logprobs.is_some();
     let prepared = state
@@ -65,7 +68,7 @@ pub async fn completions(
     let limit = Duration::from_secs(state.model_api.completions_timeout_secs);
     let load = prepared.load_watch();
     let generation = prepared
-        .observed(state.metrics.clone(), "completions")
+        .observed(ticket.observer(&state.metrics), "completions")
         .start();
     if !streaming {
         return Ok(

@@ -17,6 +17,7 @@ use crate::error::{ApiError, model_api_error};
 use crate::extract::CurrentUser;
 use crate::json::ApiJson;
 use crate::state::AppState;
+use crate::usage::AuditTicket;
 use request::{CountTokensRequest, MessagesRequest};
 use response::{Message, TokenCount, message_id};
 
@@ -45,10 +46,12 @@ use response::{Message, TokenCount, message_id};
 pub async fn create_message(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
+    ticket: AuditTicket,
     ApiJson(body): ApiJson<MessagesRequest>,
 ) -> Result<Response, ApiError> {
     let streaming = body.streaming();
     let model = body.model.clone();
+    ticket.model(&model);
     let request = body.into_client_request()?;
     let prepared = state
         .serving
@@ -58,7 +61,9 @@ pub async fn create_message(
     let (id, model) = (message_id(), prepared.model_name().to_string());
     let limit = Duration::from_secs(state.model_api.chat_timeout_secs);
     let load = prepared.load_watch();
-    let generation = prepared.observed(state.metrics.clone(), "messages").start();
+    let generation = prepared
+        .observed(ticket.observer(&state.metrics), "messages")
+        .start();
     if !streaming {
         let answer = answer::collect(generation, limit).await?;
         return Ok(Json(Message::new(id, model, &answer)).into_response());
@@ -85,14 +90,17 @@ pub async fn create_message(
 pub async fn count_tokens(
     State(state): State<AppState>,
     _caller: CurrentUser,
+    ticket: AuditTicket,
     ApiJson(body): ApiJson<CountTokensRequest>,
 ) -> Result<Json<TokenCount>, ApiError> {
     let model = body.model.clone();
+    ticket.model(&model);
     let request = body.into_client_request()?;
     let input_tokens = state
         .serving
         .count_prompt_tokens(&model, request)
         .await
         .map_err(model_api_error)?;
+    ticket.tokens(input_tokens as u64, None);
     Ok(Json(TokenCount { input_tokens }))
 }
