@@ -827,6 +827,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/settings/huggingface": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a hub token is in use and where it comes from. Admin only. */
+        get: operations["get_hub_token"];
+        /**
+         * Stores a hub token, encrypted with a key kept in the data directory. A token from the
+         *     environment or the config file still wins. Admin only.
+         */
+        put: operations["store_hub_token"];
+        post?: never;
+        /** Removes the stored hub token. Admin only. */
+        delete: operations["delete_hub_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/huggingface/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Asks the hub (through `HF_ENDPOINT`) whose the token in use is. 403 when the hub refuses
+         *     it, 422 when there is none, 503 when the hub cannot be reached or offline mode is on.
+         *     Admin only.
+         */
+        post: operations["test_hub_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/settings/permissions": {
         parameters: {
             query?: never;
@@ -1802,6 +1845,22 @@ export interface components {
             status: string;
             tokens_generated: number;
         };
+        HubTokenCheck: {
+            /** @description Where the checked token comes from. */
+            source: string;
+            /** @description The account the hub says the token belongs to. */
+            username: string;
+        };
+        HubTokenResponse: {
+            /** @description A token is in use for gated and private repositories. */
+            configured: boolean;
+            /**
+             * @description Where it comes from: `environment` (`HF_TOKEN`), `config_file` (`hf_token`), `stored`
+             *     (through this API) or `hf_home_token_file` (`hf auth login`). A configured token wins
+             *     over a stored one.
+             */
+            source?: string | null;
+        };
         LoadProgressResponse: {
             /** Format: int64 */
             bytes_loaded: number;
@@ -2399,6 +2458,13 @@ export interface components {
             status: number;
         };
         StopField: string | string[];
+        StoreHubTokenRequest: {
+            /**
+             * Format: password
+             * @description A Hugging Face access token (`hf_…`).
+             */
+            token: string;
+        };
         StreamOptions: {
             /**
              * @description End the stream with a chunk carrying `usage` (and `choices: []`); every other chunk has
@@ -6887,6 +6953,270 @@ export interface operations {
                 };
             };
             /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_hub_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token's state (never the token) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubTokenResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    store_hub_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StoreHubTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubTokenResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_hub_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed; the token in use now, if any */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubTokenResponse"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs is unavailable, or the answer took longer than `request_timeout_secs` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    test_hub_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hub accepted the token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubTokenCheck"];
+                };
+            };
+            /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service this needs (the database, the Hugging Face hub) is unreachable, too slow, or off. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -12,6 +12,7 @@ mod error;
 pub mod machine;
 pub mod memory;
 pub mod permissions;
+pub mod secrets;
 pub mod settings;
 pub mod time;
 pub mod usage;

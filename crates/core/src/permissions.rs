@@ -114,7 +114,8 @@ impl PermissionService {
     }
 }
 
-pub(crate) fn require_admin(actor: &User) -> Result<(), CoreError> {
+/// Refuses anyone but an admin.
+pub fn require_admin(actor: &User) -> Result<(), CoreError> {
     if actor.is_admin {
         Ok(())
     } else {

@@ -16,6 +16,7 @@ mod error;
 mod local;
 mod search;
 mod service;
+mod token_settings;
 
 use mlx_manager_core::domain::RepoId;
 
@@ -28,3 +29,4 @@ pub use error::HubError;
 pub use local::{LocalModel, local_model, local_model_at, local_models, read_characteristics};
 pub use search::{Badges, SearchResult, SearchSort, search_local, search_results};
 pub use service::HubService;
+pub use token_settings::{HubTokenSettings, HubTokenStatus};

@@ -6,9 +6,11 @@ use mlx_manager_core::db::Database;
 use mlx_manager_core::domain::{Revision, User};
 use mlx_manager_core::memory::MemoryBudget;
 use mlx_manager_core::permissions::PermissionService;
+use mlx_manager_core::secrets::SecretVault;
 use mlx_manager_core::settings::{DownloadSettings, HubSettings};
 
 use crate::downloads::{DownloadManager, DownloadSnapshot, Downloader};
+use crate::token_settings::HubTokenSettings;
 use crate::{HubError, LocalModel, ModelCatalog, RepoId};
 
 /// Search, model facts, the local cache and downloads.
@@ -17,6 +19,7 @@ pub struct HubService {
     catalog: ModelCatalog,
     downloads: DownloadManager,
     permissions: PermissionService,
+    token: HubTokenSettings,
 }
 
 impl HubService {
@@ -26,8 +29,10 @@ impl HubService {
         hub: &HubSettings,
         downloads: &DownloadSettings,
         budget: MemoryBudget,
+        vault: SecretVault,
     ) -> Result<Self, HubError> {
         let downloader = Downloader::new(hub, downloads);
+        let token = HubTokenSettings::load(downloader.client.clone(), vault, hub.offline).await;
         let catalog = ModelCatalog::with(
             downloader.client.clone(),
             downloader.cache.clone(),
@@ -40,7 +45,13 @@ impl HubService {
             catalog,
             downloads,
             permissions,
+            token,
         })
+    }
+
+    /// The hub token, as admins manage it.
+    pub fn token(&self) -> &HubTokenSettings {
+        &self.token
     }
 
     /// Search and model facts.

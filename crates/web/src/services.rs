@@ -10,6 +10,7 @@ use mlx_manager_auth::{
 use mlx_manager_core::Settings;
 use mlx_manager_core::db::{Database, is_shared_with_others, restrict_sqlite_files};
 use mlx_manager_core::memory::MemoryBudget;
+use mlx_manager_core::secrets::SecretVault;
 use mlx_manager_core::settings::AuthSettings;
 use mlx_manager_core::usage::{AuditLog, QuotaService};
 use mlx_manager_hub::HubService;
@@ -44,6 +45,7 @@ impl Services {
             &settings.hub,
             &settings.downloads,
             MemoryBudget::detect(),
+            SecretVault::new(db.clone(), &settings.data_dir),
         )
         .await?;
         let serving = Serving::new(db.clone(), hub.clone()).await?;

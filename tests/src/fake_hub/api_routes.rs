@@ -149,3 +149,22 @@ fn list_tree(
         ),
     }
 }
+
+/// `GET /api/whoami-v2`: the account of the bearer token — `test-user` for the token set with
+/// [`super::Faults::set_token`], 401 for any other (or none).
+pub(super) async fn whoami(State(shared): Hub, headers: axum::http::HeaderMap) -> Response {
+    let sent = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match (shared.faults.token(), sent) {
+        (Some(token), Some(sent)) if token == sent => {
+            axum::Json(serde_json::json!({"type": "user", "name": "test-user"})).into_response()
+        }
+        _ => super::routes::hub_error(
+            StatusCode::UNAUTHORIZED,
+            None,
+            "Invalid credentials in Authorization header",
+        ),
+    }
+}

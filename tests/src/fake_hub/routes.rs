@@ -13,7 +13,7 @@ use axum::routing::get;
 use serde_json::json;
 
 use super::Shared;
-use super::api_routes::{list_models, model_info, model_info_at, tree, tree_under};
+use super::api_routes::{list_models, model_info, model_info_at, tree, tree_under, whoami};
 use super::file_routes::{cdn_blob, resolve};
 use super::repo::Commit;
 
@@ -22,6 +22,7 @@ pub(super) type Hub = State<Arc<Shared>>;
 pub(super) fn hub_router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/models", get(list_models))
+        .route("/api/whoami-v2", get(whoami))
         .route("/api/models/{org}/{name}", get(model_info))
         .route(
             "/api/models/{org}/{name}/revision/{revision}",

@@ -7,8 +7,8 @@ use secrecy::SecretString;
 
 use super::raw::RawSettings;
 use super::{
-    AuditSettings, AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, LogSettings,
-    ModelApiSettings, ServerSettings, Settings,
+    AuditSettings, AuthSettings, DatabaseSettings, DownloadSettings, HubSettings, HubTokenSource,
+    LogSettings, ModelApiSettings, ServerSettings, Settings,
 };
 use crate::CoreError;
 
@@ -79,7 +79,17 @@ pub fn load(overrides: &Overrides, env: &ProcessEnv) -> Result<Settings, CoreErr
         figment = figment.merge(Serialized::default("database_url", url));
     }
     let raw: RawSettings = figment.extract().map_err(describe)?;
-    validate(raw, data_dir, env)
+    let token_in_config_file = figment
+        .find_metadata("hf_token")
+        .is_some_and(|metadata| metadata.name.contains("TOML"));
+    let mut settings = validate(raw, data_dir, env)?;
+    if settings.hub.token.is_some() {
+        settings.hub.token_source = Some(match token_in_config_file {
+            true => HubTokenSource::ConfigFile,
+            false => HubTokenSource::Environment,
+        });
+    }
+    Ok(settings)
 }
 
 fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Settings, CoreError> {
@@ -234,6 +244,7 @@ fn validate(raw: RawSettings, data_dir: PathBuf, env: &ProcessEnv) -> Result<Set
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty())
                 .map(SecretString::from),
+            token_source: None,
             request_timeout_secs: raw.hub_request_timeout_secs,
         },
         downloads: DownloadSettings {

@@ -103,6 +103,8 @@ pub struct HubSettings {
     /// The token for gated and private repos (`HF_TOKEN`, `hf_token` in the config file); see
     /// [`HubSettings::token`] for the fallback. Never logged.
     pub token: Option<SecretString>,
+    /// Where `token` came from.
+    pub token_source: Option<HubTokenSource>,
     /// Upper bound on a hub API call (search, model info) and on connecting.
     pub request_timeout_secs: u64,
 }
@@ -162,14 +164,41 @@ impl Settings {
     }
 }
 
+/// Where the hub token in use comes from, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HubTokenSource {
+    /// `HF_TOKEN` or `MLX_MANAGER_HF_TOKEN`.
+    Environment,
+    /// `hf_token` in `config.toml`.
+    ConfigFile,
+    /// Stored by an admin through the API (encrypted in the database).
+    Stored,
+    /// `<HF_HOME>/token`, as `hf auth login` writes it.
+    HubTokenFile,
+}
+
+impl HubTokenSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Environment => "environment",
+            Self::ConfigFile => "config_file",
+            Self::Stored => "stored",
+            Self::HubTokenFile => "hf_home_token_file",
+        }
+    }
+}
+
 impl HubSettings {
     /// The hub token, if any: the configured one, else the token file in `home`.
     pub fn token(&self) -> Option<SecretString> {
-        self.token.clone().or_else(|| {
-            let raw = std::fs::read_to_string(self.home.join("token")).ok()?;
-            let token = raw.trim();
-            (!token.is_empty()).then(|| SecretString::from(token.to_string()))
-        })
+        self.token.clone().or_else(|| self.token_file())
+    }
+
+    /// The token in `<home>/token`, if there is one.
+    pub fn token_file(&self) -> Option<SecretString> {
+        let raw = std::fs::read_to_string(self.home.join("token")).ok()?;
+        let token = raw.trim();
+        (!token.is_empty()).then(|| SecretString::from(token.to_string()))
     }
 }
 

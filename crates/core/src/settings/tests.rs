@@ -122,6 +122,21 @@ fn hub_cache_and_token_come_from_the_standard_variables() {
 }
 
 #[test]
+fn the_hub_tokens_source_is_told_apart() {
+    Jail::expect_with(|jail| {
+        let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
+        assert_eq!(settings.hub.token_source, None);
+        write_config(jail, "hf_token = \"hf_in_file\"\n");
+        let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
+        assert_eq!(settings.hub.token_source, Some(HubTokenSource::ConfigFile));
+        jail.set_env("HF_TOKEN", "hf_in_env");
+        let settings = load(&Overrides::default(), &env_in(jail)).unwrap();
+        assert_eq!(settings.hub.token_source, Some(HubTokenSource::Environment));
+        Ok(())
+    });
+}
+
+#[test]
 fn the_token_file_written_by_hf_auth_login_is_used_when_no_token_is_configured() {
     Jail::expect_with(|jail| {
         let hf_home = jail.directory().join("hf");

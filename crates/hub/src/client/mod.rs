@@ -1,6 +1,7 @@
 //! The Hugging Face hub's HTTP API, as far as search and downloads need it (`HF_ENDPOINT`).
 
 mod failure;
+mod token;
 mod wire;
 
 use std::sync::{Arc, OnceLock};
@@ -15,7 +16,9 @@ use url::Url;
 use mlx_manager_core::domain::{CommitSha, Revision};
 use mlx_manager_core::settings::HubSettings;
 
-use self::failure::{check_status, transport_error, unavailable};
+pub(crate) use self::failure::unavailable;
+use self::failure::{check_status, transport_error};
+pub use self::token::HubToken;
 use self::wire::ModelInfo;
 pub use self::wire::{HubModel, LfsInfo, SafetensorsInfo, TreeEntry};
 
@@ -48,7 +51,7 @@ pub struct HubClient {
     /// takes tens of milliseconds, which startup (and offline use) should not pay.
     http: Arc<OnceLock<Result<reqwest::Client, String>>>,
     endpoint: Url,
-    token: Option<SecretString>,
+    token: HubToken,
     api_timeout: Duration,
 }
 
@@ -56,12 +59,12 @@ impl HubClient {
     pub fn new(settings: &HubSettings) -> Self {
         Self::with(
             settings.endpoint.clone(),
-            settings.token(),
+            HubToken::from_settings(settings),
             Duration::from_secs(settings.request_timeout_secs),
         )
     }
 
-    pub fn with(endpoint: Url, token: Option<SecretString>, api_timeout: Duration) -> Self {
+    pub fn with(endpoint: Url, token: HubToken, api_timeout: Duration) -> Self {
         Self {
             http: Arc::new(OnceLock::new()),
             endpoint,
@@ -103,10 +106,45 @@ impl HubClient {
     fn request(&self, method: Method, url: Url) -> Result<RequestBuilder, HubError> {
         let same_host = url.origin() == self.endpoint.origin();
         let mut request = self.http()?.request(method, url);
-        if let (true, Some(token)) = (same_host, &self.token) {
+        if let (true, Some((token, _))) = (same_host, self.token.current()) {
             request = request.header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()));
         }
         Ok(request)
+    }
+
+    /// The token the client sends.
+    pub fn token(&self) -> &HubToken {
+        &self.token
+    }
+
+    /// Who the hub says `token` belongs to (`/api/whoami-v2`): the account's name.
+    pub async fn whoami(&self, token: &SecretString) -> Result<String, HubError> {
+        #[derive(Deserialize)]
+        struct WhoAmI {
+            name: String,
+        }
+        let response = self
+            .http()?
+            .get(self.url("/api/whoami-v2"))
+            .header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()))
+            .timeout(self.api_timeout)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        if matches!(
+            response.status(),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+        ) {
+            return Err(HubError::AccessDenied(
+                "the hub does not accept this token (it is invalid, expired or revoked)".into(),
+            ));
+        }
+        let response = check_status(response, "the token check").await?;
+        let who: WhoAmI = response
+            .json()
+            .await
+            .map_err(|e| unavailable(format!("unexpected answer to the token check: {e}")))?;
+        Ok(who.name)
     }
 
     async fn api_json<T: for<'de> Deserialize<'de>>(

@@ -4,6 +4,7 @@ mod download_events;
 mod download_faults;
 mod download_lifecycle;
 mod downloads;
+mod hub_token;
 mod search;
 
 /// The model most download tests publish and fetch.

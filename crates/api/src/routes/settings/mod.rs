@@ -1,6 +1,7 @@
 //! `/api/settings`: what admins decide for everyone (the permissions of members, the model
-//! pool's settings, the members' quota).
+//! pool's settings, the members' quota, the Hugging Face token).
 
+mod huggingface;
 mod permissions;
 mod pool;
 pub(crate) mod quotas;
@@ -24,4 +25,10 @@ pub fn protected_routes() -> OpenApiRouter<AppState> {
             quotas::get_default_quota,
             quotas::set_default_quota
         ))
+        .routes(routes!(
+            huggingface::get_hub_token,
+            huggingface::store_hub_token,
+            huggingface::delete_hub_token
+        ))
+        .routes(routes!(huggingface::test_hub_token))
 }

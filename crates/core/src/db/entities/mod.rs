@@ -10,5 +10,6 @@ pub mod pool_setting;
 pub mod profile;
 pub mod quota_default;
 pub mod revoked_token;
+pub mod stored_secret;
 pub mod user;
 pub mod user_quota;

@@ -12,6 +12,7 @@ mod m20261202_000300_create_pool_settings;
 mod m20261203_000100_add_profile_embedding_pooling;
 mod m20261203_000200_create_chats;
 mod m20261203_000300_create_audit_logs_and_quotas;
+mod m20261203_000400_create_stored_secrets;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000100_add_profile_embedding_pooling::Migration),
             Box::new(m20261203_000200_create_chats::Migration),
             Box::new(m20261203_000300_create_audit_logs_and_quotas::Migration),
+            Box::new(m20261203_000400_create_stored_secrets::Migration),
         ]
     }
 }

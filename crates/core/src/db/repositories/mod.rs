@@ -9,6 +9,7 @@ mod pool_settings;
 mod profiles;
 mod quotas;
 mod revoked_tokens;
+mod stored_secrets;
 mod user_rules;
 mod users;
 
@@ -21,6 +22,7 @@ pub use pool_settings::PoolSettingsRepository;
 pub use profiles::ProfileRepository;
 pub use quotas::QuotaRepository;
 pub use revoked_tokens::RevokedTokenRepository;
+pub use stored_secrets::{SealedSecret, StoredSecretRepository};
 pub use user_rules::LAST_ADMIN;
 pub use users::{NewUser, UserChanges, UserRepository};
 
