@@ -28,6 +28,8 @@ impl EndedEarly {
 }
 
 pub trait GenerationObserver: Send + Sync {
+    /// The prompt was read (`prompt_tokens` long); generation begins.
+    fn started(&self, _prompt_tokens: usize) {}
     /// The answer's first token (text or reasoning) was produced.
     fn first_token(&self) {}
     /// The time between two generated tokens of one answer.
@@ -73,9 +75,8 @@ impl Observed {
                 self.reported = true;
                 self.observer.finished(&self.model, self.endpoint, stats);
             }
-            GenerationEvent::Started { .. }
-            | GenerationEvent::ToolCall(_)
-            | GenerationEvent::Logprob(_) => {}
+            GenerationEvent::Started { prompt_tokens } => self.observer.started(*prompt_tokens),
+            GenerationEvent::ToolCall(_) | GenerationEvent::Logprob(_) => {}
         }
     }
 

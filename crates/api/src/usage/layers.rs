@@ -40,16 +40,8 @@ pub async fn audit_requests(
         AuditEntry {
             created_at: now_millis(),
             request_id,
-            user_id: None,
-            api_key_id: None,
-            model: None,
             endpoint,
-            status: 0,
-            prompt_tokens: None,
-            completion_tokens: None,
-            ttft_ms: None,
-            duration_ms: 0,
-            error_type: None,
+            ..AuditEntry::default()
         },
     );
     request.extensions_mut().insert(ticket.clone());
@@ -61,14 +53,17 @@ pub async fn audit_requests(
     response.map(|body| {
         Body::new(AuditedBody {
             inner: Some(body),
+            ended: false,
             ticket,
         })
     })
 }
 
-/// A response body that records its request's entry once it is done with.
+/// A response body that holds its request's entry until it is done with, and tells whether the
+/// client left before its end.
 struct AuditedBody {
     inner: Option<Body>,
+    ended: bool,
     ticket: AuditTicket,
 }
 
@@ -80,10 +75,14 @@ impl HttpBody for AuditedBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        match self.inner.as_mut() {
+        let polled = match self.inner.as_mut() {
             Some(inner) => Pin::new(inner).poll_frame(cx),
             None => Poll::Ready(None),
+        };
+        if matches!(polled, Poll::Ready(None)) {
+            self.ended = true;
         }
+        polled
     }
 
     fn is_end_stream(&self) -> bool {
@@ -99,10 +98,10 @@ impl HttpBody for AuditedBody {
 
 impl Drop for AuditedBody {
     fn drop(&mut self) {
-        // The stream (and the generation it owns) goes first, so that a cancellation is
-        // reported to the ticket before it is recorded.
-        drop(self.inner.take());
-        self.ticket.finish();
+        let ended = self.ended || self.inner.as_ref().is_none_or(HttpBody::is_end_stream);
+        if !ended {
+            self.ticket.error("cancelled");
+        }
     }
 }
 

@@ -20,8 +20,13 @@ impl GenerationObserver for AuditedGeneration {
         self.ticket.first_token_now();
     }
 
+    fn started(&self, prompt_tokens: usize) {
+        self.ticket.prompt_read(prompt_tokens as u64);
+    }
+
     fn token_gap(&self, gap: Duration) {
         self.metrics.token_gap(gap);
+        self.ticket.next_token();
     }
 
     fn finished(&self, model: &str, endpoint: &'static str, stats: &GenerationStats) {
@@ -35,6 +40,7 @@ impl GenerationObserver for AuditedGeneration {
 
     fn ended_early(&self, model: &str, endpoint: &'static str, how: EndedEarly) {
         self.metrics.ended_early(model, endpoint, how);
+        self.ticket.ended_with_tokens_seen();
         match how {
             // The refusal's own error (its response) names it.
             EndedEarly::Refused => {}

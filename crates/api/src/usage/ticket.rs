@@ -1,6 +1,7 @@
-//! One `/v1` request's audit entry while it runs: filled in by the layers and the handler as
-//! they learn who called, which model ran and how it went, and recorded when the answer's body
-//! is finished or dropped.
+//! One `/v1` request's audit entry while it runs: filled in by the layers, the handler and the
+//! generation's observer as they learn who called, which model ran and how it went, and
+//! recorded when the last of them lets go — after the answer's body is done with and the
+//! generation has ended, so a stream the client left still counts the tokens it produced.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +16,17 @@ struct Draft {
     entry: AuditEntry,
     started: Instant,
     log: Option<AuditLog>,
+    /// Tokens seen so far, for a generation that does not finish.
+    tokens_seen: u64,
+}
+
+impl Drop for Draft {
+    fn drop(&mut self) {
+        if let Some(log) = self.log.take() {
+            self.entry.duration_ms = millis(self.started.elapsed());
+            log.record(std::mem::take(&mut self.entry));
+        }
+    }
 }
 
 /// A handle on the request's entry; cloning shares it. A request outside the audit layer gets a
@@ -28,27 +40,12 @@ impl AuditTicket {
             entry,
             started: Instant::now(),
             log,
+            tokens_seen: 0,
         })))
     }
 
     fn detached() -> Self {
-        Self::new(
-            None,
-            AuditEntry {
-                created_at: 0,
-                request_id: None,
-                user_id: None,
-                api_key_id: None,
-                model: None,
-                endpoint: String::new(),
-                status: 0,
-                prompt_tokens: None,
-                completion_tokens: None,
-                ttft_ms: None,
-                duration_ms: 0,
-                error_type: None,
-            },
-        )
+        Self::new(None, AuditEntry::default())
     }
 
     fn with<R>(&self, change: impl FnOnce(&mut Draft) -> R) -> R {
@@ -87,6 +84,26 @@ impl AuditTicket {
                 .entry
                 .ttft_ms
                 .get_or_insert(millis(draft.started.elapsed()));
+            draft.tokens_seen += 1;
+        });
+    }
+
+    /// Another token came.
+    pub(super) fn next_token(&self) {
+        self.with(|draft| draft.tokens_seen += 1);
+    }
+
+    /// The prompt was read: its tokens.
+    pub(super) fn prompt_read(&self, prompt_tokens: u64) {
+        self.with(|draft| draft.entry.prompt_tokens = Some(prompt_tokens));
+    }
+
+    /// The generation ended early: what it produced is what it used.
+    pub(super) fn ended_with_tokens_seen(&self) {
+        self.with(|draft| {
+            if draft.entry.completion_tokens.is_none() {
+                draft.entry.completion_tokens = Some(draft.tokens_seen);
+            }
         });
     }
 
@@ -109,17 +126,6 @@ impl AuditTicket {
 
     pub(super) fn status(&self, status: u16) {
         self.with(|draft| draft.entry.status = status);
-    }
-
-    /// Records the entry (once: later calls do nothing).
-    pub(super) fn finish(&self) {
-        let (log, entry) = self.with(|draft| {
-            draft.entry.duration_ms = millis(draft.started.elapsed());
-            (draft.log.take(), draft.entry.clone())
-        });
-        if let Some(log) = log {
-            log.record(entry);
-        }
     }
 }
 

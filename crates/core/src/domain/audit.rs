@@ -1,7 +1,7 @@
 //! The audit log of model-API use: what one request did, never what it said.
 
 /// One finished model-API request, as it is recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditEntry {
     /// When the request arrived, Unix milliseconds.
     pub created_at: i64,

@@ -289,3 +289,50 @@ async fn every_model_api_request_is_audited_with_exact_tokens_and_never_its_text
     );
     assert!(!app.stderr().contains(SECRET), "the log holds the secret");
 }
+
+#[tokio::test]
+async fn a_stream_the_client_leaves_is_audited_as_cancelled_with_what_it_used() {
+    let home = HfHome::new();
+    home.install("test-org/smollm2", "smollm2-135m-f32");
+    let app = spawn_offline(&home, &[]).await;
+    let admin = app.admin_token().await;
+    let body = json!({"model": "test-org/smollm2", "stream": true, "max_tokens": 8000,
+        "messages": [{"role": "user", "content": "Tell me a very long story."}]});
+    let mut response = app
+        .authed(Method::POST, "/v1/chat/completions", &admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut seen = String::new();
+    while seen.matches("data: ").count() < 4 {
+        let bytes = response.chunk().await.unwrap().expect("the stream goes on");
+        seen.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    drop(response);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let entry = loop {
+        let (total, entries) = audit_entries(&app, &admin, "").await;
+        if total == 1 {
+            break entries[0].clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no entry for the left stream"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(entry["status"], 200, "{entry}");
+    assert_eq!(entry["error_type"], "cancelled", "{entry}");
+    assert!(entry["ttft_ms"].as_u64().is_some(), "{entry}");
+    // What it produced before the client left is counted (quotas see it too).
+    let produced = entry["completion_tokens"].as_u64().unwrap();
+    assert!(produced >= 3, "{entry}");
+    assert!(entry["prompt_tokens"].as_u64().unwrap() > 5, "{entry}");
+    let (_, usage) = app
+        .call(Method::GET, "/api/auth/me/usage", &admin, None)
+        .await;
+    assert_eq!(usage["tokens_last_day"], produced, "{usage}");
+}
