@@ -7769,6 +7769,7 @@ export interface operations {
                 };
                 content: {
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description The request is malformed: a `Host` the server does not answer to (or none), or a path or query value that cannot be read (a number beyond its range, an unknown value) */

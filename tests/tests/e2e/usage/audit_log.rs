@@ -186,6 +186,31 @@ async fn every_model_api_request_is_audited_with_exact_tokens_and_never_its_text
         .await;
     assert_eq!(status, 422);
     assert_eq!(bad["errors"][0]["field"], "since");
+    let (status, bad) = app
+        .call(
+            Method::GET,
+            "/api/system/audit-logs?offset=9223372036854775808",
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, &bad["errors"][0]["field"]),
+        (422, &json!("offset"))
+    );
+    let (status, far) = app
+        .call(
+            Method::GET,
+            "/api/system/audit-logs?offset=9223372036854775807",
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, far["items"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{far}"
+    );
     let (status, page) = app
         .call(
             Method::GET,

@@ -19,6 +19,7 @@ use crate::state::AppState;
 
 const DEFAULT_PAGE: u64 = 50;
 const MAX_PAGE: u64 = 500;
+const MAX_OFFSET: u64 = i64::MAX as u64;
 
 /// The audit log's entries, the newest first, filtered and a page at a time. Admin only.
 #[utoipa::path(
@@ -45,6 +46,13 @@ pub async fn list_audit_logs(
         return Err(ApiError::Validation(vec![FieldError {
             field: "limit".into(),
             message: format!("must be between 1 and {MAX_PAGE}"),
+        }]));
+    }
+    // The databases count rows in signed 64 bits.
+    if page.offset > MAX_OFFSET {
+        return Err(ApiError::Validation(vec![FieldError {
+            field: "offset".into(),
+            message: format!("must be at most {MAX_OFFSET}"),
         }]));
     }
     let filter = query.filter()?;
@@ -93,7 +101,10 @@ pub async fn audit_log_stats(
     security(("bearer" = ["admin"]), ("api_key" = ["admin"])),
     params(AuditQuery, ExportQuery),
     responses(
-        (status = 200, description = "`application/x-ndjson` (one `AuditEntryResponse` per line) or `text/csv` with a header row", content_type = "application/x-ndjson", body = String),
+        (status = 200, description = "`application/x-ndjson` (one `AuditEntryResponse` per line) or `text/csv` with a header row", content(
+            (String = "application/x-ndjson"),
+            (String = "text/csv"),
+        )),
         problems::Unauthorized,
         problems::Forbidden,
         problems::Invalid,
