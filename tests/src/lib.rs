@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod backends;
 pub mod fake_hub;
+pub mod inspect;
 pub mod models;
 pub mod postgres;
 pub mod tcp_proxy;

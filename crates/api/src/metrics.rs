@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use mlx_manager_hub::downloads::DownloadActivity;
 use mlx_manager_inference::generation::GenerationStats;
 use mlx_manager_inference::generation::pool::PoolSnapshot;
 use mlx_manager_serving::{EndedEarly, GenerationObserver};
@@ -17,6 +18,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -73,6 +75,8 @@ pub struct Metrics {
     model_memory: Family<ModelLabels, Gauge>,
     queue_depth: Family<ModelLabels, Gauge>,
     running: Family<ModelLabels, Gauge>,
+    download_bytes: Counter,
+    downloads_active: Gauge,
 }
 
 impl Default for Metrics {
@@ -162,8 +166,23 @@ impl Metrics {
             "Requests a model is answering",
             running.clone(),
         );
+        let download_bytes = Counter::default();
+        registry.register_with_unit(
+            "download",
+            "Bytes received from the hub by model downloads since the server started",
+            Unit::Bytes,
+            download_bytes.clone(),
+        );
+        let downloads_active = Gauge::default();
+        registry.register(
+            "downloads_active",
+            "Download jobs transferring now (not those waiting for a slot)",
+            downloads_active.clone(),
+        );
         Self {
             registry,
+            download_bytes,
+            downloads_active,
             inference_requests,
             prompt_tokens,
             generated_tokens,
@@ -185,8 +204,13 @@ impl Metrics {
         self.logins.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
-    /// The text of a scrape, the pool's gauges set from `pool` first.
-    pub fn render(&self, pool: &PoolSnapshot) -> String {
+    /// The text of a scrape, the gauges set from the pool and the downloads first.
+    pub fn render(&self, pool: &PoolSnapshot, downloads: DownloadActivity) -> String {
+        self.download_bytes
+            .inner()
+            .store(downloads.fetched_bytes, Ordering::Relaxed);
+        self.downloads_active
+            .set(i64::try_from(downloads.active).unwrap_or(i64::MAX));
         self.loaded_models.set(pool.models.len() as i64);
         self.pool_limit
             .set(i64::try_from(pool.limits.memory_limit_bytes).unwrap_or(i64::MAX));

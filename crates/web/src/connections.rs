@@ -2,7 +2,8 @@
 //! connection must send a whole request header within a deadline (after it opens, and again
 //! after each response it keeps alive), and connections are capped in total and per client
 //! address. A connection over a cap is closed at once, so the accept queue keeps moving for
-//! everyone else.
+//! everyone else. A trusted reverse proxy carries many clients' connections, so it is held to
+//! the total cap only.
 
 use std::collections::HashMap;
 use std::io;
@@ -15,7 +16,7 @@ use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use mlx_manager_core::settings::ServerSettings;
+use mlx_manager_core::settings::{ServerSettings, TrustedProxies};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::Layer;
@@ -27,11 +28,13 @@ const RESERVED_FILE_DESCRIPTORS: u64 = 64;
 const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 
 /// The limits one accept loop enforces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
     pub max_total: usize,
     pub max_per_client: usize,
+    /// Peers exempt from the per-client cap.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl ConnectionLimits {
@@ -50,6 +53,7 @@ impl ConnectionLimits {
             header_read_timeout: Duration::from_secs(settings.header_read_timeout_secs),
             max_total,
             max_per_client: settings.max_connections_per_client.min(max_total),
+            trusted_proxies: settings.trusted_proxies.clone(),
         }
     }
 }
@@ -81,7 +85,11 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let Some(client_slot) = per_client.take(remote.ip()) else {
+        let client_slot = if limits.trusted_proxies.contains(remote.ip()) {
+            None
+        } else if let Some(slot) = per_client.take(remote.ip()) {
+            Some(slot)
+        } else {
             tracing::debug!(client = %remote.ip(), "connection refused: too many from this client");
             continue;
         };

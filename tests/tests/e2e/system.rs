@@ -2,6 +2,7 @@
 //! `/proc`, `uname`, `nproc` and the project's MLX wheel.
 
 use mlx_manager_tests::TestApp;
+use mlx_manager_tests::inspect::{parse_metrics, sample};
 use mlx_manager_tests::models::python;
 use reqwest::Method;
 
@@ -153,39 +154,6 @@ async fn the_status_command_shows_health_memory_and_loaded_models_and_needs_a_ke
         stderr.starts_with("error: an API key is needed: set MLX_MANAGER_API_KEY"),
         "{stderr}"
     );
-}
-
-/// The scrape, parsed by the `prometheus_client` package.
-fn parse_metrics(text: &str) -> Vec<serde_json::Value> {
-    use std::io::Write;
-    let mut child = std::process::Command::new(python())
-        .arg("-c")
-        .arg(include_str!("metrics_parse.py"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "not valid OpenMetrics: {}\n{text}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-fn sample(samples: &[serde_json::Value], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    samples
-        .iter()
-        .find(|s| s["name"] == name && labels.iter().all(|(k, v)| s["labels"][*k] == *v))
-        .and_then(|s| s["value"].as_f64())
 }
 
 #[tokio::test]

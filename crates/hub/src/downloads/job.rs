@@ -65,7 +65,7 @@ pub(crate) fn spawn(inner: &Arc<Inner>, record: DownloadRecord) -> JobHandle {
         stop: handle.stop.clone(),
         reason: handle.reason.clone(),
         events: sender,
-        counters: Arc::new(Counters::default()),
+        counters: Arc::new(Counters::counting_into(inner.activity.clone())),
     };
     inner.tasks.spawn(job.run());
     handle
@@ -127,6 +127,7 @@ impl Job {
             _ = self.stop.cancelled() => return Err(RunError::Stopped),
         };
         let _permit = permit;
+        let _transferring = self.inner.activity.transferring();
         let record = self
             .inner
             .repository

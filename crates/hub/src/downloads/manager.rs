@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
+use super::activity::{ActivityCounters, DownloadActivity};
 use super::job::{self, JobHandle, StopReason};
 use super::{DownloadSnapshot, DownloadStatus, Downloader};
 use crate::HubError;
@@ -32,6 +33,7 @@ pub(crate) struct Inner {
     /// Serialises "find the open job or create one" so two requests never start two jobs.
     requests: tokio::sync::Mutex<()>,
     offline: bool,
+    pub activity: Arc<ActivityCounters>,
 }
 
 impl Inner {
@@ -58,6 +60,7 @@ impl DownloadManager {
                 jobs: Mutex::new(HashMap::new()),
                 requests: tokio::sync::Mutex::new(()),
                 offline,
+                activity: Arc::default(),
             }),
         };
         if !manager.inner.offline {
@@ -88,6 +91,11 @@ impl DownloadManager {
             .expect("jobs lock")
             .insert(id, handle);
         snapshot
+    }
+
+    /// Bytes fetched since the server started and the jobs transferring now.
+    pub fn activity(&self) -> DownloadActivity {
+        self.inner.activity.read()
     }
 
     /// Starts downloading a repository, or returns its open job. `created` tells which.

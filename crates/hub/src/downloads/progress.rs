@@ -1,8 +1,10 @@
 //! Live counters of a running download and the rate/ETA computed from them.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+
+use super::activity::ActivityCounters;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Shared between the transfers of one job and whoever reports its progress.
@@ -17,9 +19,18 @@ pub struct Counters {
     files_total: AtomicU32,
     current_file: Mutex<Option<String>>,
     commit: Mutex<Option<String>>,
+    /// The server-wide sums this job's bytes also go to.
+    activity: Option<Arc<ActivityCounters>>,
 }
 
 impl Counters {
+    /// Counters whose received bytes also count in the server's download activity.
+    pub(crate) fn counting_into(activity: Arc<ActivityCounters>) -> Self {
+        Self {
+            activity: Some(activity),
+            ..Self::default()
+        }
+    }
     pub fn downloaded(&self) -> u64 {
         self.downloaded.load(Ordering::Relaxed)
     }
@@ -52,6 +63,9 @@ impl Counters {
     pub(crate) fn received(&self, bytes: u64) {
         self.downloaded.fetch_add(bytes, Ordering::Relaxed);
         self.fetched.fetch_add(bytes, Ordering::Relaxed);
+        if let Some(activity) = &self.activity {
+            activity.received(bytes);
+        }
     }
     /// Partial bytes thrown away (the server ignored `Range`, or the data was bad).
     pub(crate) fn discarded(&self, bytes: u64) {

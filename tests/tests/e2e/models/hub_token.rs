@@ -8,23 +8,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::REPO;
+use mlx_manager_tests::inspect::files_containing;
 
 const TOKEN: &str = "hf_stored_token_4821";
-
-fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files_containing(&path, needle));
-        } else if std::fs::read(&path)
-            .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
-        {
-            found.push(path);
-        }
-    }
-    found
-}
 
 #[tokio::test]
 async fn a_stored_hub_token_is_encrypted_used_for_gated_downloads_and_never_shown() {

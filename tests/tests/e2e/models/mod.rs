@@ -3,6 +3,7 @@
 mod download_events;
 mod download_faults;
 mod download_lifecycle;
+mod download_metrics;
 mod downloads;
 mod hub_token;
 mod search;

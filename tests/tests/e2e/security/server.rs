@@ -104,6 +104,31 @@ async fn one_client_gets_only_its_share_of_connections() {
     drop(held);
 }
 
+#[tokio::test]
+async fn a_trusted_proxy_carries_more_connections_than_one_clients_share() {
+    let app = TestApp::spawn_with(
+        SpawnOptions::default()
+            .env("MLX_MANAGER_MAX_CONNECTIONS_PER_CLIENT", "2")
+            .env("MLX_MANAGER_TRUSTED_PROXIES", "127.0.0.4"),
+    )
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(half_open_from("127.0.0.4", app.address).await.unwrap());
+    }
+    // Twice the per-client cap is open, and the proxy's next connection is still answered.
+    let mut next = half_open_from("127.0.0.4", app.address).await.unwrap();
+    next.write_all(b"Connection: close\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), next.read_to_end(&mut answer))
+        .await
+        .expect("the proxy's connection was not answered")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop(held);
+}
+
 /// `GET /health` sent with this `Host` header; the raw answer.
 async fn health_as(address: SocketAddr, host: &str) -> String {
     let request = format!("GET /health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");

@@ -8,25 +8,10 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{MODEL, audit_entries, chat};
+use mlx_manager_tests::inspect::files_containing;
 
 /// A word no model or log would produce by itself.
 const SECRET: &str = "zebracorn1729";
-
-/// Every byte of every file under `dir` (the database and its journal included).
-fn contains_anywhere(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(contains_anywhere(&path, needle));
-        } else if let Ok(bytes) = std::fs::read(&path)
-            && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
-        {
-            found.push(path);
-        }
-    }
-    found
-}
 
 async fn stream_usage(app: &TestApp, api_key: &str) -> (u64, u64) {
     let mut body = chat(&format!("Please remember {SECRET}."), 6);
@@ -309,7 +294,7 @@ async fn every_model_api_request_is_audited_with_exact_tokens_and_never_its_text
     app.terminate();
     assert!(app.wait_exit(std::time::Duration::from_secs(15)).is_some());
     assert_eq!(
-        contains_anywhere(&app.data_dir, SECRET),
+        files_containing(&app.data_dir, SECRET),
         Vec::<std::path::PathBuf>::new()
     );
     assert!(!app.stderr().contains(SECRET), "the log holds the secret");

@@ -143,7 +143,10 @@ pub async fn metrics(State(state): State<AppState>, _admin: AdminUser) -> impl I
 
 /// The metrics in the OpenMetrics text format.
 pub(crate) fn metrics_text(state: &AppState) -> impl IntoResponse + use<> {
-    let text = state.metrics.render(&state.serving.memory().pool);
+    let text = state.metrics.render(
+        &state.serving.memory().pool,
+        state.hub.downloads().activity(),
+    );
     (
         [(
             header::CONTENT_TYPE,
