@@ -1306,6 +1306,8 @@ export interface components {
              * @description The API key used, by id; null for an access token (or no credential).
              */
             api_key_id?: number | null;
+            /** @description The client's IP address; behind a trusted proxy, the one it forwarded. */
+            client_address?: string | null;
             /** Format: int64 */
             completion_tokens?: number | null;
             /** @description When the request arrived (RFC 3339). */

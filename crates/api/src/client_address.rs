@@ -5,6 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap};
+use mlx_manager_core::settings::TrustedProxies;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -19,16 +21,23 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let ConnectInfo(peer) = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .cloned()
-            .ok_or_else(|| ApiError::Internal("the connection's address is unknown".into()))?;
         let state = AppState::from_ref(state);
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|value| value.to_str().ok());
-        Ok(Self(state.trusted_proxies.client(peer.ip(), forwarded)))
+        client_of(&parts.extensions, &parts.headers, &state.trusted_proxies)
+            .map(Self)
+            .ok_or_else(|| ApiError::Internal("the connection's address is unknown".into()))
     }
+}
+
+/// The client of a request, from its connection's peer and headers; `None` when the request
+/// did not come through the server's accept loop (no peer is known).
+pub(crate) fn client_of(
+    extensions: &Extensions,
+    headers: &HeaderMap,
+    proxies: &TrustedProxies,
+) -> Option<IpAddr> {
+    let ConnectInfo(peer) = extensions.get::<ConnectInfo<SocketAddr>>()?;
+    let forwarded = headers
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok());
+    Some(proxies.client(peer.ip(), forwarded))
 }

@@ -15,6 +15,7 @@ use mlx_manager_core::usage::{QuotaService, QuotaUse};
 use tower_http::request_id::RequestId;
 
 use super::AuditTicket;
+use crate::client_address::client_of;
 use crate::error::{ApiError, ErrorSummary};
 use crate::state::AppState;
 
@@ -35,12 +36,19 @@ pub async fn audit_requests(
         .get::<RequestId>()
         .and_then(|id| id.header_value().to_str().ok())
         .map(str::to_string);
+    let client_address = client_of(
+        request.extensions(),
+        request.headers(),
+        &state.trusted_proxies,
+    )
+    .map(|ip| ip.to_string());
     let ticket = AuditTicket::new(
         Some(state.audit.clone()),
         AuditEntry {
             created_at: now_millis(),
             request_id,
             endpoint,
+            client_address,
             ..AuditEntry::default()
         },
     );

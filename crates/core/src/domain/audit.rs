@@ -24,6 +24,8 @@ pub struct AuditEntry {
     pub duration_ms: u64,
     /// What went wrong, as a stable code (`model_not_found`, `cancelled`, …).
     pub error_type: Option<String>,
+    /// The client's IP address (behind a trusted proxy, the one it forwarded).
+    pub client_address: Option<String>,
 }
 
 impl AuditEntry {

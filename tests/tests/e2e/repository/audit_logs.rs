@@ -46,6 +46,7 @@ fn entry(
         ttft_ms: Some(12),
         duration_ms: 250,
         error_type: (status != 200).then(|| "model_not_found".to_string()),
+        client_address: Some("2001:db8::7".into()),
     }
 }
 

@@ -2,8 +2,8 @@
 //! prompt or output text anywhere; admins filter, sum and export them; members see only their
 //! own usage.
 
-use mlx_manager_tests::TestApp;
 use mlx_manager_tests::models::{HfHome, spawn_offline};
+use mlx_manager_tests::{SpawnOptions, TestApp};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -12,6 +12,32 @@ use mlx_manager_tests::inspect::files_containing;
 
 /// A word no model or log would produce by itself.
 const SECRET: &str = "zebracorn1729";
+
+#[tokio::test]
+async fn the_client_address_is_the_forwarded_one_only_behind_a_trusted_proxy() {
+    for (trusted, expected) in [(None, "127.0.0.1"), (Some("127.0.0.1"), "203.0.113.7")] {
+        let mut options = SpawnOptions::default();
+        if let Some(proxies) = trusted {
+            options = options.env("MLX_MANAGER_TRUSTED_PROXIES", proxies);
+        }
+        let app = TestApp::spawn_with(options).await;
+        let admin = app.admin_token().await;
+        let status = app
+            .authed(Method::GET, "/v1/models", &admin)
+            .header("x-forwarded-for", "203.0.113.7")
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+        let (_, entries) = audit_entries(&app, &admin, "").await;
+        assert_eq!(entries.len(), 1, "{entries:#?}");
+        assert_eq!(
+            entries[0]["client_address"], expected,
+            "trusted proxies: {trusted:?}"
+        );
+    }
+}
 
 async fn stream_usage(app: &TestApp, api_key: &str) -> (u64, u64) {
     let mut body = chat(&format!("Please remember {SECRET}."), 6);
@@ -106,6 +132,7 @@ async fn every_model_api_request_is_audited_with_exact_tokens_and_never_its_text
     assert_eq!(first["prompt_tokens"], usage["prompt_tokens"]);
     assert_eq!(first["completion_tokens"], usage["completion_tokens"]);
     assert_eq!(first["error_type"], Value::Null);
+    assert_eq!(first["client_address"], "127.0.0.1");
     let ttft = first["ttft_ms"].as_u64().expect("a first token time");
     assert!(ttft <= first["duration_ms"].as_u64().unwrap(), "{first}");
 

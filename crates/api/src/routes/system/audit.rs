@@ -158,7 +158,7 @@ pub async fn export_audit_logs(
         .into_response())
 }
 
-const CSV_COLUMNS: [&str; 13] = [
+const CSV_COLUMNS: [&str; 14] = [
     "id",
     "created_at",
     "request_id",
@@ -172,6 +172,7 @@ const CSV_COLUMNS: [&str; 13] = [
     "ttft_ms",
     "duration_ms",
     "error_type",
+    "client_address",
 ];
 
 fn csv_header() -> Bytes {
@@ -200,6 +201,7 @@ fn csv_row(entry: &AuditEntryResponse) -> Result<Bytes, std::io::Error> {
             number(entry.ttft_ms),
             entry.duration_ms.to_string(),
             text(entry.error_type.clone()),
+            text(entry.client_address.clone()),
         ])
         .map_err(std::io::Error::other)?;
     writer

@@ -115,6 +115,8 @@ pub struct AuditEntryResponse {
     /// What went wrong, as a stable code (e.g. `model_not_found`, `quota_exceeded`,
     /// `cancelled`).
     pub error_type: Option<String>,
+    /// The client's IP address; behind a trusted proxy, the one it forwarded.
+    pub client_address: Option<String>,
 }
 
 impl From<AuditRecord> for AuditEntryResponse {
@@ -133,6 +135,7 @@ impl From<AuditRecord> for AuditEntryResponse {
             completion_tokens: entry.completion_tokens,
             ttft_ms: entry.ttft_ms,
             duration_ms: entry.duration_ms,
+            client_address: entry.client_address,
             error_type: entry.error_type,
         }
     }

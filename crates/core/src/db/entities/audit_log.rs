@@ -19,6 +19,8 @@ pub struct Model {
     pub ttft_ms: Option<i64>,
     pub duration_ms: i64,
     pub error_type: Option<String>,
+    /// The client's IP address, as text.
+    pub client_address: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m20261203_000100_add_profile_embedding_pooling;
 mod m20261203_000200_create_chats;
 mod m20261203_000300_create_audit_logs_and_quotas;
 mod m20261203_000400_create_stored_secrets;
+mod m20261204_000100_add_audit_client_address;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000200_create_chats::Migration),
             Box::new(m20261203_000300_create_audit_logs_and_quotas::Migration),
             Box::new(m20261203_000400_create_stored_secrets::Migration),
+            Box::new(m20261204_000100_add_audit_client_address::Migration),
         ]
     }
 }

@@ -40,6 +40,7 @@ fn record_of(row: audit_log::Model) -> AuditRecord {
             ttft_ms: row.ttft_ms.map(to_u64),
             duration_ms: to_u64(row.duration_ms),
             error_type: row.error_type,
+            client_address: row.client_address,
         },
     }
 }
@@ -58,6 +59,7 @@ fn row_of(entry: AuditEntry) -> audit_log::ActiveModel {
         ttft_ms: Set(entry.ttft_ms.map(to_i64)),
         duration_ms: Set(to_i64(entry.duration_ms)),
         error_type: Set(entry.error_type),
+        client_address: Set(entry.client_address),
         ..Default::default()
     }
 }
