@@ -22,6 +22,9 @@ pub struct ModelCharacteristics {
     pub multimodal_type: Option<String>,
     /// The chat template accepts tool definitions.
     pub is_tool_use: bool,
+    /// The chat template has an `enable_thinking` switch (Qwen3 and its kin): a profile can
+    /// turn reasoning on or off through `template_options`.
+    pub has_thinking_switch: bool,
 }
 
 impl ModelCharacteristics {
@@ -79,6 +82,7 @@ impl ModelCharacteristics {
             is_multimodal: multimodal_type.is_some(),
             multimodal_type,
             is_tool_use: chat_template.is_some_and(template_supports_tools),
+            has_thinking_switch: chat_template.is_some_and(|t| t.contains("enable_thinking")),
         }
     }
 }
@@ -160,6 +164,14 @@ mod tests {
         );
         assert!(c.is_tool_use);
         assert!(!c.is_multimodal);
+        assert!(!c.has_thinking_switch);
+    }
+
+    #[test]
+    fn a_template_with_enable_thinking_has_the_switch() {
+        let template = "{%- if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>{% endif %}";
+        let c = ModelCharacteristics::from_config(&json!({"model_type": "qwen3"}), Some(template));
+        assert!(c.has_thinking_switch);
     }
 
     #[test]

@@ -136,6 +136,9 @@ pub struct ModelCharacteristicsResponse {
     pub multimodal_type: Option<String>,
     /// The chat template accepts tools.
     pub is_tool_use: bool,
+    /// The chat template has an `enable_thinking` switch, which a profile's
+    /// `template_options` can set.
+    pub has_thinking_switch: bool,
 }
 
 impl From<ModelCharacteristics> for ModelCharacteristicsResponse {
@@ -155,6 +158,7 @@ impl From<ModelCharacteristics> for ModelCharacteristicsResponse {
             is_multimodal: c.is_multimodal,
             multimodal_type: c.multimodal_type,
             is_tool_use: c.is_tool_use,
+            has_thinking_switch: c.has_thinking_switch,
         }
     }
 }
