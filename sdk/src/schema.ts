@@ -877,7 +877,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What members may do. Admin only. */
+        /**
+         * What members may do. Every signed-in user may read it (the UI explains what is off and
+         *     why); only admins change it.
+         */
         get: operations["get_permissions"];
         /**
          * Sets what members may do (kept across restarts); returns the new state. Admin only.
@@ -1973,6 +1976,11 @@ export interface components {
         ModelCharacteristicsResponse: {
             architecture_family?: string | null;
             architectures: string[];
+            /**
+             * @description The chat template has an `enable_thinking` switch, which a profile's
+             *     `template_options` can set.
+             */
+            has_thinking_switch: boolean;
             /** Format: int64 */
             hidden_size?: number | null;
             is_multimodal: boolean;
@@ -7258,15 +7266,6 @@ export interface operations {
             };
             /** @description Not signed in, or the credentials were refused (invalid, expired or revoked). */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed: the role, the account's state, or the hub's access rules. */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };

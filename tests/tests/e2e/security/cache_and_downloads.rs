@@ -249,7 +249,10 @@ async fn only_admins_manage_models_unless_members_may_and_then_only_their_own_do
             json!({"members_manage_models": false, "members_load_models": true})
         )
     );
-    assert_eq!(permissions(&app, &member).await, permissions(&app, &admin).await);
+    assert_eq!(
+        permissions(&app, &member).await,
+        permissions(&app, &admin).await
+    );
     assert_eq!(set_members_manage_models(&app, &member, true).await.0, 403);
 
     // The admin's completed model and a running download of theirs.

@@ -40,6 +40,7 @@ describe('model labels', () => {
 				architectures: [],
 				is_multimodal: false,
 				is_tool_use: false,
+				has_thinking_switch: false,
 				model_type: 'qwen3'
 			})
 		).toBe('qwen3');
@@ -59,7 +60,12 @@ describe('deleteBlocker', () => {
 });
 
 describe('search filters', () => {
-	function result(id: string, architecture: string | null, bits: number | null, fits: boolean | null) {
+	function result(
+		id: string,
+		architecture: string | null,
+		bits: number | null,
+		fits: boolean | null
+	) {
 		return {
 			model_id: id,
 			downloads: 1,
@@ -67,7 +73,13 @@ describe('search filters', () => {
 			tags: [],
 			is_downloaded: false,
 			fits_in_memory: fits,
-			badges: { architecture, quantization_bits: bits, tool_use: false, vision: false, thinking: false }
+			badges: {
+				architecture,
+				quantization_bits: bits,
+				tool_use: false,
+				vision: false,
+				thinking: false
+			}
 		};
 	}
 	const results = [
@@ -79,10 +91,18 @@ describe('search filters', () => {
 	it('keeps what fits, matches the architecture and the bits (or full precision)', () => {
 		const none = { fitsInMemory: false, architecture: '', quantization: '' };
 		expect(filterResults(results, none).map((r) => r.model_id)).toEqual(['a', 'b', 'c']);
-		expect(filterResults(results, { ...none, fitsInMemory: true }).map((r) => r.model_id)).toEqual(['a']);
-		expect(filterResults(results, { ...none, architecture: 'Qwen' }).map((r) => r.model_id)).toEqual(['a', 'c']);
-		expect(filterResults(results, { ...none, quantization: 'none' }).map((r) => r.model_id)).toEqual(['c']);
-		expect(filterResults(results, { ...none, quantization: '8' }).map((r) => r.model_id)).toEqual(['b']);
+		expect(filterResults(results, { ...none, fitsInMemory: true }).map((r) => r.model_id)).toEqual([
+			'a'
+		]);
+		expect(
+			filterResults(results, { ...none, architecture: 'Qwen' }).map((r) => r.model_id)
+		).toEqual(['a', 'c']);
+		expect(
+			filterResults(results, { ...none, quantization: 'none' }).map((r) => r.model_id)
+		).toEqual(['c']);
+		expect(filterResults(results, { ...none, quantization: '8' }).map((r) => r.model_id)).toEqual([
+			'b'
+		]);
 	});
 
 	it('offers the values present, full precision last', () => {

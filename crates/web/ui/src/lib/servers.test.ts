@@ -68,3 +68,14 @@ describe('poolUsedBytes', () => {
 		).toBe(350);
 	});
 });
+
+describe('countdowns', () => {
+	it('count to a time and from one, never below zero', async () => {
+		const { secondsSince, secondsUntil } = await import('./servers');
+		const now = Date.parse('2026-12-03T12:00:00Z');
+		expect(secondsUntil('2026-12-03T12:01:30Z', now)).toBe(90);
+		expect(secondsUntil('2026-12-03T11:00:00Z', now)).toBe(0);
+		expect(secondsSince('2026-12-03T11:59:00Z', now)).toBe(60);
+		expect(secondsUntil(null, now)).toBeNull();
+	});
+});

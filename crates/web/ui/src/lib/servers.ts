@@ -58,3 +58,17 @@ export function serverKey(server: Server): string {
 		? `model:${server.model}`
 		: `profile:${server.profile_id}`;
 }
+
+/** Seconds until an RFC 3339 time (0 once it passed), or null without one. */
+export function secondsUntil(iso: string | null | undefined, now: number): number | null {
+	if (!iso) return null;
+	const at = Date.parse(iso);
+	return Number.isNaN(at) ? null : Math.max(0, Math.round((at - now) / 1000));
+}
+
+/** Seconds since an RFC 3339 time, or null without one. */
+export function secondsSince(iso: string | null | undefined, now: number): number | null {
+	if (!iso) return null;
+	const at = Date.parse(iso);
+	return Number.isNaN(at) ? null : Math.max(0, Math.round((now - at) / 1000));
+}

@@ -2,7 +2,8 @@ const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
 /** Bytes for people, in powers of 1024 with the usual short names (`1.5 GB`). */
 export function formatBytes(bytes: number | null | undefined, fallback = '—'): string {
-	if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return fallback;
+	if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0)
+		return fallback;
 	let value = bytes;
 	let unit = 0;
 	while (value >= 1024 && unit < BYTE_UNITS.length - 1) {

@@ -17,7 +17,10 @@ export class DownloadsStore {
 	loaded = $state(false);
 	error = $state<string | null>(null);
 
+	// Bookkeeping, not state anything renders.
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#streams = new Map<number, () => void>();
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#finished = new Set<(download: Download) => void>();
 
 	/** Called once for each job that completes while it is followed. */

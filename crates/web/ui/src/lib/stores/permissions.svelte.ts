@@ -12,9 +12,7 @@ export const ADMIN_ONLY = 'Only an admin can do this here (the admin can allow m
 export class PermissionsStore {
 	value = $state<Permissions | null>(null);
 
-	readonly canManageModels = $derived(
-		auth.isAdmin || this.value?.members_manage_models === true
-	);
+	readonly canManageModels = $derived(auth.isAdmin || this.value?.members_manage_models === true);
 	readonly canLoadModels = $derived(auth.isAdmin || this.value?.members_load_models === true);
 
 	async refresh(): Promise<void> {
