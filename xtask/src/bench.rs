@@ -135,6 +135,15 @@ pub fn release_binary() -> std::path::PathBuf {
     target.join("release/mlx-manager")
 }
 
+/// The tests' fake hub, built by the debug build of all targets.
+pub fn fake_hub_binary() -> std::path::PathBuf {
+    release_binary()
+        .parent()
+        .and_then(|release| release.parent())
+        .map(|target| target.join("debug/fake-hub"))
+        .unwrap_or_default()
+}
+
 /// Starts the server and returns how long it took to answer `/health` with 200.
 fn start(
     binary: &std::path::Path,

@@ -53,7 +53,8 @@ pub fn e2e(binary: &Path) -> Result {
     cmd::run(
         npm(UI_DIR)
             .args(["run", "--silent", "test:e2e"])
-            .env("MLX_MANAGER_BIN", binary),
+            .env("MLX_MANAGER_BIN", binary)
+            .env("FAKE_HUB_BIN", crate::bench::fake_hub_binary()),
     )
 }
 

@@ -1,6 +1,7 @@
 //! The tests' fake Hugging Face hub as a program, for `cargo xtask bench`:
 //! `fake-hub ORG/NAME DIR [ORG/NAME DIR]…` publishes the folders, prints the hub's URL on the
-//! first line, and serves until its standard input closes.
+//! first line, and serves until its standard input closes. `FAKE_HUB_BYTES_PER_SEC` slows its
+//! file transfers (browser tests pause a download while it runs).
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -15,6 +16,12 @@ async fn main() {
         std::process::exit(2);
     }
     let hub = FakeHub::start().await;
+    if let Some(rate) = std::env::var("FAKE_HUB_BYTES_PER_SEC")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        hub.faults().rate_limit(Some(rate));
+    }
     for pair in args.chunks(2) {
         hub.publish(&pair[0], &PathBuf::from(&pair[1]), ModelCard::default());
     }

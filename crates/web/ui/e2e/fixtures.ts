@@ -40,7 +40,8 @@ export interface Server {
  */
 export async function startServer(
 	dir: string,
-	args: string[] = []
+	args: string[] = [],
+	extraEnv: NodeJS.ProcessEnv = {}
 ): Promise<{ server: Server; stop: () => Promise<void> }> {
 	const dataDir = path.join(dir, 'data');
 	const env: NodeJS.ProcessEnv = {};
@@ -51,7 +52,8 @@ export async function startServer(
 		MLX_MANAGER_DATA_DIR: dataDir,
 		HOME: dir,
 		HF_HUB_OFFLINE: '1',
-		MLX_MANAGER_LOG_LEVEL: 'warn'
+		MLX_MANAGER_LOG_LEVEL: 'warn',
+		...extraEnv
 	});
 
 	const child = spawn(BIN, ['serve', '--port', '0', ...args], {
