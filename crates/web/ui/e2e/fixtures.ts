@@ -105,12 +105,16 @@ export async function startServer(
 	};
 }
 
-export const test = base.extend<{ server: Server }>({
+export const test = base.extend<{ serverEnv: NodeJS.ProcessEnv; server: Server }>({
+	/** Extra environment for the test's server; specs override it (a hub, a model cache). */
 	// Playwright reads the fixtures a fixture needs from this pattern: none here.
 	// eslint-disable-next-line no-empty-pattern
-	server: async ({}, use, testInfo) => {
+	serverEnv: async ({}, use) => {
+		await use({});
+	},
+	server: async ({ serverEnv }, use, testInfo) => {
 		const dir = await mkdtemp(path.join(tmpdir(), 'mlx-manager-e2e-'));
-		const { server, stop } = await startServer(dir);
+		const { server, stop } = await startServer(dir, [], serverEnv);
 		try {
 			await use(server);
 		} finally {
@@ -239,25 +243,29 @@ const VIEWPORTS = [
 ] as const;
 
 /**
- * Screenshots the page at desktop and phone width into `screenshots/` and checks, at both,
- * that nothing scrolls sideways.
+ * Screenshots the page at desktop and phone width, in the light and the dark scheme, into
+ * `screenshots/` and checks, at both widths, that nothing scrolls sideways.
  */
 export async function shoot(page: Page, name: string) {
 	await mkdir(screenshotDir, { recursive: true });
 	const original = page.viewportSize();
 	for (const viewport of VIEWPORTS) {
 		await page.setViewportSize({ width: viewport.width, height: viewport.height });
-		// Let layout and transitions settle after the resize.
-		await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
-		const overflow = await page.evaluate(
-			() => document.documentElement.scrollWidth - document.documentElement.clientWidth
-		);
-		expect(overflow, `${name} scrolls sideways at ${viewport.width}px`).toBeLessThanOrEqual(0);
-		await page.screenshot({
-			path: path.join(screenshotDir, `${name}-${viewport.name}.png`),
-			fullPage: true
-		});
+		for (const scheme of ['light', 'dark'] as const) {
+			await page.emulateMedia({ colorScheme: scheme });
+			// Let layout and transitions settle after the resize.
+			await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+			const overflow = await page.evaluate(
+				() => document.documentElement.scrollWidth - document.documentElement.clientWidth
+			);
+			expect(overflow, `${name} scrolls sideways at ${viewport.width}px`).toBeLessThanOrEqual(0);
+			await page.screenshot({
+				path: path.join(screenshotDir, `${name}-${viewport.name}-${scheme}.png`),
+				fullPage: true
+			});
+		}
 	}
+	await page.emulateMedia({ colorScheme: 'light' });
 	if (original) await page.setViewportSize(original);
 }
 
