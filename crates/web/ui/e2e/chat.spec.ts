@@ -96,8 +96,9 @@ test('profile → start → a streamed chat that can be stopped, kept after a re
 		.getByRole('navigation', { name: 'Main' })
 		.getByRole('link', { name: 'Servers' })
 		.click();
+	await expect(page).toHaveURL('/servers');
 	await recordTexts(page, 'state', '[data-testid="server-state"]');
-	await page.getByLabel('Profile').fill('smol');
+	await page.getByLabel('Profile', { exact: true }).fill('smol');
 	await page.getByRole('button', { name: 'Start' }).click();
 	const tile = page.getByRole('article', { name: /Server smol/ });
 	await expect(tile.getByTestId('server-state')).toHaveText('ready', { timeout: 60_000 });
@@ -108,6 +109,7 @@ test('profile → start → a streamed chat that can be stopped, kept after a re
 
 	// A question: the answer streams in, piece by piece.
 	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Chat' }).click();
+	await expect(page).toHaveURL('/chat');
 	await page.getByLabel('Model', { exact: true }).selectOption('smol');
 	const answers = '[data-role="assistant"] [data-testid="answer-text"]';
 	await recordTexts(page, 'answer', answers);
@@ -164,4 +166,9 @@ test('profile → start → a streamed chat that can be stopped, kept after a re
 	const memberToken = await loginApi(request, 'member@example.com');
 	expect((await callApi(request, memberToken, 'GET', `/api/chats/${chatId}`)).status).toBe(404);
 	await member.context.close();
+
+	// The admin's System page: memory with the model loaded, pool settings, permissions.
+	await page.goto('/system');
+	await expect(page.getByRole('button', { name: 'Save' }).first()).toBeVisible();
+	await shoot(page, 'system');
 });
