@@ -24,6 +24,7 @@ mod device;
 mod error;
 pub mod footprint;
 pub mod generation;
+pub mod memory_release;
 mod model;
 pub mod model_config;
 mod nn;

@@ -15,7 +15,22 @@ use crate::cli::{Cli, Command};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[allow(unsafe_code)]
+unsafe extern "C" {
+    /// mimalloc's "collect now": frees what its heaps keep for reuse (`force` = all of it).
+    fn mi_collect(force: bool);
+}
+
+/// What a model load freed goes back to the system at once, so memory after a load is the
+/// model's (mimalloc would otherwise keep it until it purges on its own).
+#[allow(unsafe_code)]
+fn release_freed_memory() {
+    // SAFETY: mi_collect takes no pointers and may be called from any thread.
+    unsafe { mi_collect(true) }
+}
+
 fn main() -> ExitCode {
+    mlx_manager_inference::memory_release::set_release_hook(release_freed_memory);
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => commands::serve::run(args),

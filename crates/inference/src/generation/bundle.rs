@@ -30,6 +30,7 @@ impl ModelBundle {
         let template = ChatTemplate::load(dir)?;
         let eos_ids = eos_ids(dir, &model, &tokenizer);
         let reasoning = ReasoningTags::of(&tokenizer);
+        crate::memory_release::release_freed_memory();
         Ok(Self {
             reasoning,
             model,

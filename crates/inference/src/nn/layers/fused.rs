@@ -42,10 +42,11 @@ impl FusedLinear {
         }
         let linear = stack(&parts)?;
         mlx_rs::transforms::eval(linear.arrays())?;
-        // The separate weights go back to the system now, not into MLX's buffer cache: there
-        // they would add up, layer by layer, to the load's peak memory.
+        // The separate weights go back to the system now, not into MLX's buffer cache or the
+        // allocator's free pages: there they would add up, layer by layer, to the load's peak.
         drop(parts);
         mlx_rs::memory::clear_cache()?;
+        crate::memory_release::release_freed_memory();
         Ok(Self {
             kind: Kind::Stacked { linear, splits },
         })
