@@ -17,6 +17,8 @@
 //!   ([`ModelFootprint`] reads them from a model's files; core's estimator, via serving, adds
 //!   the KV cache and overhead); this crate does not depend on core.
 //! - [`runtime`]: the linked MLX's version, the GPU backend and the BLAS library in use.
+//! - [`memory_release`]: a hook the binary sets (mimalloc's collect) so memory freed while a
+//!   model loads goes back to the system at once, not into the allocator's free pages.
 //! - On Linux, `sgemm_interposer` routes one-row `cblas_sgemm` calls to `cblas_sgemv`.
 
 mod architectures;
