@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::cmd::{self, Result};
 
-const RUNS: usize = 3;
+const RUNS: usize = 5;
 const FIXTURES: &[&str] = &["smollm2-135m-f32", "smollm2-135m-4bit"];
 const PASSWORD: &str = "correct horse battery staple 42";
 

@@ -28,7 +28,7 @@ impl Model {
         Self::load_with_progress(dir, &mut |_, _| {})
     }
 
-    /// [`Model::load`], reporting `(weight bytes read, total)` as each weights file is read.
+    /// [`Model::load`], reporting `(weight bytes read, total)` as each layer's weights are read.
     pub fn load_with_progress(
         dir: &Path,
         progress: &mut dyn FnMut(u64, u64),
@@ -39,6 +39,7 @@ impl Model {
         let traits = crate::architectures::traits_for(&config)?;
         let mut weights = Weights::load(dir, config.quantization, progress)?;
         let decoder = Decoder::load(&config, &mut weights, traits)?;
+        weights.finish()?;
         Ok(Self {
             dir: dir.to_path_buf(),
             parameter_count: weights.parameter_count,

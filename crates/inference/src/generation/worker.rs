@@ -49,7 +49,7 @@ pub struct MeasuredMemory {
     pub source: MemorySource,
 }
 
-/// Weight bytes read so far and in all (by file: see `load_with_progress`).
+/// Weight bytes read so far and in all (the files' sizes, advancing layer by layer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LoadProgress {
     pub bytes_loaded: u64,

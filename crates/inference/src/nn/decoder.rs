@@ -5,6 +5,7 @@
 use mlx_rs::Array;
 use mlx_rs::fast::{ScaledDotProductAttentionMask, scaled_dot_product_attention};
 use mlx_rs::ops::sigmoid;
+use mlx_rs::transforms::eval;
 
 use super::attention::DecodeAttention;
 use super::kv_cache::{KvCache, LayerCache};
@@ -137,6 +138,8 @@ impl Decoder {
         let hidden = config.hidden_size;
         let head_dim = config.head_dim();
         let embed = Embedding::load(weights, "model.embed_tokens", hidden)?;
+        weights.read_taken()?;
+        eval(embed.arrays())?;
         if embed.rows() != config.vocab_size {
             return Err(InferenceError::weight(
                 "model.embed_tokens.weight",
@@ -151,12 +154,10 @@ impl Decoder {
         // operations than MLX's fallbacks for its fused kernels; on a GPU the kernels run.
         let on_cpu = ComputeDevice::current() == ComputeDevice::Cpu;
         let norm = |w: &mut Weights, name: &str, dims: i32, input_ndim: usize| {
-            RmsNorm::new(
-                w.take_shaped(name, &[dims])?,
-                config.rms_norm_eps,
-                input_ndim,
-                on_cpu,
-            )
+            let weight = w.take_shaped(name, &[dims])?;
+            // Read through `Weights` (errors name the file): the norm evaluates its weight.
+            w.read_taken()?;
+            RmsNorm::new(weight, config.rms_norm_eps, input_ndim, on_cpu)
         };
         let scale = (head_dim as f32).powf(-0.5);
         let mut layers = Vec::with_capacity(config.num_hidden_layers);
@@ -179,97 +180,75 @@ impl Decoder {
                 }
                 Ok(layer)
             };
-            let attention = Attention {
-                qkv_proj: FusedLinear::new(vec![
-                    linear(
-                        weights,
-                        "self_attn.q_proj",
-                        traits.qkv_bias,
-                        (hidden, config.num_attention_heads * head_dim),
-                    )?,
-                    linear(
-                        weights,
-                        "self_attn.k_proj",
-                        traits.qkv_bias,
-                        (hidden, config.kv_heads() * head_dim),
-                    )?,
-                    linear(
-                        weights,
-                        "self_attn.v_proj",
-                        traits.qkv_bias,
-                        (hidden, config.kv_heads() * head_dim),
-                    )?,
-                ])?,
-                o_proj: linear(
-                    weights,
-                    "self_attn.o_proj",
-                    traits.o_bias,
-                    (config.num_attention_heads * head_dim, hidden),
-                )?,
-                q_norm: traits
+            let (q_heads, kv_heads) = (config.num_attention_heads, config.kv_heads());
+            let q = linear(
+                weights,
+                "self_attn.q_proj",
+                traits.qkv_bias,
+                (hidden, q_heads * head_dim),
+            )?;
+            let k = linear(
+                weights,
+                "self_attn.k_proj",
+                traits.qkv_bias,
+                (hidden, kv_heads * head_dim),
+            )?;
+            let v = linear(
+                weights,
+                "self_attn.v_proj",
+                traits.qkv_bias,
+                (hidden, kv_heads * head_dim),
+            )?;
+            let o = linear(
+                weights,
+                "self_attn.o_proj",
+                traits.o_bias,
+                (q_heads * head_dim, hidden),
+            )?;
+            let head_norm = |w: &mut Weights, name: &str| {
+                traits
                     .qk_norm
-                    .then(|| {
-                        norm(
-                            weights,
-                            &format!("{p}.self_attn.q_norm.weight"),
-                            head_dim,
-                            4,
-                        )
-                    })
-                    .transpose()?,
-                k_norm: traits
-                    .qk_norm
-                    .then(|| {
-                        norm(
-                            weights,
-                            &format!("{p}.self_attn.k_norm.weight"),
-                            head_dim,
-                            4,
-                        )
-                    })
-                    .transpose()?,
-                heads: config.num_attention_heads,
-                kv_heads: config.kv_heads(),
-                scale,
-                decode: DecodeAttention::new(
-                    config.num_attention_heads,
-                    config.kv_heads(),
-                    scale,
-                    on_cpu,
-                ),
+                    .then(|| norm(w, &format!("{p}.self_attn.{name}.weight"), head_dim, 4))
+                    .transpose()
             };
-            let mlp = Mlp {
-                gate_up_proj: FusedLinear::new(vec![
-                    linear(
-                        weights,
-                        "mlp.gate_proj",
-                        false,
-                        (hidden, config.intermediate_size),
-                    )?,
-                    linear(
-                        weights,
-                        "mlp.up_proj",
-                        false,
-                        (hidden, config.intermediate_size),
-                    )?,
-                ])?,
-                down_proj: linear(
-                    weights,
-                    "mlp.down_proj",
-                    false,
-                    (config.intermediate_size, hidden),
-                )?,
-            };
+            let q_norm = head_norm(weights, "q_norm")?;
+            let k_norm = head_norm(weights, "k_norm")?;
+            let mlp_size = (hidden, config.intermediate_size);
+            let gate = linear(weights, "mlp.gate_proj", false, mlp_size)?;
+            let up = linear(weights, "mlp.up_proj", false, mlp_size)?;
+            let down = linear(
+                weights,
+                "mlp.down_proj",
+                false,
+                (config.intermediate_size, hidden),
+            )?;
+            let input_norm = norm(weights, &format!("{p}.input_layernorm.weight"), hidden, 2)?;
+            let post_attention_norm = norm(
+                weights,
+                &format!("{p}.post_attention_layernorm.weight"),
+                hidden,
+                2,
+            )?;
+            // This layer's tensors from disk before stacking copies them (see `Weights`).
+            weights.read_taken()?;
+            eval(o.arrays().into_iter().chain(down.arrays()))?;
             layers.push(Layer {
-                attention,
-                mlp,
-                input_norm: norm(weights, &format!("{p}.input_layernorm.weight"), hidden, 2)?,
-                post_attention_norm: norm(
-                    weights,
-                    &format!("{p}.post_attention_layernorm.weight"),
-                    hidden,
-                    2,
-                )?,
+                attention: Attention {
+                    qkv_proj: FusedLinear::new(vec![q, k, v])?,
+                    o_proj: o,
+                    q_norm,
+                    k_norm,
+                    heads: q_heads,
+                    kv_heads,
+                    scale,
+                    decode: DecodeAttention::new(q_heads, kv_heads, scale, on_cpu),
+                },
+                mlp: Mlp {
+                    gate_up_proj: FusedLinear::new(vec![gate, up])?,
+                    down_proj: down,
+                },
+                input_norm,
+                post_attention_norm,
             });
         }
         let final_norm = norm(weights, "model.norm.weight", hidden, 2)?;
@@ -277,6 +256,10 @@ impl Decoder {
             true => None,
             false => Some(Linear::load(weights, "lm_head", false, hidden)?),
         };
+        weights.read_taken()?;
+        if let Some(head) = &lm_head {
+            eval(head.arrays())?;
+        }
         Ok(Self {
             embed,
             layers,

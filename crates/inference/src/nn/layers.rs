@@ -74,15 +74,15 @@ impl QuantizedMatrix {
 /// add an operation to every step's graph.
 pub struct DenseMatrix {
     weight: Array,
+    /// A view (evaluating it shares the weight's memory); evaluated with the layer's other
+    /// arrays ([`Linear::arrays`]) once the weights are read, not one by one here.
     transposed: Array,
 }
 
 impl DenseMatrix {
-    pub fn new(weight: Array) -> Result<Self, InferenceError> {
+    pub fn new(weight: Array) -> Self {
         let transposed = weight.t();
-        // A transpose is a view: evaluating it shares the weight's memory.
-        transposed.eval()?;
-        Ok(Self { weight, transposed })
+        Self { weight, transposed }
     }
 
     /// `x · Wᵀ`.
@@ -118,7 +118,7 @@ impl Linear {
         let weight = weights.take(&format!("{prefix}.weight"))?;
         Ok(match quantized {
             None => Self::Dense {
-                matrix: DenseMatrix::new(weight)?,
+                matrix: DenseMatrix::new(weight),
                 bias,
             },
             Some(quant) => Self::Quantized {
@@ -164,12 +164,15 @@ impl Linear {
     }
 
     /// Every array the layer holds, to evaluate them.
-    fn arrays(&self) -> Vec<&Array> {
+    pub fn arrays(&self) -> Vec<&Array> {
         let mut arrays = vec![self.weight()];
         arrays.extend(self.bias());
-        if let Self::Quantized { matrix, .. } = self {
-            arrays.push(&matrix.scales);
-            arrays.extend(matrix.biases.as_ref());
+        match self {
+            Self::Dense { matrix, .. } => arrays.push(&matrix.transposed),
+            Self::Quantized { matrix, .. } => {
+                arrays.push(&matrix.scales);
+                arrays.extend(matrix.biases.as_ref());
+            }
         }
         arrays
     }
@@ -200,7 +203,7 @@ impl Embedding {
         let quantized = weights.quantized(prefix, dims)?;
         let weight = weights.take(&format!("{prefix}.weight"))?;
         Ok(match quantized {
-            None => Self::Dense(DenseMatrix::new(weight)?),
+            None => Self::Dense(DenseMatrix::new(weight)),
             Some(quant) => Self::Quantized(QuantizedMatrix::take(weights, prefix, weight, quant)?),
         })
     }
@@ -218,6 +221,18 @@ impl Embedding {
         match self {
             Self::Dense(matrix) => matrix.matmul_transposed(x),
             Self::Quantized(matrix) => matrix.matmul_transposed(x),
+        }
+    }
+
+    /// Every array the table holds, to evaluate them.
+    pub fn arrays(&self) -> Vec<&Array> {
+        match self {
+            Self::Dense(matrix) => vec![&matrix.weight, &matrix.transposed],
+            Self::Quantized(matrix) => {
+                let mut arrays = vec![&matrix.weight, &matrix.scales];
+                arrays.extend(matrix.biases.as_ref());
+                arrays
+            }
         }
     }
 

@@ -10,9 +10,21 @@ use crate::InferenceError;
 use crate::model_config::QuantizationConfig;
 
 /// The tensors of a checkpoint by name; layers take theirs out as they are built.
-pub struct Weights {
-    tensors: HashMap<String, Array>,
+///
+/// Tensors are read from disk when the layers that took them are read ([`Weights::read_taken`],
+/// once per decoder layer), not all at once: the load then grows by one layer's transients at a
+/// time (the parts that stacking copies and drops), and the allocator reuses the freed parts for
+/// the next layer's instead of leaving a hole per layer in a heap full of weights.
+pub struct Weights<'p> {
+    /// Each tensor, still unread, with the index of its shard.
+    tensors: HashMap<String, (Array, usize)>,
+    shards: Vec<PathBuf>,
     quantization: Option<QuantizationConfig>,
+    /// Taken since the last read.
+    taken: Vec<(Array, usize)>,
+    /// Resident bytes of the tensors read so far.
+    read_bytes: u64,
+    progress: &'p mut dyn FnMut(u64, u64),
     /// Parameters as the model was trained (quantized weights counted unpacked).
     pub parameter_count: u64,
     pub bytes_on_disk: u64,
@@ -20,46 +32,39 @@ pub struct Weights {
     pub resident_bytes: u64,
 }
 
-impl Weights {
-    /// Loads every shard: those listed in `model.safetensors.index.json`, else every
-    /// `*.safetensors` file in the directory.
+impl<'p> Weights<'p> {
+    /// Opens every shard: those listed in `model.safetensors.index.json`, else every
+    /// `*.safetensors` file in the directory. Headers are parsed here (a file that is not
+    /// safetensors fails now); tensor data is read as layers take it.
     ///
-    /// `progress(bytes_read, bytes_total)` is called before the first shard and after each one
-    /// (bytes counted by file size, so a one-file checkpoint reports 0 then all).
+    /// `progress(bytes_read, bytes_total)` is called now with 0, after each read, and by
+    /// [`Weights::finish`] with the total; bytes are the files' sizes, shared out by tensor size.
     pub fn load(
         dir: &Path,
         quantization: Option<QuantizationConfig>,
-        progress: &mut dyn FnMut(u64, u64),
+        progress: &'p mut dyn FnMut(u64, u64),
     ) -> Result<Self, InferenceError> {
-        let shards: Vec<(PathBuf, u64)> = shard_files(dir)?
-            .into_iter()
-            .map(|shard| {
-                let size = std::fs::metadata(&shard).map(|m| m.len()).unwrap_or(0);
-                (shard, size)
-            })
-            .collect();
-        let bytes_on_disk = shards.iter().map(|(_, size)| size).sum();
+        let shards = shard_files(dir)?;
+        let bytes_on_disk = shards
+            .iter()
+            .map(|shard| std::fs::metadata(shard).map(|m| m.len()).unwrap_or(0))
+            .sum();
         let mut tensors = HashMap::new();
-        let mut read = 0;
-        progress(0, bytes_on_disk);
-        for (shard, size) in shards {
-            let loaded = Array::load_safetensors(&shard).map_err(|e| {
-                InferenceError::file(&shard, format!("unreadable safetensors: {e}"))
-            })?;
-            // Read each shard now, as mlx-lm reads everything at load: load errors surface
-            // here, the first request does not pay for disk reads, and progress is by file.
-            mlx_rs::transforms::eval(loaded.values()).map_err(|e| {
-                InferenceError::file(&shard, format!("cannot read the weights: {e}"))
-            })?;
-            tensors.extend(loaded);
-            read += size;
-            progress(read, bytes_on_disk);
+        for (index, shard) in shards.iter().enumerate() {
+            let loaded = Array::load_safetensors(shard)
+                .map_err(|e| InferenceError::file(shard, format!("unreadable safetensors: {e}")))?;
+            tensors.extend(loaded.into_iter().map(|(name, t)| (name, (t, index))));
         }
         let parameter_count = count_parameters(&tensors, quantization);
-        let resident_bytes = tensors.values().map(|t| t.nbytes() as u64).sum();
+        let resident_bytes = tensors.values().map(|(t, _)| t.nbytes() as u64).sum();
+        progress(0, bytes_on_disk);
         Ok(Self {
             tensors,
+            shards,
             quantization,
+            taken: Vec::new(),
+            read_bytes: 0,
+            progress,
             parameter_count,
             bytes_on_disk,
             resident_bytes,
@@ -67,13 +72,49 @@ impl Weights {
     }
 
     pub fn take(&mut self, name: &str) -> Result<Array, InferenceError> {
-        self.tensors
-            .remove(name)
+        self.take_optional(name)
             .ok_or_else(|| InferenceError::weight(name, "missing from the checkpoint"))
     }
 
+    /// Reads the tensors taken since the last call from disk, a shard at a time so a read
+    /// error names its file, and reports progress.
+    pub fn read_taken(&mut self) -> Result<(), InferenceError> {
+        let taken = std::mem::take(&mut self.taken);
+        for (index, shard) in self.shards.iter().enumerate() {
+            let arrays: Vec<&Array> = taken
+                .iter()
+                .filter(|(_, i)| *i == index)
+                .map(|(array, _)| array)
+                .collect();
+            if arrays.is_empty() {
+                continue;
+            }
+            mlx_rs::transforms::eval(arrays).map_err(|e| {
+                InferenceError::file(shard, format!("cannot read the weights: {e}"))
+            })?;
+        }
+        self.read_bytes += taken.iter().map(|(t, _)| t.nbytes() as u64).sum::<u64>();
+        let share = self.bytes_on_disk as u128 * self.read_bytes as u128
+            / self.resident_bytes.max(1) as u128;
+        (self.progress)(
+            share.min(self.bytes_on_disk as u128) as u64,
+            self.bytes_on_disk,
+        );
+        Ok(())
+    }
+
+    /// Reads what is still taken and reports the load complete; tensors no layer took (e.g.
+    /// precomputed rotary tables) are never read.
+    pub fn finish(&mut self) -> Result<(), InferenceError> {
+        self.read_taken()?;
+        (self.progress)(self.bytes_on_disk, self.bytes_on_disk);
+        Ok(())
+    }
+
     pub fn take_optional(&mut self, name: &str) -> Option<Array> {
-        self.tensors.remove(name)
+        let (tensor, shard) = self.tensors.remove(name)?;
+        self.taken.push((tensor.clone(), shard));
+        Some(tensor)
     }
 
     /// A tensor that must have exactly this shape.
@@ -100,7 +141,7 @@ impl Weights {
         prefix: &str,
         in_dims: i32,
     ) -> Result<Option<QuantizationConfig>, InferenceError> {
-        let Some(scales) = self.tensors.get(&format!("{prefix}.scales")) else {
+        let Some((scales, _)) = self.tensors.get(&format!("{prefix}.scales")) else {
             return Ok(None);
         };
         if self.quantization.is_none() {
@@ -116,7 +157,7 @@ impl Weights {
             ));
         }
         let weight = self.tensors.get(&format!("{prefix}.weight"));
-        let packed_columns = weight.map_or(0, |w| w.dim(-1));
+        let packed_columns = weight.map_or(0, |(w, _)| w.dim(-1));
         let scale_columns = scales.dim(-1);
         let quant = QuantizationConfig {
             group_size: if scale_columns > 0 {
@@ -150,13 +191,13 @@ impl Weights {
 /// Parameters as trained: a packed quantized weight holds 32/bits values per uint32 element;
 /// quantization scales and biases are not parameters.
 fn count_parameters(
-    tensors: &HashMap<String, Array>,
+    tensors: &HashMap<String, (Array, usize)>,
     quantization: Option<QuantizationConfig>,
 ) -> u64 {
     tensors
         .iter()
         .filter(|(name, _)| !name.ends_with(".scales") && !name.ends_with(".biases"))
-        .map(|(name, tensor)| {
+        .map(|(name, (tensor, _))| {
             let elements = tensor.size() as u64;
             let packed = name
                 .strip_suffix(".weight")

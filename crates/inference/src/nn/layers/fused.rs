@@ -42,11 +42,9 @@ impl FusedLinear {
         }
         let linear = stack(&parts)?;
         mlx_rs::transforms::eval(linear.arrays())?;
-        // The separate weights go back to the system now, not into MLX's buffer cache or the
-        // allocator's free pages: there they would add up, layer by layer, to the load's peak.
+        // The separate weights are freed here; the next layer's, read next, reuse their memory
+        // (see `Weights`), and the load hands back what is left at its end.
         drop(parts);
-        mlx_rs::memory::clear_cache()?;
-        crate::memory_release::release_freed_memory();
         Ok(Self {
             kind: Kind::Stacked { linear, splits },
         })
@@ -104,7 +102,7 @@ fn stack(parts: &[Linear]) -> Result<Linear, InferenceError> {
     let bias = biases(parts)?;
     Ok(match &parts[0] {
         Linear::Dense { .. } => Linear::Dense {
-            matrix: DenseMatrix::new(rows(parts.iter().map(|p| p.weight()).collect())?)?,
+            matrix: DenseMatrix::new(rows(parts.iter().map(|p| p.weight()).collect())?),
             bias,
         },
         Linear::Quantized { matrix, .. } => {
