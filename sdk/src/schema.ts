@@ -1268,7 +1268,14 @@ export interface components {
             type: string;
         };
         AnthropicUsage: {
-            /** @description The prompt's tokens, as rendered by the chat template. */
+            /** @description Always 0: caching is automatic, nothing is written on request. */
+            cache_creation_input_tokens: number;
+            /** @description The prompt's tokens read from the model's prompt cache (a prefix seen before). */
+            cache_read_input_tokens: number;
+            /**
+             * @description The prompt's tokens (as rendered by the chat template) computed for this request: those
+             *     not read from the prompt cache.
+             */
             input_tokens: number;
             output_tokens: number;
         };
@@ -2305,6 +2312,13 @@ export interface components {
             top_p?: number | null;
             updated_at: string;
         };
+        PromptTokensDetails: {
+            /**
+             * @description Of the prompt's tokens, those read from the model's prompt cache (a prefix seen
+             *     before) rather than computed again.
+             */
+            cached_tokens: number;
+        };
         /** @description Limits on `/v1` use; null is no limit. */
         QuotaLimitsBody: {
             /**
@@ -2656,6 +2670,7 @@ export interface components {
             completion_tokens: number;
             /** @description The prompt's tokens, as rendered by the chat template. */
             prompt_tokens: number;
+            prompt_tokens_details: components["schemas"]["PromptTokensDetails"];
             total_tokens: number;
         };
         UsageResponse: {

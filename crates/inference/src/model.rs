@@ -89,9 +89,19 @@ impl Model {
         };
         for chunk in head.chunks(chunk_size.max(1)) {
             self.decoder.forward(&token_array(chunk), cache)?;
-            mlx_rs::transforms::eval(cache.layers.iter().flat_map(|layer| layer.state()))?;
+            cache.eval()?;
         }
         self.forward_token(&Array::from_slice(&[*last], &[1]), cache)
+    }
+
+    /// Feeds `ids` into the cache. Long inputs go in chunks; only the cache is evaluated, so
+    /// the output projection never runs.
+    pub fn prefill(&self, ids: &[u32], cache: &mut KvCache) -> Result<(), InferenceError> {
+        for chunk in ids.chunks(PREFILL_CHUNK) {
+            self.decoder.forward(&token_array(chunk), cache)?;
+            cache.eval()?;
+        }
+        Ok(())
     }
 
     /// One decoding step on a token that may not be computed yet (shape `[1]`): the graph is

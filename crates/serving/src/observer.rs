@@ -75,7 +75,7 @@ impl Observed {
                 self.reported = true;
                 self.observer.finished(&self.model, self.endpoint, stats);
             }
-            GenerationEvent::Started { prompt_tokens } => self.observer.started(*prompt_tokens),
+            GenerationEvent::Started { prompt_tokens, .. } => self.observer.started(*prompt_tokens),
             GenerationEvent::ToolCall(_) | GenerationEvent::Logprob(_) => {}
         }
     }

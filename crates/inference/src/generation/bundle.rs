@@ -6,7 +6,8 @@ use std::path::Path;
 
 use crate::InferenceError;
 use crate::generation::Prompt;
-use crate::generation::prompt::encode_prompt;
+use crate::generation::prompt::{encode_prompt, segment_ends};
+use crate::generation::prompt_cache::SegmentKind;
 use crate::model::Model;
 use crate::text::Tokenizer;
 use crate::text::chat_template::ChatTemplate;
@@ -51,6 +52,11 @@ impl ModelBundle {
 
     pub fn prompt_ids(&self, prompt: &Prompt) -> Result<Vec<u32>, InferenceError> {
         encode_prompt(&self.tokenizer, self.template.as_ref(), prompt)
+    }
+
+    /// Where `prompt`'s reusable segments end in `ids`, its encoding (see [`segment_ends`]).
+    pub fn segment_ends(&self, prompt: &Prompt, ids: &[u32]) -> Vec<(usize, SegmentKind)> {
+        segment_ends(&self.tokenizer, self.template.as_ref(), prompt, ids)
     }
 }
 

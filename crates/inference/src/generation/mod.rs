@@ -9,6 +9,7 @@ mod logprobs;
 mod output;
 pub mod pool;
 mod prompt;
+pub mod prompt_cache;
 pub mod sampling;
 mod stream;
 mod worker;

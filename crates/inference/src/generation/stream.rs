@@ -2,6 +2,7 @@
 //! strings, streaming text deltas and finishing with statistics. Runs on the model's worker
 //! thread.
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use mlx_rs::Array;
@@ -9,6 +10,7 @@ use mlx_rs::Array;
 use super::bundle::ModelBundle;
 use super::logprobs::{PendingScores, TokenLogprob};
 use super::output::Output;
+use super::prompt_cache::{PromptCache, SegmentKind};
 use super::sampling::{Sampler, SamplingParams};
 use crate::InferenceError;
 use crate::text::chat_template::{ChatMessage, RenderOptions};
@@ -61,6 +63,8 @@ pub enum FinishReason {
 #[derive(Debug, Clone, Default)]
 pub struct GenerationStats {
     pub prompt_tokens: usize,
+    /// Of the prompt's tokens, those whose keys and values came from the prompt cache.
+    pub cached_tokens: usize,
     pub prompt_tokens_per_sec: f64,
     pub generated_tokens: usize,
     pub decode_tokens_per_sec: f64,
@@ -70,8 +74,12 @@ pub struct GenerationStats {
 
 #[derive(Debug, Clone)]
 pub enum GenerationEvent {
-    /// The prompt was read and is being processed (before the first token).
-    Started { prompt_tokens: usize },
+    /// The prompt was read and is being processed (before the first token); `cached_tokens` of
+    /// it come from the prompt cache.
+    Started {
+        prompt_tokens: usize,
+        cached_tokens: usize,
+    },
     /// New text (possibly empty while a character or stop string is incomplete) and the token
     /// that produced it.
     Delta { text: String, token_id: u32 },
@@ -108,10 +116,23 @@ fn queue_next(
     Ok((token, pending))
 }
 
+/// A model's prompt cache and what one token of KV cache costs, to keep room for a request.
+pub struct CacheUse<'a> {
+    pub store: &'a Mutex<PromptCache>,
+    pub kv_bytes_per_token: u64,
+}
+
+impl CacheUse<'_> {
+    fn lock(&self) -> MutexGuard<'_, PromptCache> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Runs one request; `emit` returns false when nobody listens any more, which cancels.
 pub fn run(
     bundle: &ModelBundle,
     request: &GenerationRequest,
+    prompt_cache: Option<CacheUse>,
     emit: impl FnMut(GenerationEvent) -> bool,
 ) -> Result<(), InferenceError> {
     let prompt = bundle.prompt_ids(&request.prompt)?;
@@ -140,20 +161,50 @@ pub fn run(
         true => bundle.tool_format().map(ToolCallParser::new),
         false => None,
     };
+    // The cache leaves room for this request's own keys and values within its bound, then
+    // gives the longest prefix it holds.
+    let (hit, segments) = match &prompt_cache {
+        Some(store) => {
+            let mut entries = store.lock();
+            let own = (prompt.len() + max_tokens) as u64 * store.kv_bytes_per_token;
+            let limit = entries.limit_bytes();
+            entries.shrink_to(limit.saturating_sub(own));
+            let hit = entries.fetch(&prompt);
+            drop(entries);
+            (hit, bundle.segment_ends(&request.prompt, &prompt))
+        }
+        None => (None, Vec::new()),
+    };
+    let (mut cache, cached_tokens) = match hit {
+        Some(hit) => (hit.cache, hit.tokens),
+        None => (bundle.model.new_cache(), 0),
+    };
     let mut out = Output::new(emit, splitter, tool_calls);
     if !out.event(GenerationEvent::Started {
         prompt_tokens: prompt.len(),
+        cached_tokens,
     }) {
         return Ok(());
     }
     let mut detokenizer = StreamingDetokenizer::new();
     let mut stops = StopStrings::new(request.stop.iter().cloned());
     let mut history = prompt.clone();
-    let mut cache = bundle.model.new_cache();
     let _ = mlx_rs::memory::reset_peak_memory();
 
     let started = Instant::now();
-    let logits = bundle.model.forward_last(&prompt, &mut cache)?;
+    // Up to each segment's end, then a snapshot there (free: it shares the buffers), so a
+    // follow-up or another chat with this system prompt starts from it.
+    let mut filled = cached_tokens;
+    for (end, kind) in segments {
+        if end > filled {
+            bundle.model.prefill(&prompt[filled..end], &mut cache)?;
+            filled = end;
+            if let Some(store) = &prompt_cache {
+                store.lock().insert(prompt[..end].to_vec(), &cache, kind);
+            }
+        }
+    }
+    let logits = bundle.model.forward_last(&prompt[filled..], &mut cache)?;
     let scores = request.logprobs;
     let (mut next, mut next_scores) = queue_next(&mut sampler, &logits, &history, scores)?;
     // The sampler reads the history only for the penalties. Without them, each step is
@@ -226,12 +277,24 @@ pub fn run(
         };
     };
     let first_token_at = first_token_at.unwrap_or_else(|| started.elapsed());
-
     let total = started.elapsed();
+    // The whole exchange, for the next turn (which resends it) to start from.
+    if let Some(store) = &prompt_cache {
+        cache.eval()?;
+        let held = cache.offset() as usize;
+        if held <= history.len() {
+            store
+                .lock()
+                .insert(history[..held].to_vec(), &cache, SegmentKind::Conversation);
+        }
+    }
+
     let decode_time = total.saturating_sub(first_token_at).as_secs_f64();
     let stats = GenerationStats {
         prompt_tokens: prompt.len(),
-        prompt_tokens_per_sec: prompt.len() as f64 / first_token_at.as_secs_f64().max(1e-9),
+        cached_tokens,
+        prompt_tokens_per_sec: (prompt.len() - cached_tokens) as f64
+            / first_token_at.as_secs_f64().max(1e-9),
         generated_tokens: generated,
         decode_tokens_per_sec: if generated > 1 && decode_time > 0.0 {
             (generated - 1) as f64 / decode_time

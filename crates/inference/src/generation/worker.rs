@@ -3,7 +3,8 @@
 //! request's receiver cancels it within one step.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 
 use tokio::sync::mpsc as async_mpsc;
@@ -11,7 +12,8 @@ use tokio::sync::oneshot;
 
 use super::bundle::ModelBundle;
 use super::embedding::{EmbeddingRequest, Embeddings, embed};
-use super::stream::{GenerationEvent, GenerationRequest, run};
+use super::prompt_cache::PromptCache;
+use super::stream::{CacheUse, GenerationEvent, GenerationRequest, run};
 use crate::InferenceError;
 
 /// Events of one request; an `Err` ends the stream.
@@ -72,6 +74,8 @@ enum Job {
 pub struct ModelWorker {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
+    prompt_cache: Arc<Mutex<PromptCache>>,
+    prompt_cache_bytes: Arc<AtomicU64>,
     pub facts: ModelFacts,
     pub dir: PathBuf,
     pub memory: MeasuredMemory,
@@ -95,6 +99,8 @@ impl ModelWorker {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
         let model_dir = dir.to_path_buf();
+        let prompt_cache = Arc::new(Mutex::new(PromptCache::new(0)));
+        let thread_cache = prompt_cache.clone();
         let thread = std::thread::Builder::new()
             .name(format!(
                 "model:{}",
@@ -110,11 +116,15 @@ impl ModelWorker {
                 };
                 let loaded = ModelBundle::load(&model_dir, &mut report)
                     .and_then(|b| facts(&b).map(|f| (b, f)));
-                let bundle = match loaded {
+                let (bundle, kv_bytes_per_token) = match loaded {
                     Ok((bundle, facts)) => {
                         let memory = measured(before, bundle.model.resident_bytes);
+                        let kv_bytes_per_token = facts.kv_cache_bytes_per_token;
+                        // Until told otherwise (the pool does), one full context's worth.
+                        let context = facts.context_length.unwrap_or(DEFAULT_CONTEXT) as u64;
+                        lock(&thread_cache).set_limit(kv_bytes_per_token * context);
                         let _ = ready_tx.send(Ok((facts, memory)));
-                        bundle
+                        (bundle, kv_bytes_per_token)
                     }
                     Err(error) => {
                         let _ = ready_tx.send(Err(error));
@@ -124,7 +134,12 @@ impl ModelWorker {
                 for job in jobs_rx {
                     match job {
                         Job::Generate { request, events } => {
-                            let result = run(&bundle, &request, |event| {
+                            let caching = lock(&thread_cache).limit_bytes() > 0;
+                            let cache_use = caching.then_some(CacheUse {
+                                store: &thread_cache,
+                                kv_bytes_per_token,
+                            });
+                            let result = run(&bundle, &request, cache_use, |event| {
                                 events.blocking_send(Ok(event)).is_ok()
                             });
                             if let Err(error) = result {
@@ -142,9 +157,12 @@ impl ModelWorker {
         let (facts, memory) = ready_rx
             .recv()
             .map_err(|_| InferenceError::Mlx("the model thread stopped while loading".into()))??;
+        let prompt_cache_bytes = lock(&prompt_cache).held_bytes();
         Ok(Self {
             jobs: Some(jobs_tx),
             thread: Some(thread),
+            prompt_cache,
+            prompt_cache_bytes,
             facts,
             dir: dir.to_path_buf(),
             memory,
@@ -171,6 +189,26 @@ impl ModelWorker {
         answer.await.map_err(|_| stopped())?
     }
 
+    /// Bytes the prompt cache holds now (part of the model's memory).
+    pub fn prompt_cache_bytes(&self) -> u64 {
+        self.prompt_cache_bytes.load(Ordering::Relaxed)
+    }
+
+    /// A live count of the prompt cache's bytes, to read from anywhere.
+    pub fn prompt_cache_counter(&self) -> Arc<AtomicU64> {
+        self.prompt_cache_bytes.clone()
+    }
+
+    /// Bounds the prompt cache (0 turns it off); entries beyond the bound go at once.
+    pub fn set_prompt_cache_limit(&self, bytes: u64) {
+        lock(&self.prompt_cache).set_limit(bytes);
+    }
+
+    /// Drops every cached prompt, handing their memory back.
+    pub fn clear_prompt_cache(&self) {
+        lock(&self.prompt_cache).clear();
+    }
+
     /// Hands a job to the model's thread; gives it back if the thread has stopped.
     fn queue(&self, job: Job) -> Option<Job> {
         match &self.jobs {
@@ -188,6 +226,13 @@ impl Drop for ModelWorker {
             let _ = thread.join();
         }
     }
+}
+
+/// Context assumed for a model whose config does not state one.
+const DEFAULT_CONTEXT: usize = 4096;
+
+fn lock(cache: &Mutex<PromptCache>) -> std::sync::MutexGuard<'_, PromptCache> {
+    cache.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn stopped() -> InferenceError {

@@ -13,7 +13,9 @@ use crate::InferenceError;
 /// Tokens of room added at a time.
 const STEP: i32 = 256;
 
-#[derive(Default)]
+/// Cloning shares the buffers: MLX arrays are values, so the first write to either copy makes
+/// it its own buffer (copy on write) and the other keeps what it had.
+#[derive(Default, Clone)]
 pub struct LayerCache {
     keys: Option<Array>,
     values: Option<Array>,
@@ -101,6 +103,7 @@ fn mlx_error(error: impl std::fmt::Display) -> InferenceError {
 }
 
 /// One cache per layer.
+#[derive(Clone)]
 pub struct KvCache {
     pub layers: Vec<LayerCache>,
 }
@@ -114,5 +117,27 @@ impl KvCache {
 
     pub fn offset(&self) -> i32 {
         self.layers.first().map_or(0, LayerCache::offset)
+    }
+
+    /// Forgets every token after the first `tokens`: later writes overwrite them.
+    pub fn trim(&mut self, tokens: i32) {
+        for layer in &mut self.layers {
+            layer.offset = layer.offset.min(tokens.max(0));
+        }
+    }
+
+    /// Bytes of the buffers it holds (their whole capacity).
+    pub fn bytes(&self) -> u64 {
+        self.layers
+            .iter()
+            .flat_map(LayerCache::state)
+            .map(|buffer| buffer.nbytes() as u64)
+            .sum()
+    }
+
+    /// Computes whatever is still lazy in the buffers.
+    pub fn eval(&self) -> Result<(), InferenceError> {
+        mlx_rs::transforms::eval(self.layers.iter().flat_map(LayerCache::state))?;
+        Ok(())
     }
 }

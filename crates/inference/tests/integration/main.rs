@@ -5,6 +5,7 @@
 mod chat_template_parity;
 mod end_to_end;
 mod mlx_lm_parity;
+mod prompt_cache;
 mod reasoning;
 mod sampling_reference;
 mod support;

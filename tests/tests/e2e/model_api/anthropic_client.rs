@@ -33,8 +33,12 @@ async fn the_anthropic_client_gets_messages_streams_counts_tokens_and_raises_our
         "SmolLM2 ends its turn: {message}"
     );
     assert_eq!(message["stop_sequence"], Value::Null);
-    let input_tokens = message["usage"]["input_tokens"].as_u64().unwrap();
-    assert!(message["usage"]["output_tokens"].as_u64().unwrap() >= 1);
+    let usage = &message["usage"];
+    // The prompt's tokens: those computed and those read from the prompt cache.
+    let input_tokens = usage["input_tokens"].as_u64().unwrap()
+        + usage["cache_read_input_tokens"].as_u64().unwrap();
+    assert!(usage["output_tokens"].as_u64().unwrap() >= 1);
+    assert_eq!(usage["cache_creation_input_tokens"], 0);
     assert_eq!(
         seen["bearer_message"]["content"], message["content"],
         "Authorization: Bearer works too"
@@ -61,7 +65,15 @@ async fn the_anthropic_client_gets_messages_streams_counts_tokens_and_raises_our
         streamed["content"], message["content"],
         "streamed and whole greedy answers agree"
     );
-    assert_eq!(streamed["usage"], message["usage"]);
+    // The stream asked the same question again: all of its prompt but the last token (whose
+    // logits give the answer's first) came from the prompt cache.
+    let streamed_usage = &streamed["usage"];
+    assert_eq!(streamed_usage["output_tokens"], usage["output_tokens"]);
+    assert_eq!(streamed_usage["input_tokens"], 1, "{streamed_usage}");
+    assert_eq!(
+        streamed_usage["cache_read_input_tokens"].as_u64(),
+        Some(input_tokens - 1)
+    );
     assert_eq!(streamed["stop_reason"], "end_turn");
 
     let stopped = &seen["stopped"];

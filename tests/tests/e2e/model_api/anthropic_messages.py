@@ -44,9 +44,10 @@ system = "You are a geography teacher who answers in one word."
 seen["count_with_system"] = client.messages.count_tokens(
     model=profile, messages=messages, system=system
 ).input_tokens
-seen["generated_with_system"] = client.messages.create(
+usage = client.messages.create(
     model=profile, max_tokens=1, messages=messages, system=system
-).usage.input_tokens
+).usage
+seen["generated_with_system"] = usage.input_tokens + (usage.cache_read_input_tokens or 0)
 
 
 def refusal(call):

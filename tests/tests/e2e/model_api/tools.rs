@@ -109,17 +109,17 @@ async fn both_clients_get_parsed_tool_calls_whole_and_streamed_and_send_the_resu
         events.contains(&json!("input_json")),
         "the input arrived as input_json_delta: {events:?}"
     );
-    let loop_tokens = seen["anthropic_loop"]["usage"]["input_tokens"]
-        .as_u64()
-        .unwrap();
+    // The prompt's tokens: computed ones and those read from the prompt cache.
+    let prompt_tokens = |usage: &Value| {
+        usage["input_tokens"].as_u64().unwrap() + usage["cache_read_input_tokens"].as_u64().unwrap()
+    };
+    let loop_tokens = prompt_tokens(&seen["anthropic_loop"]["usage"]);
     assert_eq!(
         seen["anthropic_loop_tokens"].as_u64().unwrap(),
         loop_tokens,
         "count_tokens agrees with the generation"
     );
-    let first_tokens = seen["anthropic_whole"]["usage"]["input_tokens"]
-        .as_u64()
-        .unwrap();
+    let first_tokens = prompt_tokens(&seen["anthropic_whole"]["usage"]);
     assert!(
         loop_tokens > first_tokens + 20,
         "{first_tokens} -> {loop_tokens}"

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
 use tokio::sync::{Semaphore, watch};
@@ -37,6 +38,8 @@ pub(super) struct Entry<M> {
     pub phase: Phase<M>,
     /// The estimate while loading; what the load measured once ready.
     pub memory_bytes: u64,
+    /// What the model holds beyond that once ready (its prompt cache), counted live.
+    pub cache_bytes: Option<Arc<AtomicU64>>,
     pub pinned: bool,
     pub keep_alive: Option<KeepAlive>,
     pub loaded_at: Option<SystemTime>,
@@ -67,6 +70,7 @@ impl<M> Entry<M> {
                 progress: LoadProgress::default(),
             },
             memory_bytes: spec.need_bytes,
+            cache_bytes: None,
             pinned: spec.pin,
             keep_alive: spec.keep_alive,
             loaded_at: None,
@@ -90,6 +94,12 @@ impl<M> Entry<M> {
         if let Some(keep_alive) = spec.keep_alive {
             self.keep_alive = Some(keep_alive);
         }
+    }
+
+    /// Memory it holds now: what the load took (or the estimate while loading) and its cache.
+    pub fn held_bytes(&self) -> u64 {
+        let cached = self.cache_bytes.as_ref();
+        self.memory_bytes + cached.map_or(0, |bytes| bytes.load(Ordering::Relaxed))
     }
 
     pub fn idle(&self) -> bool {
@@ -123,7 +133,7 @@ impl<M> Entry<M> {
             state,
             memory_bytes: match self.phase {
                 Phase::Failed { .. } => 0,
-                _ => self.memory_bytes,
+                _ => self.held_bytes(),
             },
             need_bytes: self.need_bytes,
             loaded_at: self.loaded_at,

@@ -3,6 +3,8 @@
 //! without weights.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use crate::InferenceError;
 use crate::generation::{LoadProgress, ModelWorker};
@@ -23,6 +25,16 @@ pub trait Loader: Send + Sync + 'static {
         dir: &Path,
         progress: Box<dyn FnMut(LoadProgress) + Send>,
     ) -> Result<Loaded<Self::Model>, InferenceError>;
+
+    /// Bounds what a loaded model may hold beyond what its load took (its prompt cache) and
+    /// returns a live count of those bytes, which the pool adds to the model's memory. `None`:
+    /// it caches nothing.
+    fn cache_within(&self, _model: &Self::Model, _limit_bytes: u64) -> Option<Arc<AtomicU64>> {
+        None
+    }
+
+    /// Drops what an idle model caches: another load wants the memory.
+    fn release_cache(&self, _model: &Self::Model) {}
 }
 
 /// Loads a model onto its own worker thread; its memory is what MLX measured across the load.
@@ -41,5 +53,14 @@ impl Loader for WorkerLoader {
             memory_bytes: worker.memory.resident_bytes,
             model: worker,
         })
+    }
+
+    fn cache_within(&self, model: &ModelWorker, limit_bytes: u64) -> Option<Arc<AtomicU64>> {
+        model.set_prompt_cache_limit(limit_bytes);
+        Some(model.prompt_cache_counter())
+    }
+
+    fn release_cache(&self, model: &ModelWorker) {
+        model.clear_prompt_cache();
     }
 }

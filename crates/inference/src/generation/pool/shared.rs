@@ -68,13 +68,14 @@ impl<L: Loader> Shared<L> {
         st: &mut State<L::Model>,
         spec: &LoadSpec,
     ) -> Result<u64, InferenceError> {
+        self.release_idle_caches(st, spec);
         let residents: Vec<Resident> = st
             .entries
             .iter()
             .filter(|(key, entry)| *key != &spec.key && entry.holds_memory())
             .map(|(key, entry)| Resident {
                 id: key.clone(),
-                bytes: entry.memory_bytes,
+                bytes: entry.held_bytes(),
                 last_used: entry.last_used,
                 hold: match entry.phase {
                     Phase::Loading { .. } => Some(HoldReason::Loading),
@@ -107,6 +108,24 @@ impl<L: Loader> Shared<L> {
         Ok(id)
     }
 
+    /// When `spec` would not fit, idle models first give up their caches (cheap to rebuild),
+    /// before any model is evicted.
+    fn release_idle_caches(&self, st: &mut State<L::Model>, spec: &LoadSpec) {
+        let holding = st
+            .entries
+            .iter()
+            .filter(|(key, e)| *key != &spec.key && e.holds_memory());
+        let used: u64 = holding.map(|(_, e)| e.held_bytes()).sum();
+        if used + spec.need_bytes <= st.limits.memory_limit_bytes {
+            return;
+        }
+        for entry in st.entries.values().filter(|e| e.idle()) {
+            if let Phase::Ready { model } = &entry.phase {
+                self.loader.release_cache(model);
+            }
+        }
+    }
+
     async fn run_load(self: Arc<Self>, key: String, id: u64, dir: PathBuf) {
         self.wait_for_drops().await;
         let gate = self.load_gate.lock().await;
@@ -134,6 +153,9 @@ impl<L: Loader> Shared<L> {
         };
         match result {
             Ok(loaded) => {
+                // Its cache may use the part of its admitted need the load did not take.
+                let room = entry.need_bytes.saturating_sub(loaded.memory_bytes);
+                entry.cache_bytes = self.loader.cache_within(&loaded.model, room);
                 entry.phase = Phase::Ready {
                     model: Arc::new(loaded.model),
                 };
@@ -329,7 +351,7 @@ impl<L: Loader> Shared<L> {
     ) {
         loop {
             let holding = st.entries.values().filter(|e| e.holds_memory());
-            let (used, count) = holding.fold((0, 0), |(u, c), e| (u + e.memory_bytes, c + 1));
+            let (used, count) = holding.fold((0, 0), |(u, c), e| (u + e.held_bytes(), c + 1));
             if !over(used, count) {
                 return;
             }

@@ -43,6 +43,14 @@ pub struct Usage {
     /// The generated tokens.
     pub completion_tokens: usize,
     pub total_tokens: usize,
+    pub prompt_tokens_details: PromptTokensDetails,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+pub struct PromptTokensDetails {
+    /// Of the prompt's tokens, those read from the model's prompt cache (a prefix seen
+    /// before) rather than computed again.
+    pub cached_tokens: usize,
 }
 
 impl From<&GenerationStats> for Usage {
@@ -51,6 +59,9 @@ impl From<&GenerationStats> for Usage {
             prompt_tokens: stats.prompt_tokens,
             completion_tokens: stats.generated_tokens,
             total_tokens: stats.prompt_tokens + stats.generated_tokens,
+            prompt_tokens_details: PromptTokensDetails {
+                cached_tokens: stats.cached_tokens,
+            },
         }
     }
 }

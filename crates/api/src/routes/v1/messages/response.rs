@@ -53,9 +53,25 @@ pub enum ContentBlock {
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 pub struct AnthropicUsage {
-    /// The prompt's tokens, as rendered by the chat template.
+    /// The prompt's tokens (as rendered by the chat template) computed for this request: those
+    /// not read from the prompt cache.
     pub input_tokens: usize,
+    /// The prompt's tokens read from the model's prompt cache (a prefix seen before).
+    pub cache_read_input_tokens: usize,
+    /// Always 0: caching is automatic, nothing is written on request.
+    pub cache_creation_input_tokens: usize,
     pub output_tokens: usize,
+}
+
+impl AnthropicUsage {
+    pub fn new(prompt_tokens: usize, cached_tokens: usize, output_tokens: usize) -> Self {
+        Self {
+            input_tokens: prompt_tokens.saturating_sub(cached_tokens),
+            cache_read_input_tokens: cached_tokens,
+            cache_creation_input_tokens: 0,
+            output_tokens,
+        }
+    }
 }
 
 /// `{"input_tokens": N}`.
@@ -114,10 +130,11 @@ impl Message {
             content,
             stop_reason: Some(stop_reason),
             stop_sequence,
-            usage: AnthropicUsage {
-                input_tokens: answer.stats.prompt_tokens,
-                output_tokens: answer.stats.generated_tokens,
-            },
+            usage: AnthropicUsage::new(
+                answer.stats.prompt_tokens,
+                answer.stats.cached_tokens,
+                answer.stats.generated_tokens,
+            ),
         }
     }
 }
@@ -127,7 +144,7 @@ pub mod events {
     use super::super::super::answer::ended_for_tools;
     use super::*;
 
-    pub fn message_start(id: &str, model: &str, input_tokens: usize) -> Value {
+    pub fn message_start(id: &str, model: &str, prompt_tokens: usize, cached: usize) -> Value {
         json!({
             "type": "message_start",
             "message": {
@@ -138,7 +155,7 @@ pub mod events {
                 "model": model,
                 "stop_reason": null,
                 "stop_sequence": null,
-                "usage": {"input_tokens": input_tokens, "output_tokens": 0},
+                "usage": AnthropicUsage::new(prompt_tokens, cached, 0),
             },
         })
     }

@@ -81,10 +81,13 @@ async fn drive(
             return;
         };
         match event {
-            Ok(GenerationEvent::Started { prompt_tokens }) => {
+            Ok(GenerationEvent::Started {
+                prompt_tokens,
+                cached_tokens,
+            }) => {
                 started = true;
                 for event in [
-                    events::message_start(id, model, prompt_tokens),
+                    events::message_start(id, model, prompt_tokens, cached_tokens),
                     events::ping(),
                 ] {
                     if !send(named(&event)).await {
