@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::super::*;
@@ -19,6 +20,10 @@ pub(super) struct FakeLoader {
     pub failures: Mutex<HashMap<String, Vec<InferenceError>>>,
     /// Models dropped, in order.
     pub dropped: std::sync::Arc<Mutex<Vec<String>>>,
+    /// Per model: the bytes its cache holds (filled to the bound the pool gives it).
+    pub caches: Mutex<HashMap<String, Arc<AtomicU64>>>,
+    /// Models whose caches were released, in order.
+    pub released: Mutex<Vec<String>>,
 }
 
 pub(super) struct FakeModel {
@@ -65,5 +70,19 @@ impl Loader for FakeLoader {
                 dropped: self.dropped.clone(),
             },
         })
+    }
+
+    fn cache_within(&self, model: &FakeModel, limit_bytes: u64) -> Option<Arc<AtomicU64>> {
+        let held = Arc::new(AtomicU64::new(limit_bytes));
+        let mut caches = self.caches.lock().unwrap();
+        caches.insert(model.name.clone(), held.clone());
+        Some(held)
+    }
+
+    fn release_cache(&self, model: &FakeModel) {
+        if let Some(held) = self.caches.lock().unwrap().get(&model.name) {
+            held.store(0, Ordering::SeqCst);
+        }
+        self.released.lock().unwrap().push(model.name.clone());
     }
 }

@@ -1,5 +1,6 @@
 //! The pool's rules with a fake loader: no weights, the real concurrency.
 
+mod caches;
 mod fake_loader;
 
 use std::collections::HashMap;
