@@ -3,7 +3,8 @@ from one server (ours or mlx_lm.server), timed the same way for both. Prints JSO
 
 Time to first token: from sending the request to the first content delta. Decode speed: the
 answer's tokens after the first (from the usage chunk) over the time from the first content
-delta to the last. Then CONCURRENCY clients at once: all their tokens over the wall time."""
+delta to the last. Then CONCURRENCY clients at once: all their tokens over the wall time. Then a
+4-turn chat resending its history, timed with and without a reusable prefix."""
 
 import json
 import os
@@ -52,8 +53,54 @@ def one(index):
     }
 
 
+def first_token_ms(messages):
+    """Streams one chat answer; returns the time to its first content delta and its text."""
+    started = time.perf_counter()
+    first = None
+    text = ""
+    stream = client.chat.completions.create(
+        model=MODEL, messages=messages, max_tokens=CHAT_ANSWER_TOKENS, temperature=0, stream=True
+    )
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            first = first or time.perf_counter()
+            text += chunk.choices[0].delta.content
+    return ((first or time.perf_counter()) - started) * 1000, text
+
+
+CHAT_ANSWER_TOKENS = 32
+SYSTEM = (
+    "You are a patient geography tutor for a class of twelve-year-olds. "
+    + "Answer every question in two short sentences, name one fact worth remembering, "
+    + "and never invent facts: when unsure, say so and suggest where to look it up. " * 6
+)
+QUESTIONS = [
+    "What is the capital of France?",
+    "Which river flows through it?",
+    "How long is that river?",
+    "Name another city on its banks.",
+]
+
+
+def chat():
+    """A 4-turn chat that resends its history each turn. Before each turn, the same messages
+    with a system prompt made unique by a tag in front: nothing of it can be cached, so it
+    times the turn without the cache on the same server."""
+    history = [{"role": "system", "content": SYSTEM}]
+    cached, uncached = [], []
+    for turn, question in enumerate(QUESTIONS):
+        history.append({"role": "user", "content": question})
+        tagged = [{"role": "system", "content": f"[{time.time_ns()}-{turn}] {SYSTEM}"}]
+        uncached.append(first_token_ms(tagged + history[1:])[0])
+        ms, answer = first_token_ms(history)
+        cached.append(ms)
+        history.append({"role": "assistant", "content": answer})
+    return {"cached_ms": cached, "uncached_ms": uncached}
+
+
 one(-1)  # warm-up: loads the model, fills caches
 sequential = [one(i) for i in range(RUNS)]
+chat_turns = chat()
 results = [None] * CONCURRENCY
 
 
@@ -71,4 +118,5 @@ wall = time.perf_counter() - started
 print(json.dumps({
     "sequential": sequential,
     "aggregate_tps": sum(r["tokens"] for r in results) / wall,
+    "chat": chat_turns,
 }))

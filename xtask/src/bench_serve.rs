@@ -2,7 +2,8 @@
 //! `mlx_lm.server` on the same model, MLX build and prompt, with the same client (the `openai`
 //! package, scripts/bench/serve_client.py): time to first token (p50, p95), decode speed, the
 //! proxy tax against our engine called directly (`mlx-manager generate`), and the aggregate
-//! speed of four clients at once.
+//! speed of four clients at once; and a 4-turn chat that resends its history, timed with the
+//! prompt cache and without a reusable prefix.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
@@ -44,6 +45,9 @@ struct Figures {
     ttft_p95_ms: f64,
     decode_tps: f64,
     aggregate_tps: f64,
+    /// Time to first token of each turn of a 4-turn chat, and of the same turn made uncacheable.
+    chat_cached_ms: Vec<f64>,
+    chat_uncached_ms: Vec<f64>,
 }
 
 pub fn run() -> Result {
@@ -70,6 +74,7 @@ pub fn run() -> Result {
         "4× ref"
     );
     println!("|{}|", ["-"; 13].map(|_| "------").join("|"));
+    let mut chat_rows = Vec::new();
     for case in CASES {
         let dir = root.join(".fixtures").join(case.fixture);
         if !dir.join("config.json").exists() {
@@ -101,11 +106,52 @@ pub fn run() -> Result {
             ours.aggregate_tps,
             theirs.aggregate_tps,
         );
+        chat_rows.extend(chat_table_rows(case.fixture, &ours, &theirs));
     }
+    println!(
+        "\n4-turn chat resending its history: time to first token per turn (ours with the prompt cache, the same turn made uncacheable, mlx_lm.server with its cache)"
+    );
+    println!(
+        "| {:<17} | turn | {:>9} | {:>11} | {:>6} | {:>9} | {:>6} |",
+        "model", "cached", "uncacheable", "ratio", "ref", "ratio"
+    );
+    println!("|{}|", ["-"; 7].map(|_| "------").join("|"));
+    for row in chat_rows {
+        println!("{row}");
+    }
+    println!(
+        "goals: turns 2-4 cached <= 0.3x uncacheable and <= 1.0x mlx_lm.server (\"!\" marks a miss)"
+    );
     println!(
         "goals: TTFT <= 1.0x mlx_lm.server; decode >= 2x mlx_lm.server on tiny-qwen3; proxy (server ÷ engine direct) >= 0.95 (\"!\" marks a miss)"
     );
     Ok(())
+}
+
+/// The chat table's rows for one model: turn 1 has nothing to reuse; turns 2-4 have goals.
+fn chat_table_rows(fixture: &str, ours: &Figures, theirs: &Figures) -> Vec<String> {
+    let mark = |met: bool| if met { " " } else { "!" };
+    (0..ours.chat_cached_ms.len())
+        .map(|turn| {
+            let cached = ours.chat_cached_ms[turn];
+            let uncached = ours.chat_uncached_ms.get(turn).copied().unwrap_or(f64::NAN);
+            let reference = theirs.chat_cached_ms.get(turn).copied().unwrap_or(f64::NAN);
+            let (to_uncached, to_reference) = (cached / uncached, cached / reference);
+            let goal = turn > 0;
+            format!(
+                "| {:<17} | {:>4} | {:>6.1} ms | {:>8.1} ms | {:>5.2}{} | {:>6.1} ms | {:>5.2}{} |",
+                fixture,
+                turn + 1,
+                cached,
+                uncached,
+                to_uncached,
+                mark(!goal || to_uncached <= 0.3),
+                reference,
+                to_reference,
+                mark(!goal || to_reference <= 1.0),
+            )
+        })
+        .collect()
 }
 
 /// Our release server with the model in its cache, measured by the client.
@@ -219,11 +265,17 @@ fn client(
     }
     let percentile =
         |values: &[f64], p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
+    let chat = |name: &str| -> Vec<f64> {
+        let values = report["chat"][name].as_array();
+        values.map_or_else(Vec::new, |v| v.iter().filter_map(Value::as_f64).collect())
+    };
     Ok(Figures {
         ttft_p50_ms: percentile(&ttft, 0.5),
         ttft_p95_ms: percentile(&ttft, 0.95),
         decode_tps: percentile(&decode, 0.5),
         aggregate_tps: report["aggregate_tps"].as_f64().unwrap_or(0.0),
+        chat_cached_ms: chat("cached_ms"),
+        chat_uncached_ms: chat("uncached_ms"),
     })
 }
 
