@@ -11,8 +11,8 @@
 //! ids per entry — nothing next to the prefill it saves — so they sit in a list rather than a
 //! trie; the answer is the same: the longest common prefix with any entry.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::nn::KvCache;
 
@@ -169,6 +169,12 @@ impl PromptCache {
     pub fn clear(&mut self) {
         self.shrink_to(0);
     }
+}
+
+/// The cache behind its lock. A panic while it was held leaves nothing half-written that
+/// matters (at worst an entry is missing), so a poisoned lock is used as is.
+pub(crate) fn lock(cache: &Mutex<PromptCache>) -> MutexGuard<'_, PromptCache> {
+    cache.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn common_prefix(a: &[u32], b: &[u32]) -> usize {

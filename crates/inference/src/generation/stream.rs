@@ -2,7 +2,7 @@
 //! strings, streaming text deltas and finishing with statistics. Runs on the model's worker
 //! thread.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use mlx_rs::Array;
@@ -10,7 +10,7 @@ use mlx_rs::Array;
 use super::bundle::ModelBundle;
 use super::logprobs::{PendingScores, TokenLogprob};
 use super::output::Output;
-use super::prompt_cache::{PromptCache, SegmentKind};
+use super::prompt_cache::{PromptCache, SegmentKind, lock};
 use super::sampling::{Sampler, SamplingParams};
 use crate::InferenceError;
 use crate::text::chat_template::{ChatMessage, RenderOptions};
@@ -124,7 +124,7 @@ pub struct CacheUse<'a> {
 
 impl CacheUse<'_> {
     fn lock(&self) -> MutexGuard<'_, PromptCache> {
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(self.store)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
 use tokio::sync::mpsc as async_mpsc;
@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 
 use super::bundle::ModelBundle;
 use super::embedding::{EmbeddingRequest, Embeddings, embed};
-use super::prompt_cache::PromptCache;
+use super::prompt_cache::{PromptCache, lock};
 use super::stream::{CacheUse, GenerationEvent, GenerationRequest, run};
 use crate::InferenceError;
 
@@ -230,10 +230,6 @@ impl Drop for ModelWorker {
 
 /// Context assumed for a model whose config does not state one.
 const DEFAULT_CONTEXT: usize = 4096;
-
-fn lock(cache: &Mutex<PromptCache>) -> std::sync::MutexGuard<'_, PromptCache> {
-    cache.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 fn stopped() -> InferenceError {
     InferenceError::Mlx("the model thread has stopped".into())

@@ -7,33 +7,16 @@ use std::time::{Duration, Instant};
 use mlx_manager_inference::InferenceError;
 use mlx_manager_inference::generation::sampling::SamplingParams;
 use mlx_manager_inference::generation::{FinishReason, GenerationRequest, ModelWorker, Prompt};
-use mlx_manager_inference::text::chat_template::{ChatMessage, RenderOptions};
+use mlx_manager_inference::text::chat_template::ChatMessage;
 
-use crate::support::{collect, copy_of, edit_json, fixture, load};
+use crate::support::{chat_request, collect, copy_of, edit_json, fixture, greedy_request, load};
 
 fn request(prompt: &str, max_tokens: usize) -> GenerationRequest {
-    GenerationRequest {
-        prompt: Prompt::Text(prompt.into()),
-        max_tokens,
-        sampling: SamplingParams::default(),
-        stop: Vec::new(),
-        split_reasoning: false,
-        parse_tool_calls: false,
-        logprobs: None,
-    }
+    greedy_request(Prompt::Text(prompt.into()), max_tokens)
 }
 
 fn chat(question: &str, max_tokens: usize) -> GenerationRequest {
-    GenerationRequest {
-        prompt: Prompt::Chat {
-            messages: vec![ChatMessage::new("user", question)],
-            options: RenderOptions {
-                add_generation_prompt: true,
-                ..RenderOptions::default()
-            },
-        },
-        ..request("", max_tokens)
-    }
+    chat_request(&[ChatMessage::new("user", question)], max_tokens)
 }
 
 #[test]

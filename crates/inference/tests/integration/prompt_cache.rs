@@ -2,32 +2,13 @@
 //! what was computed before, answers are exactly those computed without it, edited histories
 //! and other system prompts miss, and a small bound evicts.
 
-use mlx_manager_inference::generation::sampling::SamplingParams;
-use mlx_manager_inference::generation::{GenerationRequest, ModelWorker, Prompt};
-use mlx_manager_inference::text::chat_template::{ChatMessage, RenderOptions};
+use mlx_manager_inference::generation::{ModelWorker, Prompt};
+use mlx_manager_inference::text::chat_template::ChatMessage;
 
-use crate::support::{Outcome, collect, load};
-
-fn chat(messages: &[ChatMessage], max_tokens: usize) -> GenerationRequest {
-    GenerationRequest {
-        prompt: Prompt::Chat {
-            messages: messages.to_vec(),
-            options: RenderOptions {
-                add_generation_prompt: true,
-                ..RenderOptions::default()
-            },
-        },
-        max_tokens,
-        sampling: SamplingParams::default(),
-        stop: Vec::new(),
-        split_reasoning: false,
-        parse_tool_calls: false,
-        logprobs: None,
-    }
-}
+use crate::support::{Outcome, chat_request, collect, load};
 
 fn ask(worker: &ModelWorker, messages: &[ChatMessage], max_tokens: usize) -> Outcome {
-    collect(worker.generate(chat(messages, max_tokens))).expect("an answer")
+    collect(worker.generate(chat_request(messages, max_tokens))).expect("an answer")
 }
 
 const SYSTEM: &str = "You are a concise geography tutor. Answer in one short sentence.";
@@ -73,7 +54,7 @@ fn a_four_turn_chat_reuses_each_earlier_turn_and_answers_exactly_as_without_the_
 
 /// Tokens of the system message alone, as the chat template renders it.
 fn system_tokens(worker: &ModelWorker, system: &str) -> usize {
-    let mut probe = chat(&[ChatMessage::new("system", system)], 1);
+    let mut probe = chat_request(&[ChatMessage::new("system", system)], 1);
     if let Prompt::Chat { options, .. } = &mut probe.prompt {
         options.add_generation_prompt = false;
     }

@@ -2,9 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
+use mlx_manager_inference::generation::sampling::SamplingParams;
 use mlx_manager_inference::generation::{
-    EventReceiver, FinishReason, GenerationEvent, GenerationStats, ModelWorker, TokenLogprob,
+    EventReceiver, FinishReason, GenerationEvent, GenerationRequest, GenerationStats, ModelWorker,
+    Prompt, TokenLogprob,
 };
+use mlx_manager_inference::text::chat_template::{ChatMessage, RenderOptions};
 
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -86,4 +89,27 @@ pub fn collect(
 
 pub fn load(name: &str) -> ModelWorker {
     ModelWorker::load(&fixture(name)).expect("load fixture")
+}
+
+/// A greedy request for `prompt`: no stop strings, tools, reasoning split or scores.
+pub fn greedy_request(prompt: Prompt, max_tokens: usize) -> GenerationRequest {
+    GenerationRequest {
+        prompt,
+        max_tokens,
+        sampling: SamplingParams::default(),
+        stop: Vec::new(),
+        split_reasoning: false,
+        parse_tool_calls: false,
+        logprobs: None,
+    }
+}
+
+/// [`greedy_request`] for a conversation, rendered to end with the assistant's turn header.
+pub fn chat_request(messages: &[ChatMessage], max_tokens: usize) -> GenerationRequest {
+    let options = RenderOptions {
+        add_generation_prompt: true,
+        ..RenderOptions::default()
+    };
+    let messages = messages.to_vec();
+    greedy_request(Prompt::Chat { messages, options }, max_tokens)
 }
