@@ -3,9 +3,10 @@
 //!
 //! Reuse is by exact token prefix: the cached keys and values of a prefix are what the model
 //! computes for it whoever sent it, so nothing of another request's content can show beyond
-//! what the new prompt already says. Entries share their buffers with the caches they were
-//! taken from until either is written (MLX arrays are values: writes copy), so a snapshot costs
-//! nothing at the time it is taken.
+//! what the new prompt already says. An entry is a copy of the cache it was taken from holding
+//! exactly its tokens (a live cache grows in steps of 256 tokens, whose spare room would count
+//! against the bound); a hit shares the entry's buffers until the request writes to them (MLX
+//! arrays are values: the write copies).
 //!
 //! The entries are few (at most [`MAX_ENTRIES`]) and each lookup costs one comparison of token
 //! ids per entry — nothing next to the prefill it saves — so they sit in a list rather than a
@@ -135,7 +136,10 @@ impl PromptCache {
                 || entry.tokens.len() >= tokens.len()
                 || !tokens.starts_with(&entry.tokens)
         });
-        let cache = cache.clone();
+        let Ok(cache) = cache.compacted() else {
+            // Not kept: the request that offered it goes on regardless.
+            return;
+        };
         let bytes = cache.bytes();
         self.entries.push(Entry {
             tokens,

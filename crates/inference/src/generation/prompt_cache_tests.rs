@@ -89,7 +89,7 @@ fn inserting_drops_the_conversation_prefixes_it_covers_but_keeps_system_prompts(
 
 #[test]
 fn over_its_byte_limit_it_evicts_conversations_least_recently_used_first_then_system_prompts() {
-    let entry_bytes = cache_of(&[1]).bytes();
+    let entry_bytes = cache_of(&[1]).compacted().unwrap().bytes();
     let mut cache = PromptCache::new(3 * entry_bytes);
     cache.insert(vec![1], &cache_of(&[1]), SegmentKind::System);
     cache.insert(vec![2], &cache_of(&[2]), SegmentKind::Conversation);
@@ -134,4 +134,16 @@ fn a_cache_that_does_not_hold_exactly_the_tokens_is_not_kept() {
     let mut cache = PromptCache::new(u64::MAX);
     cache.insert(vec![1, 2, 3], &cache_of(&[1, 2]), SegmentKind::Conversation);
     assert!(cache.is_empty());
+}
+
+#[test]
+fn an_entry_holds_exactly_its_tokens_not_the_live_caches_spare_room() {
+    let live = cache_of(&[1, 2, 3]);
+    let mut cache = PromptCache::new(u64::MAX);
+    cache.insert(vec![1, 2, 3], &live, SegmentKind::Conversation);
+    // Three tokens of keys and values (2 floats each) in one layer, not a 256-token buffer.
+    assert_eq!(cache.bytes(), 2 * 3 * 2 * 4);
+    assert!(live.bytes() > cache.bytes());
+    let hit = cache.fetch(&[1, 2, 3, 4]).expect("hit");
+    assert_eq!(keys_of(&hit.cache), [1.0, 2.0, 3.0]);
 }

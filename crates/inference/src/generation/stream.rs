@@ -192,8 +192,8 @@ pub fn run(
     let _ = mlx_rs::memory::reset_peak_memory();
 
     let started = Instant::now();
-    // Up to each segment's end, then a snapshot there (free: it shares the buffers), so a
-    // follow-up or another chat with this system prompt starts from it.
+    // Up to each segment's end, then a snapshot there, so a follow-up or another chat with
+    // this system prompt starts from it.
     let mut filled = cached_tokens;
     for (end, kind) in segments {
         if end > filled {

@@ -92,6 +92,22 @@ impl LayerCache {
             .sum()
     }
 
+    /// A copy holding exactly the cached tokens — the buffers' spare room (up to a step)
+    /// dropped — in buffers of its own.
+    fn compacted(&self) -> Result<Self, InferenceError> {
+        let copy = |buffer: &Array| -> Result<Array, InferenceError> {
+            // Multiplying by one copies every value exactly (signs of zero included); a slice
+            // alone would stay a view of the whole buffer.
+            let one = Array::from_f32(1.0).as_dtype(buffer.dtype())?;
+            Ok(buffer.index((Ellipsis, ..self.offset, ..)).multiply(&one)?)
+        };
+        Ok(Self {
+            keys: self.keys.as_ref().map(copy).transpose()?,
+            values: self.values.as_ref().map(copy).transpose()?,
+            offset: self.offset,
+        })
+    }
+
     /// The cached arrays, to evaluate them between prefill chunks.
     pub fn state(&self) -> impl Iterator<Item = &Array> {
         self.keys.iter().chain(self.values.iter())
@@ -133,6 +149,16 @@ impl KvCache {
             .flat_map(LayerCache::state)
             .map(|buffer| buffer.nbytes() as u64)
             .sum()
+    }
+
+    /// A copy holding exactly the cached tokens, computed, sharing no buffer with this one.
+    pub fn compacted(&self) -> Result<Self, InferenceError> {
+        let layers = self.layers.iter().map(LayerCache::compacted);
+        let copy = Self {
+            layers: layers.collect::<Result<_, _>>()?,
+        };
+        copy.eval()?;
+        Ok(copy)
     }
 
     /// Computes whatever is still lazy in the buffers.
