@@ -97,8 +97,20 @@ test('a non-admin cannot reach /users', async ({ page, request }) => {
 
 test('disabling a user sends their next navigation to /login', async ({ page, request }) => {
 	const { adminToken, user } = await seedUsers(request, { member: true });
+	// The home page's own requests answer first: one answered 401 after the disable would send
+	// the user to sign in before the navigation this test is about (a race under load).
+	const homeRequests = [
+		'/health',
+		'/api/chats',
+		'/api/profiles',
+		'/api/models/local',
+		'/api/models/downloads',
+		'/api/settings/permissions',
+		'/api/servers/memory'
+	].map((path) => page.waitForResponse((r) => new URL(r.url()).pathname === path));
 	await signIn(page, user!.email);
 	await expect(page).toHaveURL('/');
+	await Promise.all(homeRequests);
 
 	await patchUserApi(request, adminToken, user!.id, { status: 'disabled' });
 
