@@ -104,6 +104,18 @@ impl Model {
         Ok(())
     }
 
+    /// One decoding step for several sequences at once: `tokens[i]` (shape `[B]`, possibly not
+    /// computed yet) extends `caches[i]`. Returns the logits `[B, vocab]`, row `i` for sequence
+    /// `i`; each row equals what [`Model::forward_token`] gives that sequence alone, up to the
+    /// rounding of a `B`-row product.
+    pub fn forward_tokens(
+        &self,
+        tokens: &Array,
+        caches: &mut [&mut KvCache],
+    ) -> Result<Array, InferenceError> {
+        self.decoder.forward_rows(tokens, caches)
+    }
+
     /// One decoding step on a token that may not be computed yet (shape `[1]`): the graph is
     /// built on the lazy array, so the next step is queued before the host reads this one.
     /// Returns the logits `[1, vocab]`.

@@ -4,7 +4,8 @@
 
 use mlx_rs::Array;
 use mlx_rs::fast::{ScaledDotProductAttentionMask, scaled_dot_product_attention};
-use mlx_rs::ops::sigmoid;
+use mlx_rs::ops::indexing::IndexOp;
+use mlx_rs::ops::{concatenate, sigmoid};
 use mlx_rs::transforms::eval;
 
 use super::attention::DecodeAttention;
@@ -49,8 +50,58 @@ impl Attention {
         rope: &Rope,
         angles: Option<&RopeAngles>,
     ) -> Result<Array, InferenceError> {
+        let [queries, keys, values] = self.project(x)?;
+        let output = self.attend(queries, keys, values, cache, rope, angles)?;
+        self.o_proj.forward(&output)
+    }
+
+    /// One new token for each of several sequences: row `i` of `x` attends over `caches[i]`
+    /// from that cache's position. The projections run once for all rows.
+    fn forward_rows(
+        &self,
+        x: &Array,
+        caches: &mut [&mut LayerCache],
+        rope: &Rope,
+        angles: &[Option<RopeAngles>],
+    ) -> Result<Array, InferenceError> {
+        let [queries, keys, values] = self.project(x)?;
+        let mut outputs = Vec::with_capacity(caches.len());
+        for (row, (cache, angles)) in caches.iter_mut().zip(angles).enumerate() {
+            let row = row as i32;
+            let pick = |rows: &Array| rows.index(row..row + 1);
+            outputs.push(self.attend(
+                pick(&queries),
+                pick(&keys),
+                pick(&values),
+                cache,
+                rope,
+                angles.as_ref(),
+            )?);
+        }
+        self.o_proj.forward(&concatenate(&outputs, 0)?)
+    }
+
+    /// Queries, keys and values `[L, heads · dim]` of the rows of `x`.
+    fn project(&self, x: &Array) -> Result<[Array; 3], InferenceError> {
+        self.qkv_proj
+            .forward(x)?
+            .try_into()
+            .map_err(|_| InferenceError::Mlx("q/k/v projection gave a wrong output count".into()))
+    }
+
+    /// Attention of one sequence's `L` new positions (rows) over its cache, which they extend;
+    /// returns `[L, heads · dim]`, the layout the output projection takes.
+    fn attend(
+        &self,
+        queries: Array,
+        keys: Array,
+        values: Array,
+        cache: &mut LayerCache,
+        rope: &Rope,
+        angles: Option<&RopeAngles>,
+    ) -> Result<Array, InferenceError> {
         // Activations are `[L, hidden]` (one sequence): products on 2-D inputs need no reshaping.
-        let l = x.dim(0);
+        let l = queries.dim(0);
         let split_heads =
             |y: Array, heads: i32, norm: Option<&RmsNorm>| -> Result<Array, InferenceError> {
                 // `[1, heads, L, dim]`. For one token that is a reshape alone: the transpose
@@ -68,10 +119,6 @@ impl Attention {
                     _ => y.transpose_axes(&[0, 2, 1, 3])?,
                 })
             };
-        let [queries, keys, values]: [Array; 3] =
-            self.qkv_proj.forward(x)?.try_into().map_err(|_| {
-                InferenceError::Mlx("q/k/v projection gave a wrong output count".into())
-            })?;
         let queries = split_heads(queries, self.heads, self.q_norm.as_ref())?;
         let keys = split_heads(keys, self.kv_heads, self.k_norm.as_ref())?;
         let values = split_heads(values, self.kv_heads, None)?;
@@ -81,7 +128,7 @@ impl Attention {
         let keys = rope.rotate(&keys, offset, angles)?;
         let (keys, values) = cache.update_and_fetch(keys, values)?;
 
-        let output = match (&self.decode, l) {
+        Ok(match (&self.decode, l) {
             (Some(decode), 1) => decode.forward(&queries, &keys, &values)?,
             _ => {
                 let mask = (l > 1).then_some(ScaledDotProductAttentionMask::Causal);
@@ -89,8 +136,7 @@ impl Attention {
                     scaled_dot_product_attention(&queries, &keys, &values, self.scale, mask, None)?;
                 output.transpose_axes(&[0, 2, 1, 3])?.reshape(&[l, -1])?
             }
-        };
-        self.o_proj.forward(&output)
+        })
     }
 }
 
@@ -276,6 +322,46 @@ impl Decoder {
     /// Logits `[L, vocab]` for the token ids `[L]` of one sequence, extending the cache.
     pub fn forward(&self, ids: &Array, cache: &mut KvCache) -> Result<Array, InferenceError> {
         let h = self.hidden(ids, cache)?;
+        match &self.lm_head {
+            Some(head) => head.forward(&h),
+            None => self.embed.as_linear(&h),
+        }
+    }
+
+    /// Logits `[B, vocab]` for one new token of each of `B` sequences (`ids: [B]`), each
+    /// extending its own cache from its own position. Everything but attention runs once for
+    /// the `B` rows, so a decoding step reads the weights once for the whole batch; each row
+    /// attends over its own cache, so sequences of any lengths batch without padding or masks.
+    pub fn forward_rows(
+        &self,
+        ids: &Array,
+        caches: &mut [&mut KvCache],
+    ) -> Result<Array, InferenceError> {
+        if ids.size() != caches.len() {
+            return Err(InferenceError::Mlx(format!(
+                "{} tokens for {} sequences",
+                ids.size(),
+                caches.len()
+            )));
+        }
+        let mut h = self.embed.forward(ids)?;
+        let angles = caches
+            .iter()
+            .map(|cache| self.rope.angles(1, 1, cache.offset()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (index, layer) in self.layers.iter().enumerate() {
+            let mut layer_caches: Vec<&mut LayerCache> =
+                caches.iter_mut().map(|c| &mut c.layers[index]).collect();
+            let normed = layer.input_norm.forward(&h)?;
+            let attended =
+                layer
+                    .attention
+                    .forward_rows(&normed, &mut layer_caches, &self.rope, &angles)?;
+            let h_attn = h.add(attended)?;
+            let normed = layer.post_attention_norm.forward(&h_attn)?;
+            h = h_attn.add(layer.mlp.forward(&normed)?)?;
+        }
+        let h = self.norm.forward(&h)?;
         match &self.lm_head {
             Some(head) => head.forward(&h),
             None => self.embed.as_linear(&h),

@@ -2,6 +2,7 @@
 //! of one per file. Each module is one concern; the parity modules run Python (mlx-lm,
 //! transformers) from the project's `.venv` on the models in `.fixtures/` (both made by ./setup).
 
+mod batched_decoding;
 mod chat_template_parity;
 mod end_to_end;
 mod mlx_lm_parity;
