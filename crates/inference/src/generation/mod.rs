@@ -1,6 +1,7 @@
-//! Turning a prompt into tokens (and inputs into embeddings): sampling the next token, the streaming generation loop, the
-//! greedy reference generator the parity tests compare with mlx-lm, and the worker thread that
-//! serves one loaded model.
+//! Turning a prompt into tokens (and inputs into embeddings): sampling the next token, the
+//! streaming generation loop, the prompt cache that lets a request start from a prefix computed
+//! before, the greedy reference generator the parity tests compare with mlx-lm, and the worker
+//! thread that serves one loaded model.
 
 mod bundle;
 mod embedding;
