@@ -3,6 +3,7 @@
 //! before, the greedy reference generator the parity tests compare with mlx-lm, and the worker
 //! thread that serves one loaded model.
 
+mod batch;
 mod bundle;
 mod embedding;
 mod greedy;
@@ -12,6 +13,7 @@ pub mod pool;
 mod prompt;
 pub mod prompt_cache;
 pub mod sampling;
+mod sequence;
 mod stream;
 mod worker;
 

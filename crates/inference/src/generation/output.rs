@@ -3,8 +3,19 @@
 //! when the request offered tools.
 
 use super::stream::GenerationEvent;
+use crate::InferenceError;
 use crate::text::reasoning::{Part, ReasoningSplitter};
 use crate::text::tool_calls::{ToolCallParser, ToolPart};
+
+/// Where a request's events go.
+pub trait EventSink {
+    /// Sends `event`; false when nobody listens any more.
+    fn send(&mut self, event: GenerationEvent) -> bool;
+    /// Whether nobody listens any more, known without sending.
+    fn closed(&self) -> bool;
+    /// Ends the stream with `error`.
+    fn fail(&mut self, error: InferenceError);
+}
 
 pub(super) struct Output<E> {
     emit: E,
@@ -12,7 +23,7 @@ pub(super) struct Output<E> {
     tool_calls: Option<ToolCallParser>,
 }
 
-impl<E: FnMut(GenerationEvent) -> bool> Output<E> {
+impl<E: EventSink> Output<E> {
     pub fn new(
         emit: E,
         splitter: Option<ReasoningSplitter>,
@@ -27,7 +38,15 @@ impl<E: FnMut(GenerationEvent) -> bool> Output<E> {
 
     /// Sends `event`; false when nobody listens any more.
     pub fn event(&mut self, event: GenerationEvent) -> bool {
-        (self.emit)(event)
+        self.emit.send(event)
+    }
+
+    pub fn closed(&self) -> bool {
+        self.emit.closed()
+    }
+
+    pub fn fail(&mut self, error: InferenceError) {
+        self.emit.fail(error)
     }
 
     /// The text `token` produced (one event per token, possibly an empty delta); `last` also
@@ -59,12 +78,12 @@ impl<E: FnMut(GenerationEvent) -> bool> Output<E> {
         if events.is_empty() {
             // A token whose text is held back still counts as one step of the stream.
             return last
-                || (self.emit)(GenerationEvent::Delta {
+                || self.emit.send(GenerationEvent::Delta {
                     text: String::new(),
                     token_id,
                 });
         }
-        events.into_iter().all(|event| (self.emit)(event))
+        events.into_iter().all(|event| self.emit.send(event))
     }
 
     fn answer(&mut self, events: &mut Vec<GenerationEvent>, text: String, token_id: u32) {

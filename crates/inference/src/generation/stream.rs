@@ -1,22 +1,18 @@
-//! One generation: prompt → prefill → decode loop with sampling, end-of-sequence and stop
-//! strings, streaming text deltas and finishing with statistics. Runs on the model's worker
-//! thread.
+//! What a generation is asked and what it sends back: the request, its events and statistics;
+//! and sampling a next token without waiting for it. `sequence.rs` runs one request,
+//! `batch.rs` several together, on the model's worker thread.
 
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mlx_rs::Array;
 
-use super::bundle::ModelBundle;
 use super::logprobs::{PendingScores, TokenLogprob};
-use super::output::Output;
-use super::prompt_cache::{PromptCache, SegmentKind, lock};
+use super::prompt_cache::{PromptCache, lock};
 use super::sampling::{Sampler, SamplingParams};
 use crate::InferenceError;
 use crate::text::chat_template::{ChatMessage, RenderOptions};
-use crate::text::reasoning::ReasoningSplitter;
-use crate::text::tool_calls::{ToolCall, ToolCallParser};
-use crate::text::{StopCheck, StopStrings, StreamingDetokenizer};
+use crate::text::tool_calls::ToolCall;
 
 /// What to generate from.
 #[derive(Debug, Clone)]
@@ -98,7 +94,7 @@ pub enum GenerationEvent {
 
 /// Samples the token after `logits` and queues its evaluation, with its scores when the
 /// request asks for the `Some(n)` most likely alternatives.
-fn queue_next(
+pub(super) fn queue_next(
     sampler: &mut Sampler,
     logits: &Array,
     history: &[u32],
@@ -123,187 +119,7 @@ pub struct CacheUse<'a> {
 }
 
 impl CacheUse<'_> {
-    fn lock(&self) -> MutexGuard<'_, PromptCache> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, PromptCache> {
         lock(self.store)
     }
-}
-
-/// Runs one request; `emit` returns false when nobody listens any more, which cancels.
-pub fn run(
-    bundle: &ModelBundle,
-    request: &GenerationRequest,
-    prompt_cache: Option<CacheUse>,
-    emit: impl FnMut(GenerationEvent) -> bool,
-) -> Result<(), InferenceError> {
-    let prompt = bundle.prompt_ids(&request.prompt)?;
-    if let Some(context) = bundle.model.config.max_position_embeddings
-        && prompt.len() >= context
-    {
-        return Err(InferenceError::PromptTooLong {
-            prompt: prompt.len(),
-            context,
-        });
-    }
-    if prompt.is_empty() {
-        return Err(InferenceError::Tokenizer("the prompt is empty".into()));
-    }
-    // Positions beyond the context were never trained: the answer ends there (`Length`).
-    let max_tokens = match bundle.model.config.max_position_embeddings {
-        Some(context) => request.max_tokens.min(context - prompt.len()),
-        None => request.max_tokens,
-    };
-    let mut sampler = Sampler::new(request.sampling.clone())?;
-    let splitter = match (request.split_reasoning, bundle.reasoning) {
-        (true, Some(tags)) => Some(ReasoningSplitter::new(tags.opened_by(&prompt))),
-        _ => None,
-    };
-    let tool_calls = match request.parse_tool_calls {
-        true => bundle.tool_format().map(ToolCallParser::new),
-        false => None,
-    };
-    // The cache leaves room for this request's own keys and values within its bound, then
-    // gives the longest prefix it holds.
-    let (hit, segments) = match &prompt_cache {
-        Some(store) => {
-            let mut entries = store.lock();
-            let own = (prompt.len() + max_tokens) as u64 * store.kv_bytes_per_token;
-            let limit = entries.limit_bytes();
-            entries.shrink_to(limit.saturating_sub(own));
-            let hit = entries.fetch(&prompt);
-            drop(entries);
-            (hit, bundle.segment_ends(&request.prompt, &prompt))
-        }
-        None => (None, Vec::new()),
-    };
-    let (mut cache, cached_tokens) = match hit {
-        Some(hit) => (hit.cache, hit.tokens),
-        None => (bundle.model.new_cache(), 0),
-    };
-    let mut out = Output::new(emit, splitter, tool_calls);
-    if !out.event(GenerationEvent::Started {
-        prompt_tokens: prompt.len(),
-        cached_tokens,
-    }) {
-        return Ok(());
-    }
-    let mut detokenizer = StreamingDetokenizer::new();
-    let mut stops = StopStrings::new(request.stop.iter().cloned());
-    let mut history = prompt.clone();
-    let _ = mlx_rs::memory::reset_peak_memory();
-
-    let started = Instant::now();
-    // Up to each segment's end, then a snapshot there, so a follow-up or another chat with
-    // this system prompt starts from it.
-    let mut filled = cached_tokens;
-    for (end, kind) in segments {
-        if end > filled {
-            bundle.model.prefill(&prompt[filled..end], &mut cache)?;
-            filled = end;
-            if let Some(store) = &prompt_cache {
-                store.lock().insert(prompt[..end].to_vec(), &cache, kind);
-            }
-        }
-    }
-    let logits = bundle.model.forward_last(&prompt[filled..], &mut cache)?;
-    let scores = request.logprobs;
-    let (mut next, mut next_scores) = queue_next(&mut sampler, &logits, &history, scores)?;
-    // The sampler reads the history only for the penalties. Without them, each step is
-    // queued on the still-lazy token of the step before, so MLX computes step n+1 while the
-    // host turns token n into text: no host round trip on the critical path.
-    let pipelined = !sampler.params().reads_history();
-    let mut first_token_at = None;
-    let mut generated = 0usize;
-
-    let reason = loop {
-        if max_tokens == 0 {
-            break FinishReason::Length;
-        }
-        let at_limit = generated + 1 >= max_tokens;
-        let queued = match pipelined && !at_limit {
-            true => {
-                let logits = bundle.model.forward_token(&next, &mut cache)?;
-                Some(queue_next(&mut sampler, &logits, &history, scores)?)
-            }
-            false => None,
-        };
-        next.eval()?;
-        let token = next.as_slice::<u32>()[0];
-        first_token_at.get_or_insert_with(|| started.elapsed());
-        generated += 1;
-        history.push(token);
-        if bundle.eos_ids.contains(&token) {
-            if !out.text(stops.finish(), token, true) {
-                return Ok(());
-            }
-            break FinishReason::Stop;
-        }
-        if let Some(pending) = next_scores.take()
-            && !out.event(GenerationEvent::Logprob(
-                pending.read(token, &bundle.tokenizer)?,
-            ))
-        {
-            return Ok(());
-        }
-        let delta = detokenizer.push(&bundle.tokenizer, token)?;
-        let (text, stopped) = match stops.push(&delta) {
-            StopCheck::Continue(text) => (text, None),
-            StopCheck::Stop { released, stop } => (released, Some(stop)),
-        };
-        if !out.text(text, token, stopped.is_some()) {
-            return Ok(());
-        }
-        if let Some(stop) = stopped {
-            break FinishReason::StopSequence(stop);
-        }
-        if at_limit {
-            let tail = detokenizer.finish(&bundle.tokenizer)?;
-            let (text, reason) = match stops.push(&tail) {
-                StopCheck::Continue(text) => (text + &stops.finish(), FinishReason::Length),
-                StopCheck::Stop { released, stop } => (released, FinishReason::StopSequence(stop)),
-            };
-            if !out.text(text, token, true) {
-                return Ok(());
-            }
-            break reason;
-        }
-        (next, next_scores) = match queued {
-            Some(following) => following,
-            None => {
-                let logits = bundle
-                    .model
-                    .forward_token(&Array::from_slice(&[token], &[1]), &mut cache)?;
-                queue_next(&mut sampler, &logits, &history, scores)?
-            }
-        };
-    };
-    let first_token_at = first_token_at.unwrap_or_else(|| started.elapsed());
-    let total = started.elapsed();
-    // The whole exchange, for the next turn (which resends it) to start from.
-    if let Some(store) = &prompt_cache {
-        cache.eval()?;
-        let held = cache.offset() as usize;
-        if held <= history.len() {
-            store
-                .lock()
-                .insert(history[..held].to_vec(), &cache, SegmentKind::Conversation);
-        }
-    }
-
-    let decode_time = total.saturating_sub(first_token_at).as_secs_f64();
-    let stats = GenerationStats {
-        prompt_tokens: prompt.len(),
-        cached_tokens,
-        prompt_tokens_per_sec: (prompt.len() - cached_tokens) as f64
-            / first_token_at.as_secs_f64().max(1e-9),
-        generated_tokens: generated,
-        decode_tokens_per_sec: if generated > 1 && decode_time > 0.0 {
-            (generated - 1) as f64 / decode_time
-        } else {
-            0.0
-        },
-        time_to_first_token: first_token_at,
-        peak_memory_bytes: mlx_rs::memory::peak_memory().unwrap_or(0),
-    };
-    out.event(GenerationEvent::Finished { reason, stats });
-    Ok(())
 }

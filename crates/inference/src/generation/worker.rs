@@ -1,23 +1,31 @@
 //! A model's worker: the model loaded and served on its own thread. Compute never runs on the
-//! async executor, requests are served one after another without reloading, and dropping a
-//! request's receiver cancels it within one step.
+//! async executor; up to the batch bound, requests run together (`batch.rs`), the others wait
+//! their turn in arrival order; dropping a request's receiver cancels it within one step.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
 use tokio::sync::mpsc as async_mpsc;
 use tokio::sync::oneshot;
 
+use super::batch::Batch;
 use super::bundle::ModelBundle;
 use super::embedding::{EmbeddingRequest, Embeddings, embed};
+use super::output::EventSink;
 use super::prompt_cache::{PromptCache, lock};
-use super::stream::{CacheUse, GenerationEvent, GenerationRequest, run};
+use super::stream::{CacheUse, GenerationEvent, GenerationRequest};
 use crate::InferenceError;
 
 /// Events of one request; an `Err` ends the stream.
-pub type EventReceiver = async_mpsc::Receiver<Result<GenerationEvent, InferenceError>>;
+/// Unbounded: the batch's thread never waits for one slow reader while the others decode (a
+/// request's events are bounded by its `max_tokens`).
+pub type EventReceiver = async_mpsc::UnboundedReceiver<Result<GenerationEvent, InferenceError>>;
+type EventSender = async_mpsc::UnboundedSender<Result<GenerationEvent, InferenceError>>;
+
+/// Requests decoded together unless told otherwise.
+pub const DEFAULT_MAX_BATCH_SIZE: usize = 8;
 
 /// Facts about a model the rest of the application shows and plans with.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +69,7 @@ pub struct LoadProgress {
 enum Job {
     Generate {
         request: GenerationRequest,
-        events: async_mpsc::Sender<Result<GenerationEvent, InferenceError>>,
+        events: EventSender,
     },
     Embed {
         request: EmbeddingRequest,
@@ -76,6 +84,8 @@ pub struct ModelWorker {
     thread: Option<JoinHandle<()>>,
     prompt_cache: Arc<Mutex<PromptCache>>,
     prompt_cache_bytes: Arc<AtomicU64>,
+    running_kv_bytes: Arc<AtomicU64>,
+    max_batch_size: Arc<AtomicUsize>,
     pub facts: ModelFacts,
     pub dir: PathBuf,
     pub memory: MeasuredMemory,
@@ -101,6 +111,13 @@ impl ModelWorker {
         let model_dir = dir.to_path_buf();
         let prompt_cache = Arc::new(Mutex::new(PromptCache::new(0)));
         let thread_cache = prompt_cache.clone();
+        let running_kv_bytes = Arc::new(AtomicU64::new(0));
+        let max_batch_size = Arc::new(AtomicUsize::new(DEFAULT_MAX_BATCH_SIZE));
+        let serving = Serving {
+            running_kv_bytes: running_kv_bytes.clone(),
+            max_batch_size: max_batch_size.clone(),
+            prompt_cache: prompt_cache.clone(),
+        };
         let thread = std::thread::Builder::new()
             .name(format!(
                 "model:{}",
@@ -131,27 +148,7 @@ impl ModelWorker {
                         return;
                     }
                 };
-                for job in jobs_rx {
-                    match job {
-                        Job::Generate { request, events } => {
-                            let caching = lock(&thread_cache).limit_bytes() > 0;
-                            let cache_use = caching.then_some(CacheUse {
-                                store: &thread_cache,
-                                kv_bytes_per_token,
-                            });
-                            let result = run(&bundle, &request, cache_use, |event| {
-                                events.blocking_send(Ok(event)).is_ok()
-                            });
-                            if let Err(error) = result {
-                                let _ = events.blocking_send(Err(error));
-                            }
-                        }
-                        Job::Embed { request, reply } => {
-                            let result = embed(&bundle, &request, || reply.is_closed());
-                            let _ = reply.send(result);
-                        }
-                    }
-                }
+                serving.serve(&bundle, kv_bytes_per_token, jobs_rx);
             })
             .map_err(|e| InferenceError::Mlx(format!("cannot start the model thread: {e}")))?;
         let (facts, memory) = ready_rx
@@ -163,6 +160,8 @@ impl ModelWorker {
             thread: Some(thread),
             prompt_cache,
             prompt_cache_bytes,
+            running_kv_bytes,
+            max_batch_size,
             facts,
             dir: dir.to_path_buf(),
             memory,
@@ -171,10 +170,10 @@ impl ModelWorker {
 
     /// Queues a request; events arrive on the returned receiver. Drop it to cancel.
     pub fn generate(&self, request: GenerationRequest) -> EventReceiver {
-        let (events, receiver) = async_mpsc::channel(64);
+        let (events, receiver) = async_mpsc::unbounded_channel();
         let job = Job::Generate { request, events };
         if let Some(Job::Generate { events, .. }) = self.queue(job) {
-            let _ = events.try_send(Err(stopped()));
+            let _ = events.send(Err(stopped()));
         }
         receiver
     }
@@ -197,6 +196,20 @@ impl ModelWorker {
     /// A live count of the prompt cache's bytes, to read from anywhere.
     pub fn prompt_cache_counter(&self) -> Arc<AtomicU64> {
         self.prompt_cache_bytes.clone()
+    }
+
+    /// A live count of the bytes the running requests' keys and values hold.
+    pub fn running_kv_counter(&self) -> Arc<AtomicU64> {
+        self.running_kv_bytes.clone()
+    }
+
+    /// Requests decoded together at most (at least 1); the others wait their turn.
+    pub fn set_max_batch_size(&self, requests: usize) {
+        self.max_batch_size.store(requests.max(1), Ordering::Relaxed);
+    }
+
+    pub fn max_batch_size(&self) -> usize {
+        self.max_batch_size.load(Ordering::Relaxed)
     }
 
     /// Bounds the prompt cache (0 turns it off); entries beyond the bound go at once.
@@ -225,6 +238,76 @@ impl Drop for ModelWorker {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// What the model's thread shares with its [`ModelWorker`].
+struct Serving {
+    running_kv_bytes: Arc<AtomicU64>,
+    max_batch_size: Arc<AtomicUsize>,
+    prompt_cache: Arc<Mutex<PromptCache>>,
+}
+
+impl Serving {
+    /// Serves jobs until the queue closes and the last request has finished: waits while idle,
+    /// otherwise takes what has arrived (up to the batch bound) between steps.
+    fn serve(&self, bundle: &ModelBundle, kv_bytes_per_token: u64, jobs: mpsc::Receiver<Job>) {
+        let mut batch = Batch::new();
+        let mut open = true;
+        while open || !batch.is_empty() {
+            let caching = lock(&self.prompt_cache).limit_bytes() > 0;
+            let cache_use = caching.then_some(CacheUse {
+                store: &self.prompt_cache,
+                kv_bytes_per_token,
+            });
+            let cache_use = cache_use.as_ref();
+            if batch.is_empty() {
+                match jobs.recv() {
+                    Ok(job) => arrived(&mut batch, bundle, cache_use, job),
+                    Err(_) => open = false,
+                }
+            }
+            while open && batch.len() < self.max_batch_size.load(Ordering::Relaxed) {
+                match jobs.try_recv() {
+                    Ok(job) => arrived(&mut batch, bundle, cache_use, job),
+                    Err(mpsc::TryRecvError::Empty) => break,
+                    Err(mpsc::TryRecvError::Disconnected) => open = false,
+                }
+            }
+            batch.step(bundle, cache_use);
+            self.running_kv_bytes
+                .store(batch.kv_bytes(), Ordering::Relaxed);
+        }
+    }
+}
+
+/// A generation joins the batch; an embedding runs at once, between two steps.
+fn arrived(batch: &mut Batch<Events>, bundle: &ModelBundle, cache_use: Option<&CacheUse>, job: Job) {
+    match job {
+        Job::Generate { request, events } => {
+            batch.admit(bundle, &request, cache_use, Events(events))
+        }
+        Job::Embed { request, reply } => {
+            let result = embed(bundle, &request, || reply.is_closed());
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// A request's events, sent to its receiver.
+struct Events(EventSender);
+
+impl EventSink for Events {
+    fn send(&mut self, event: GenerationEvent) -> bool {
+        self.0.send(Ok(event)).is_ok()
+    }
+
+    fn closed(&self) -> bool {
+        self.0.is_closed()
+    }
+
+    fn fail(&mut self, error: InferenceError) {
+        let _ = self.0.send(Err(error));
     }
 }
 
