@@ -146,7 +146,10 @@ impl<S: EventSink> Batch<S> {
         let peak = || mlx_rs::memory::peak_memory().unwrap_or(0);
         let sequences = std::mem::take(&mut self.decoding);
         for (mut sequence, following) in sequences.into_iter().zip(following) {
-            let current = sequence.next.take().expect("a decoding sequence has a token");
+            let current = sequence
+                .next
+                .take()
+                .expect("a decoding sequence has a token");
             match sequence.accept(bundle, current) {
                 Ok(Accepted::Continue) => {
                     sequence.next = following;
@@ -229,7 +232,10 @@ impl<S: EventSink> Batch<S> {
 
 /// The token a sequence feeds next, as the `[1]` array its step needs.
 fn token_of<S: EventSink>(sequence: &Sequence<S>) -> Result<Array, InferenceError> {
-    let (token, _) = sequence.next.as_ref().expect("a decoding sequence has a token");
+    let (token, _) = sequence
+        .next
+        .as_ref()
+        .expect("a decoding sequence has a token");
     Ok(match token.shape() {
         [1] => token.clone(),
         _ => token.reshape(&[1])?,

@@ -205,7 +205,8 @@ impl ModelWorker {
 
     /// Requests decoded together at most (at least 1); the others wait their turn.
     pub fn set_max_batch_size(&self, requests: usize) {
-        self.max_batch_size.store(requests.max(1), Ordering::Relaxed);
+        self.max_batch_size
+            .store(requests.max(1), Ordering::Relaxed);
     }
 
     pub fn max_batch_size(&self) -> usize {
@@ -282,7 +283,12 @@ impl Serving {
 }
 
 /// A generation joins the batch; an embedding runs at once, between two steps.
-fn arrived(batch: &mut Batch<Events>, bundle: &ModelBundle, cache_use: Option<&CacheUse>, job: Job) {
+fn arrived(
+    batch: &mut Batch<Events>,
+    bundle: &ModelBundle,
+    cache_use: Option<&CacheUse>,
+    job: Job,
+) {
     match job {
         Job::Generate { request, events } => {
             batch.admit(bundle, &request, cache_use, Events(events))

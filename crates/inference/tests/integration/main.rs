@@ -3,6 +3,7 @@
 //! transformers) from the project's `.venv` on the models in `.fixtures/` (both made by ./setup).
 
 mod batched_decoding;
+mod batching;
 mod chat_template_parity;
 mod end_to_end;
 mod mlx_lm_parity;

@@ -53,13 +53,19 @@ pub struct Outcome {
     pub logprobs: Vec<TokenLogprob>,
 }
 
-pub fn collect(
+pub fn collect(events: EventReceiver) -> Result<Outcome, mlx_manager_inference::InferenceError> {
+    collect_noting_start(events, || {})
+}
+
+/// [`collect`], calling `started` when the request starts running.
+pub fn collect_noting_start(
     mut events: EventReceiver,
+    mut started: impl FnMut(),
 ) -> Result<Outcome, mlx_manager_inference::InferenceError> {
     let (mut text, mut tokens, mut logprobs) = (String::new(), Vec::new(), Vec::new());
     while let Some(event) = events.blocking_recv() {
         match event? {
-            GenerationEvent::Started { .. } => {}
+            GenerationEvent::Started { .. } => started(),
             GenerationEvent::Delta {
                 text: delta,
                 token_id,
