@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use super::shared::State;
 use super::status::{ModelState, ModelStatus};
@@ -40,6 +40,8 @@ pub(super) struct Entry<M> {
     pub memory_bytes: u64,
     /// What the model holds beyond that once ready (its prompt cache), counted live.
     pub cache_bytes: Option<Arc<AtomicU64>>,
+    /// What its running requests' keys and values hold, counted live.
+    pub running_bytes: Option<Arc<AtomicU64>>,
     pub pinned: bool,
     pub keep_alive: Option<KeepAlive>,
     pub loaded_at: Option<SystemTime>,
@@ -54,14 +56,18 @@ pub(super) struct Entry<M> {
     /// Bumped whenever the model is used, which disarms a pending keep-alive timer.
     pub idle_epoch: u64,
     pub keep_alive_expires_at: Option<SystemTime>,
-    /// Turns to run on the model: one at a time until batching.
+    /// Turns to run on the model: as many as its batch holds.
     pub slots: Arc<Semaphore>,
+    /// The permits `slots` was made with or last resized to.
+    pub batch_size: usize,
+    /// Turns running requests hold beyond a batch size made smaller: kept out as they end.
+    pub owed_turns: usize,
     /// Set by a forced stop: running requests and waiting ones end.
     pub cancel: watch::Sender<bool>,
 }
 
 impl<M> Entry<M> {
-    pub fn loading(id: u64, spec: &LoadSpec) -> Self {
+    pub fn loading(id: u64, spec: &LoadSpec, batch_size: usize) -> Self {
         Self {
             id,
             dir: spec.dir.clone(),
@@ -71,6 +77,7 @@ impl<M> Entry<M> {
             },
             memory_bytes: spec.need_bytes,
             cache_bytes: None,
+            running_bytes: None,
             pinned: spec.pin,
             keep_alive: spec.keep_alive,
             loaded_at: None,
@@ -83,7 +90,9 @@ impl<M> Entry<M> {
             decode_tokens_per_sec: None,
             idle_epoch: 0,
             keep_alive_expires_at: None,
-            slots: Arc::new(Semaphore::new(1)),
+            slots: Arc::new(Semaphore::new(batch_size)),
+            batch_size,
+            owed_turns: 0,
             cancel: watch::Sender::new(false),
         }
     }
@@ -96,10 +105,42 @@ impl<M> Entry<M> {
         }
     }
 
-    /// Memory it holds now: what the load took (or the estimate while loading) and its cache.
+    /// Memory it holds now: what the load took (or the estimate while loading), its cache and
+    /// its running requests' keys and values.
     pub fn held_bytes(&self) -> u64 {
-        let cached = self.cache_bytes.as_ref();
-        self.memory_bytes + cached.map_or(0, |bytes| bytes.load(Ordering::Relaxed))
+        let live = |counter: &Option<Arc<AtomicU64>>| {
+            counter
+                .as_ref()
+                .map_or(0, |bytes| bytes.load(Ordering::Relaxed))
+        };
+        self.memory_bytes + live(&self.cache_bytes) + live(&self.running_bytes)
+    }
+
+    /// Runs `batch_size` requests at once from now on. Turns running requests hold beyond a
+    /// smaller size are kept out as those requests end ([`Entry::take_back`]).
+    pub fn resize_batch(&mut self, batch_size: usize) {
+        let batch_size = batch_size.max(1);
+        if batch_size > self.batch_size {
+            let grown = batch_size - self.batch_size;
+            let forgiven = grown.min(self.owed_turns);
+            self.owed_turns -= forgiven;
+            self.slots.add_permits(grown - forgiven);
+        } else if batch_size < self.batch_size {
+            let excess = self.batch_size - batch_size;
+            self.owed_turns += excess - self.slots.forget_permits(excess);
+        }
+        self.batch_size = batch_size;
+    }
+
+    /// An ended request's turn: freed for the next, unless the batch shrank meanwhile.
+    pub fn take_back(&mut self, turn: OwnedSemaphorePermit) {
+        match self.owed_turns {
+            0 => drop(turn),
+            _ => {
+                self.owed_turns -= 1;
+                turn.forget();
+            }
+        }
     }
 
     pub fn idle(&self) -> bool {

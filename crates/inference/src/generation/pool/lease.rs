@@ -7,7 +7,15 @@ use tokio::sync::{OwnedSemaphorePermit, watch};
 
 /// Where a lease reports back when it ends.
 pub(super) trait LeaseSink: Send + Sync {
-    fn returned(&self, key: &str, id: u64, tokens: u64, decode_tokens_per_sec: Option<f64>);
+    /// The lease's turn comes back with it: freed, or kept out when the batch shrank.
+    fn returned(
+        &self,
+        key: &str,
+        id: u64,
+        turn: Option<OwnedSemaphorePermit>,
+        tokens: u64,
+        decode_tokens_per_sec: Option<f64>,
+    );
 }
 
 pub struct Lease<M> {
@@ -50,8 +58,8 @@ impl<M> Drop for Lease<M> {
         // Our reference goes first: the pool frees the model on a blocking thread, and the
         // last reference must not be this one (dropping a worker joins its thread).
         drop(self.model.take());
-        drop(self.permit.take());
-        self.sink
-            .returned(&self.key, self.id, self.tokens, self.decode_tokens_per_sec);
+        let turn = self.permit.take();
+        let (tokens, rate) = (self.tokens, self.decode_tokens_per_sec);
+        self.sink.returned(&self.key, self.id, turn, tokens, rate);
     }
 }

@@ -35,6 +35,15 @@ pub trait Loader: Send + Sync + 'static {
 
     /// Drops what an idle model caches: another load wants the memory.
     fn release_cache(&self, _model: &Self::Model) {}
+
+    /// A live count of what a loaded model's running requests hold (their keys and values),
+    /// which the pool adds to the model's memory. `None`: nothing beyond the load.
+    fn running_bytes(&self, _model: &Self::Model) -> Option<Arc<AtomicU64>> {
+        None
+    }
+
+    /// Lets a loaded model run up to `requests` requests together.
+    fn batch_within(&self, _model: &Self::Model, _requests: usize) {}
 }
 
 /// Loads a model onto its own worker thread; its memory is what MLX measured across the load.
@@ -62,5 +71,13 @@ impl Loader for WorkerLoader {
 
     fn release_cache(&self, model: &ModelWorker) {
         model.clear_prompt_cache();
+    }
+
+    fn running_bytes(&self, model: &ModelWorker) -> Option<Arc<AtomicU64>> {
+        Some(model.running_kv_counter())
+    }
+
+    fn batch_within(&self, model: &ModelWorker, requests: usize) {
+        model.set_max_batch_size(requests);
     }
 }

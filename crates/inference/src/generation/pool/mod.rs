@@ -60,18 +60,22 @@ pub struct PoolLimits {
     pub memory_limit_bytes: u64,
     pub max_loaded_models: usize,
     pub max_queued_requests: usize,
+    /// Requests one model runs together (continuous batching); more wait in its queue.
+    pub max_batch_size: usize,
     pub queue_timeout: Duration,
     pub default_keep_alive: KeepAlive,
 }
 
 impl PoolLimits {
-    /// The defaults (4 models, 32 queued requests, 60 s queue timeout, 5 min keep-alive) for a
+    /// The defaults (4 models, 32 queued requests, batches of 8, 60 s queue timeout, 5 min
+    /// keep-alive) for a
     /// memory budget the caller computed (core's `MemoryBudget`).
     pub fn new(memory_limit_bytes: u64) -> Self {
         Self {
             memory_limit_bytes,
             max_loaded_models: 4,
             max_queued_requests: 32,
+            max_batch_size: 8,
             queue_timeout: Duration::from_secs(60),
             default_keep_alive: KeepAlive::For(Duration::from_secs(300)),
         }

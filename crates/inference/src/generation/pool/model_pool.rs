@@ -73,6 +73,12 @@ impl<L: Loader> ModelPool<L> {
         let shared = &self.shared;
         let mut st = shared.lock();
         st.limits = limits;
+        for entry in st.entries.values_mut() {
+            entry.resize_batch(limits.max_batch_size);
+            if let Phase::Ready { model } = &entry.phase {
+                shared.loader.batch_within(model, limits.max_batch_size);
+            }
+        }
         shared.emit(&mut st, PoolChange::Limits(limits));
         shared.evict_idle(&mut st, None, |used, count| {
             used > limits.memory_limit_bytes || count > limits.max_loaded_models

@@ -98,8 +98,10 @@ impl<L: Loader> Shared<L> {
         }
         st.next_id += 1;
         let id = st.next_id;
-        st.entries
-            .insert(spec.key.clone(), Entry::loading(id, spec));
+        st.entries.insert(
+            spec.key.clone(),
+            Entry::loading(id, spec, st.limits.max_batch_size),
+        );
         self.emit_model(st, &spec.key);
         let shared = self.clone();
         let (key, dir) = (spec.key.clone(), spec.dir.clone());
@@ -156,6 +158,8 @@ impl<L: Loader> Shared<L> {
                 // Its cache may use the part of its admitted need the load did not take.
                 let room = entry.need_bytes.saturating_sub(loaded.memory_bytes);
                 entry.cache_bytes = self.loader.cache_within(&loaded.model, room);
+                entry.running_bytes = self.loader.running_bytes(&loaded.model);
+                self.loader.batch_within(&loaded.model, entry.batch_size);
                 entry.phase = Phase::Ready {
                     model: Arc::new(loaded.model),
                 };

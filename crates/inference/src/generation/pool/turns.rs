@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use tokio::sync::OwnedSemaphorePermit;
+
 use super::lease::LeaseSink;
 use super::loader::Loader;
 use super::shared::Shared;
@@ -12,12 +14,22 @@ use super::shared::Shared;
 pub(super) struct Returns<L: Loader>(pub(super) Arc<Shared<L>>);
 
 impl<L: Loader> LeaseSink for Returns<L> {
-    fn returned(&self, key: &str, id: u64, tokens: u64, decode_tokens_per_sec: Option<f64>) {
+    fn returned(
+        &self,
+        key: &str,
+        id: u64,
+        turn: Option<OwnedSemaphorePermit>,
+        tokens: u64,
+        decode_tokens_per_sec: Option<f64>,
+    ) {
         let shared = &self.0;
         let mut st = shared.lock();
         let Some(entry) = st.entries.get_mut(key).filter(|e| e.id == id) else {
             return;
         };
+        if let Some(turn) = turn {
+            entry.take_back(turn);
+        }
         entry.running -= 1;
         entry.requests_served += 1;
         entry.tokens_generated += tokens;

@@ -24,6 +24,10 @@ pub(super) struct FakeLoader {
     pub caches: Mutex<HashMap<String, Arc<AtomicU64>>>,
     /// Models whose caches were released, in order.
     pub released: Mutex<Vec<String>>,
+    /// Per model: the bytes its running requests hold (set by the test).
+    pub running: Mutex<HashMap<String, Arc<AtomicU64>>>,
+    /// Per model: the batch size the pool gave it last.
+    pub batch_sizes: Mutex<HashMap<String, usize>>,
 }
 
 pub(super) struct FakeModel {
@@ -70,6 +74,18 @@ impl Loader for FakeLoader {
                 dropped: self.dropped.clone(),
             },
         })
+    }
+
+    fn running_bytes(&self, model: &FakeModel) -> Option<Arc<AtomicU64>> {
+        let held = Arc::new(AtomicU64::new(0));
+        let mut running = self.running.lock().unwrap();
+        running.insert(model.name.clone(), held.clone());
+        Some(held)
+    }
+
+    fn batch_within(&self, model: &FakeModel, requests: usize) {
+        let mut sizes = self.batch_sizes.lock().unwrap();
+        sizes.insert(model.name.clone(), requests);
     }
 
     fn cache_within(&self, model: &FakeModel, limit_bytes: u64) -> Option<Arc<AtomicU64>> {

@@ -1,5 +1,6 @@
 //! The pool's rules with a fake loader: no weights, the real concurrency.
 
+mod batches;
 mod caches;
 mod fake_loader;
 
@@ -19,6 +20,8 @@ fn limits(memory: u64) -> PoolLimits {
         memory_limit_bytes: memory,
         max_loaded_models: 4,
         max_queued_requests: 4,
+        // One turn at a time, so the queue tests control who waits (`batches.rs` tests more).
+        max_batch_size: 1,
         queue_timeout: Duration::from_secs(5),
         default_keep_alive: KeepAlive::Forever,
     }
