@@ -2121,6 +2121,11 @@ export interface components {
              * @description The limit in force.
              */
             effective_memory_limit_bytes: number;
+            /**
+             * Format: int32
+             * @description Requests one model decodes together.
+             */
+            max_batch_size: number;
             /** Format: int32 */
             max_loaded_models: number;
             /** Format: int32 */
@@ -2637,6 +2642,11 @@ export interface components {
              * @description -1, 0, or 1 to 31 536 000 seconds.
              */
             default_keep_alive_secs: number;
+            /**
+             * Format: int64
+             * @description 1–64 requests one model decodes together (continuous batching); more wait their turn.
+             */
+            max_batch_size: number;
             /**
              * Format: int64
              * @description 1–64.

@@ -73,6 +73,7 @@ pub(crate) fn pool_limits(settings: &PoolSettings, default_memory_limit: u64) ->
         memory_limit_bytes: settings.memory_limit_bytes.unwrap_or(default_memory_limit),
         max_loaded_models: settings.max_loaded_models as usize,
         max_queued_requests: settings.max_queued_requests as usize,
+        max_batch_size: settings.max_batch_size as usize,
         queue_timeout: Duration::from_secs(settings.queue_timeout_secs.into()),
         default_keep_alive: keep_alive(settings.default_keep_alive),
     }

@@ -1,5 +1,6 @@
 //! The model pool's settings an admin changes while the server runs: its memory limit, how many
-//! models stay loaded, how long idle ones stay, how many requests may wait and for how long.
+//! models stay loaded, how long idle ones stay, how many requests one model runs together, how
+//! many may wait and for how long.
 
 use crate::domain::profile::KeepAlive;
 use crate::{CoreError, InvalidField};
@@ -19,6 +20,8 @@ pub struct PoolSettings {
     pub default_keep_alive: KeepAlive,
     /// 0–10 000 requests waiting per model.
     pub max_queued_requests: u32,
+    /// 1–64 requests one model decodes together (continuous batching).
+    pub max_batch_size: u32,
     /// 1–3 600 seconds.
     pub queue_timeout_secs: u32,
 }
@@ -30,6 +33,7 @@ impl Default for PoolSettings {
             max_loaded_models: 4,
             default_keep_alive: KeepAlive::For(std::time::Duration::from_secs(300)),
             max_queued_requests: 32,
+            max_batch_size: 8,
             queue_timeout_secs: 60,
         }
     }
@@ -42,6 +46,7 @@ pub struct PoolSettingsDraft {
     pub max_loaded_models: i64,
     pub default_keep_alive_secs: i64,
     pub max_queued_requests: i64,
+    pub max_batch_size: i64,
     pub queue_timeout_secs: i64,
 }
 
@@ -64,6 +69,7 @@ impl PoolSettings {
         let max_loaded_models = ranged("max_loaded_models", draft.max_loaded_models, 1, 64);
         let max_queued_requests =
             ranged("max_queued_requests", draft.max_queued_requests, 0, 10_000);
+        let max_batch_size = ranged("max_batch_size", draft.max_batch_size, 1, 64);
         let queue_timeout_secs = ranged("queue_timeout_secs", draft.queue_timeout_secs, 1, 3_600);
         let memory_limit_bytes = match draft.memory_limit_bytes {
             None => None,
@@ -96,6 +102,7 @@ impl PoolSettings {
                 max_loaded_models,
                 default_keep_alive,
                 max_queued_requests,
+                max_batch_size,
                 queue_timeout_secs,
             }),
             _ => Err(CoreError::InvalidFields(invalid)),
@@ -115,6 +122,7 @@ mod tests {
             max_loaded_models: 2,
             default_keep_alive_secs: -1,
             max_queued_requests: 0,
+            max_batch_size: 4,
             queue_timeout_secs: 10,
         }
     }
@@ -124,6 +132,7 @@ mod tests {
         let settings = PoolSettings::parse(draft(), 16 * GIB).unwrap();
         assert_eq!(settings.memory_limit_bytes, Some(GIB));
         assert_eq!(settings.default_keep_alive, KeepAlive::Forever);
+        assert_eq!(settings.max_batch_size, 4);
         let default_budget = PoolSettingsDraft {
             memory_limit_bytes: None,
             ..draft()
@@ -143,6 +152,7 @@ mod tests {
             max_loaded_models: 0,
             default_keep_alive_secs: -2,
             max_queued_requests: 10_001,
+            max_batch_size: 65,
             queue_timeout_secs: 0,
         };
         let Err(CoreError::InvalidFields(fields)) = PoolSettings::parse(bad, 16 * GIB) else {
@@ -154,6 +164,7 @@ mod tests {
             names,
             [
                 "default_keep_alive_secs",
+                "max_batch_size",
                 "max_loaded_models",
                 "max_queued_requests",
                 "memory_limit_bytes",

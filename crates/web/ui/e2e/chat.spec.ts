@@ -171,4 +171,12 @@ test('profile → start → a streamed chat that can be stopped, kept after a re
 	await page.goto('/system');
 	await expect(page.getByRole('button', { name: 'Save' }).first()).toBeVisible();
 	await shoot(page, 'system');
+	const batch = page.getByLabel('Requests decoded together per model');
+	await expect(batch).toHaveValue('8');
+	await batch.fill('2');
+	await page.locator('form', { has: batch }).getByRole('button', { name: 'Save' }).click();
+	await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+	const pool = await callApi(request, adminToken, 'GET', '/api/settings/pool');
+	expect(pool.status).toBe(200);
+	expect((pool.body as { max_batch_size: number }).max_batch_size).toBe(2);
 });

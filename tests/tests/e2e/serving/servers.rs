@@ -187,6 +187,7 @@ async fn the_pool_evicts_the_idle_model_never_the_pinned_one_and_refuses_with_th
                 "max_loaded_models": 2,
                 "default_keep_alive_secs": -1,
                 "max_queued_requests": 4,
+                "max_batch_size": 8,
                 "queue_timeout_secs": 30,
             })),
         )
@@ -218,6 +219,7 @@ async fn the_pool_evicts_the_idle_model_never_the_pinned_one_and_refuses_with_th
                 "max_loaded_models": 2,
                 "default_keep_alive_secs": -1,
                 "max_queued_requests": 4,
+                "max_batch_size": 8,
                 "queue_timeout_secs": 30,
             })),
         )
@@ -285,6 +287,7 @@ async fn pool_settings_survive_a_restart_and_auto_start_profiles_load_after_it()
         "max_loaded_models": 3,
         "default_keep_alive_secs": 120,
         "max_queued_requests": 7,
+        "max_batch_size": 5,
         "queue_timeout_secs": 9,
     });
     let (status, body) = app
@@ -315,6 +318,7 @@ async fn pool_settings_survive_a_restart_and_auto_start_profiles_load_after_it()
         "max_loaded_models",
         "default_keep_alive_secs",
         "max_queued_requests",
+        "max_batch_size",
         "queue_timeout_secs",
     ] {
         assert_eq!(stored[field], settings[field], "{field}: {stored}");

@@ -1,4 +1,5 @@
-//! The model pool's settings: memory limit, model count, default keep-alive, queue bounds.
+//! The model pool's settings: memory limit, model count, default keep-alive, batch size, queue
+//! bounds.
 //! Admin only; kept across restarts and applied at once.
 
 use axum::Json;
@@ -26,6 +27,8 @@ pub struct PoolSettingsResponse {
     /// answer.
     pub default_keep_alive_secs: i64,
     pub max_queued_requests: u32,
+    /// Requests one model decodes together.
+    pub max_batch_size: u32,
     pub queue_timeout_secs: u32,
 }
 
@@ -40,6 +43,8 @@ pub struct UpdatePoolSettingsRequest {
     pub default_keep_alive_secs: i64,
     /// 0–10 000 waiting requests per model (beyond: 429).
     pub max_queued_requests: i64,
+    /// 1–64 requests one model decodes together (continuous batching); more wait their turn.
+    pub max_batch_size: i64,
     /// 1–3 600 seconds a request may wait for its turn (beyond: 503).
     pub queue_timeout_secs: i64,
 }
@@ -54,6 +59,7 @@ impl From<PoolSettingsView> for PoolSettingsResponse {
             max_loaded_models: s.max_loaded_models,
             default_keep_alive_secs: s.default_keep_alive.as_secs(),
             max_queued_requests: s.max_queued_requests,
+            max_batch_size: s.max_batch_size,
             queue_timeout_secs: s.queue_timeout_secs,
         }
     }
@@ -66,6 +72,7 @@ impl From<UpdatePoolSettingsRequest> for PoolSettingsDraft {
             max_loaded_models: body.max_loaded_models,
             default_keep_alive_secs: body.default_keep_alive_secs,
             max_queued_requests: body.max_queued_requests,
+            max_batch_size: body.max_batch_size,
             queue_timeout_secs: body.queue_timeout_secs,
         }
     }

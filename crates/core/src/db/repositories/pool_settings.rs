@@ -20,6 +20,7 @@ const MAX_LOADED: &str = "max_loaded_models";
 const KEEP_ALIVE: &str = "default_keep_alive_secs";
 const MAX_QUEUED: &str = "max_queued_requests";
 const QUEUE_TIMEOUT: &str = "queue_timeout_secs";
+const MAX_BATCH: &str = "max_batch_size";
 
 /// The pool's settings, one row per field (defaults for those without one).
 #[derive(Clone)]
@@ -45,6 +46,7 @@ impl PoolSettingsRepository {
             max_loaded_models: defaults.max_loaded_models.into(),
             default_keep_alive_secs: defaults.default_keep_alive.as_secs(),
             max_queued_requests: defaults.max_queued_requests.into(),
+            max_batch_size: defaults.max_batch_size.into(),
             queue_timeout_secs: defaults.queue_timeout_secs.into(),
         };
         for row in rows {
@@ -60,6 +62,7 @@ impl PoolSettingsRepository {
                 KEEP_ALIVE => draft.default_keep_alive_secs = required(KEEP_ALIVE)?,
                 MAX_QUEUED => draft.max_queued_requests = required(MAX_QUEUED)?,
                 QUEUE_TIMEOUT => draft.queue_timeout_secs = required(QUEUE_TIMEOUT)?,
+                MAX_BATCH => draft.max_batch_size = required(MAX_BATCH)?,
                 // Settings of a later version are left alone.
                 _ => {}
             }
@@ -89,7 +92,7 @@ impl PoolSettingsRepository {
         by: Option<i32>,
     ) -> Result<PoolSettings, CoreError> {
         let now = now_millis();
-        let values: [(&str, Option<i64>); 5] = [
+        let values: [(&str, Option<i64>); 6] = [
             (MEMORY_LIMIT, settings.memory_limit_bytes.map(|b| b as i64)),
             (MAX_LOADED, Some(settings.max_loaded_models.into())),
             (
@@ -98,6 +101,7 @@ impl PoolSettingsRepository {
             ),
             (MAX_QUEUED, Some(settings.max_queued_requests.into())),
             (QUEUE_TIMEOUT, Some(settings.queue_timeout_secs.into())),
+            (MAX_BATCH, Some(settings.max_batch_size.into())),
         ];
         let rows = values.map(|(name, value)| pool_setting::ActiveModel {
             name: Set(name.to_string()),
@@ -137,6 +141,7 @@ mod tests {
             max_loaded_models: 1,
             default_keep_alive: KeepAlive::Forever,
             max_queued_requests: 0,
+            max_batch_size: 3,
             queue_timeout_secs: 5,
         };
         assert_eq!(repository.set(&settings, None).await.unwrap(), settings);
