@@ -3,8 +3,10 @@ from one server (ours or mlx_lm.server), timed the same way for both. Prints JSO
 
 Time to first token: from sending the request to the first content delta. Decode speed: the
 answer's tokens after the first (from the usage chunk) over the time from the first content
-delta to the last. Then CONCURRENCY clients at once: all their tokens over the wall time. Then a
-4-turn chat resending its history, timed with and without a reusable prefix."""
+delta to the last. Then a 4-turn chat resending its history, timed with and without a reusable
+prefix. Then, for each count in CONCURRENCY (e.g. "1,4,8"), ROUNDS rounds of that many clients
+at once: each request's time to first token and decode speed, and all their tokens over the
+round's wall time (aggregate)."""
 
 import json
 import os
@@ -20,7 +22,8 @@ MODEL = os.environ["MODEL"]
 PROMPT = os.environ["PROMPT"]
 MAX_TOKENS = int(os.environ["MAX_TOKENS"])
 RUNS = int(os.environ["RUNS"])
-CONCURRENCY = int(os.environ["CONCURRENCY"])
+CONCURRENCY = [int(n) for n in os.environ["CONCURRENCY"].split(",")]
+ROUNDS = int(os.environ.get("ROUNDS", "2"))
 
 
 def one(index):
@@ -101,22 +104,31 @@ def chat():
 one(-1)  # warm-up: loads the model, fills caches
 sequential = [one(i) for i in range(RUNS)]
 chat_turns = chat()
-results = [None] * CONCURRENCY
 
 
-def worker(slot):
-    results[slot] = one(1000 + slot)
+def at_once(clients, round_index):
+    """`clients` requests at once; returns each one's figures and the aggregate speed."""
+    results = [None] * clients
+
+    def worker(slot):
+        results[slot] = one(10_000 * (clients + 1) + 100 * round_index + slot)
+
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return results, sum(r["tokens"] for r in results) / wall
 
 
-threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(CONCURRENCY)]
-started = time.perf_counter()
-for thread in threads:
-    thread.start()
-for thread in threads:
-    thread.join()
-wall = time.perf_counter() - started
-print(json.dumps({
-    "sequential": sequential,
-    "aggregate_tps": sum(r["tokens"] for r in results) / wall,
-    "chat": chat_turns,
-}))
+concurrent = {}
+for clients in CONCURRENCY:
+    requests, aggregates = [], []
+    for round_index in range(ROUNDS):
+        results, aggregate = at_once(clients, round_index)
+        requests += results
+        aggregates.append(aggregate)
+    concurrent[str(clients)] = {"requests": requests, "aggregate_tps": aggregates}
+print(json.dumps({"sequential": sequential, "concurrent": concurrent, "chat": chat_turns}))

@@ -1,9 +1,10 @@
 //! `cargo xtask bench serve`: streaming chat through our `/v1/chat/completions` against
 //! `mlx_lm.server` on the same model, MLX build and prompt, with the same client (the `openai`
 //! package, scripts/bench/serve_client.py): time to first token (p50, p95), decode speed, the
-//! proxy tax against our engine called directly (`mlx-manager generate`), and the aggregate
-//! speed of four clients at once; and a 4-turn chat that resends its history, timed with the
-//! prompt cache and without a reusable prefix.
+//! proxy tax against our engine called directly (`mlx-manager generate`); a 4-turn chat that
+//! resends its history, timed with the prompt cache and without a reusable prefix; and 1, 4
+//! and 8 streaming clients at once (continuous batching): aggregate and per-request speed, time
+//! to first token, and our peak memory against the pool's accounting.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
@@ -17,7 +18,10 @@ use crate::bench_pool::{address_of, admin_token, http, install, start_server};
 use crate::cmd::{self, Result};
 
 const RUNS: usize = 10;
-const CONCURRENCY: usize = 4;
+/// Clients at once, in turn.
+const CONCURRENCY: [usize; 3] = [1, 4, 8];
+/// Rounds of each count of clients.
+const ROUNDS: usize = 3;
 
 struct Case {
     fixture: &'static str,
@@ -39,12 +43,28 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// Several clients at once.
+struct Level {
+    clients: usize,
+    /// Median over the rounds of all tokens over the round's wall time.
+    aggregate_tps: f64,
+    /// Median of the requests' own decode speeds.
+    request_tps: f64,
+    ttft_p50_ms: f64,
+    ttft_p95_ms: f64,
+}
+
 /// What the client measured against one server.
 struct Figures {
     ttft_p50_ms: f64,
     ttft_p95_ms: f64,
     decode_tps: f64,
-    aggregate_tps: f64,
+    /// Per count of clients at once.
+    levels: Vec<Level>,
+    /// Ours only: the server's peak resident memory and the pool's peak accounted use while the
+    /// client ran.
+    peak_rss_bytes: u64,
+    peak_accounted_bytes: u64,
     /// Time to first token of each turn of a 4-turn chat, and of the same turn made uncacheable.
     chat_cached_ms: Vec<f64>,
     chat_uncached_ms: Vec<f64>,
@@ -55,10 +75,10 @@ pub fn run() -> Result {
     let binary = crate::bench::release_binary();
     let root = cmd::root();
     println!(
-        "\nserve benchmark: streaming /v1/chat/completions vs mlx_lm.server (greedy, same client, {RUNS} runs + {CONCURRENCY} concurrent)"
+        "\nserve benchmark: streaming /v1/chat/completions vs mlx_lm.server (greedy, same client, {RUNS} runs)"
     );
     println!(
-        "| {:<17} | {:>9} | {:>9} | {:>5} | {:>9} | {:>9} | {:>9} | {:>9} | {:>6} | {:>9} | {:>6} | {:>9} | {:>9} |",
+        "| {:<17} | {:>9} | {:>9} | {:>5} | {:>9} | {:>9} | {:>9} | {:>9} | {:>6} | {:>9} | {:>6} |",
         "model",
         "TTFT p50",
         "ref p50",
@@ -70,11 +90,9 @@ pub fn run() -> Result {
         "ratio",
         "direct",
         "proxy",
-        "4× ours",
-        "4× ref"
     );
-    println!("|{}|", ["-"; 13].map(|_| "------").join("|"));
-    let mut chat_rows = Vec::new();
+    println!("|{}|", ["-"; 11].map(|_| "------").join("|"));
+    let (mut chat_rows, mut batch_rows, mut memory_rows) = (Vec::new(), Vec::new(), Vec::new());
     for case in CASES {
         let dir = root.join(".fixtures").join(case.fixture);
         if !dir.join("config.json").exists() {
@@ -88,7 +106,7 @@ pub fn run() -> Result {
         let ttft_ratio = ours.ttft_p50_ms / theirs.ttft_p50_ms.max(1e-9);
         let mark = |met: bool| if met { " " } else { "!" };
         println!(
-            "| {:<17} | {:>6.1} ms | {:>6.1} ms | {:>4.2}{} | {:>6.1} ms | {:>6.1} ms | {:>5.0} t/s | {:>5.0} t/s | {:>5.2}{} | {:>5.0} t/s | {:>5.2}{} | {:>5.0} t/s | {:>5.0} t/s |",
+            "| {:<17} | {:>6.1} ms | {:>6.1} ms | {:>4.2}{} | {:>6.1} ms | {:>6.1} ms | {:>5.0} t/s | {:>5.0} t/s | {:>5.2}{} | {:>5.0} t/s | {:>5.2}{} |",
             case.fixture,
             ours.ttft_p50_ms,
             theirs.ttft_p50_ms,
@@ -103,10 +121,16 @@ pub fn run() -> Result {
             direct,
             proxy,
             mark(proxy >= 0.95),
-            ours.aggregate_tps,
-            theirs.aggregate_tps,
         );
         chat_rows.extend(chat_table_rows(case.fixture, &ours, &theirs));
+        batch_rows.extend(batch_table_rows(case.fixture, &ours, &theirs));
+        memory_rows.push(format!(
+            "| {:<17} | {:>7.0} MB | {:>7.0} MB | {:>5.2} |",
+            case.fixture,
+            ours.peak_rss_bytes as f64 / 1e6,
+            ours.peak_accounted_bytes as f64 / 1e6,
+            ours.peak_rss_bytes as f64 / ours.peak_accounted_bytes.max(1) as f64,
+        ));
     }
     println!(
         "\n4-turn chat resending its history: time to first token per turn (ours with the prompt cache, the same turn made uncacheable, mlx_lm.server with its cache)"
@@ -122,6 +146,41 @@ pub fn run() -> Result {
     println!(
         "goals: turns 2-4 cached <= 0.3x uncacheable and <= 1.0x mlx_lm.server (\"!\" marks a miss)"
     );
+    println!(
+        "\nclients at once (continuous batching): aggregate tok/s (median of {ROUNDS} rounds), per-request decode tok/s and time to first token"
+    );
+    println!(
+        "| {:<17} | clients | {:>9} | {:>9} | {:>6} | {:>7} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} |",
+        "model",
+        "ours",
+        "ref",
+        "ratio",
+        "× solo",
+        "req ours",
+        "req ref",
+        "TTFT p50",
+        "ref p50",
+        "TTFT p95",
+        "ref p95"
+    );
+    println!("|{}|", ["-"; 12].map(|_| "------").join("|"));
+    for row in batch_rows {
+        println!("{row}");
+    }
+    println!(
+        "goals: 4 clients on smollm2-135m-f32 >= 2.5x our single stream and >= 1.5x mlx_lm.server (\"!\" marks a miss)"
+    );
+    println!(
+        "\nours: peak resident memory of the server while the clients ran, against the pool's accounting (models' memory: weights, prompt cache, running requests' keys and values)"
+    );
+    println!(
+        "| {:<17} | {:>10} | {:>10} | {:>5} |",
+        "model", "peak RSS", "accounted", "ratio"
+    );
+    println!("|{}|", ["-"; 4].map(|_| "------").join("|"));
+    for row in memory_rows {
+        println!("{row}");
+    }
     println!(
         "goals: TTFT <= 1.0x mlx_lm.server; decode >= 2x mlx_lm.server on tiny-qwen3; proxy (server ÷ engine direct) >= 0.95 (\"!\" marks a miss)"
     );
@@ -154,6 +213,41 @@ fn chat_table_rows(fixture: &str, ours: &Figures, theirs: &Figures) -> Vec<Strin
         .collect()
 }
 
+/// The concurrency table's rows for one model; "× solo" is ours against our one client.
+fn batch_table_rows(fixture: &str, ours: &Figures, theirs: &Figures) -> Vec<String> {
+    let mark = |met: bool| if met { " " } else { "!" };
+    let solo = ours
+        .levels
+        .first()
+        .map_or(f64::NAN, |level| level.aggregate_tps);
+    ours.levels
+        .iter()
+        .zip(&theirs.levels)
+        .map(|(level, reference)| {
+            let ratio = level.aggregate_tps / reference.aggregate_tps;
+            let scaling = level.aggregate_tps / solo;
+            let goal = fixture == "smollm2-135m-f32" && level.clients == 4;
+            format!(
+                "| {:<17} | {:>7} | {:>5.0} t/s | {:>5.0} t/s | {:>5.2}{} | {:>6.2}{} | {:>5.1} t/s | {:>5.1} t/s | {:>6.0} ms | {:>6.0} ms | {:>6.0} ms | {:>6.0} ms |",
+                fixture,
+                level.clients,
+                level.aggregate_tps,
+                reference.aggregate_tps,
+                ratio,
+                mark(!goal || ratio >= 1.5),
+                scaling,
+                mark(!goal || scaling >= 2.5),
+                level.request_tps,
+                reference.request_tps,
+                level.ttft_p50_ms,
+                reference.ttft_p50_ms,
+                level.ttft_p95_ms,
+                reference.ttft_p95_ms,
+            )
+        })
+        .collect()
+}
+
 /// Our release server with the model in its cache, measured by the client.
 fn through_ours(binary: &Path, root: &Path, dir: &Path, max_tokens: usize) -> Result<Figures> {
     let temp = std::env::temp_dir().join(format!("mlx-manager-bench-serve-{}", std::process::id()));
@@ -173,13 +267,17 @@ fn through_ours(binary: &Path, root: &Path, dir: &Path, max_tokens: usize) -> Re
             (201, Some(key)) => key.to_string(),
             _ => return Err(format!("no API key ({status}): {key}")),
         };
-        client(
-            root,
-            &format!("http://{address}"),
-            &key,
-            "bench/model",
-            max_tokens,
-        )
+        let pid = child.id();
+        let sample = || {
+            let rss = crate::bench::rss_kib(pid).unwrap_or(0) * 1024;
+            let memory = http(address, "GET", "/api/servers/memory", Some(&token), None);
+            let accounted = memory
+                .ok()
+                .and_then(|(_, body)| body["used_bytes"].as_u64());
+            (rss, accounted.unwrap_or(0))
+        };
+        let url = format!("http://{address}");
+        client(root, &url, &key, "bench/model", max_tokens, Some(&sample))
     });
     stop(&mut child);
     let _ = std::fs::remove_dir_all(&temp);
@@ -217,16 +315,14 @@ fn through_mlx_lm(root: &Path, dir: &Path, max_tokens: usize) -> Result<Figures>
         std::thread::sleep(Duration::from_millis(100));
     }
     // mlx_lm.server maps `default_model` to its --model.
-    let result = client(
-        root,
-        &format!("http://{address}"),
-        "unused",
-        "default_model",
-        max_tokens,
-    );
+    let url = format!("http://{address}");
+    let result = client(root, &url, "unused", "default_model", max_tokens, None);
     stop(&mut child);
     result
 }
+
+/// Resident and accounted bytes, sampled while the client runs.
+type Sampler<'a> = &'a dyn Fn() -> (u64, u64);
 
 fn client(
     root: &Path,
@@ -234,8 +330,10 @@ fn client(
     key: &str,
     model: &str,
     max_tokens: usize,
+    sample: Option<Sampler>,
 ) -> Result<Figures> {
-    let output = Command::new(root.join(".venv/bin/python"))
+    let levels = CONCURRENCY.map(|n| n.to_string()).join(",");
+    let mut child = Command::new(root.join(".venv/bin/python"))
         .arg(root.join("scripts/bench/serve_client.py"))
         .env("BASE_URL", base_url)
         .env("API_KEY", key)
@@ -243,9 +341,22 @@ fn client(
         .env("PROMPT", PROMPT)
         .env("MAX_TOKENS", max_tokens.to_string())
         .env("RUNS", RUNS.to_string())
-        .env("CONCURRENCY", CONCURRENCY.to_string())
-        .output()
+        .env("CONCURRENCY", levels)
+        .env("ROUNDS", ROUNDS.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| e.to_string())?;
+    let (mut peak_rss_bytes, mut peak_accounted_bytes) = (0, 0);
+    while child.try_wait().map_err(|e| e.to_string())?.is_none() {
+        if let Some(sample) = sample {
+            let (rss, accounted) = sample();
+            peak_rss_bytes = peak_rss_bytes.max(rss);
+            peak_accounted_bytes = peak_accounted_bytes.max(accounted);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
     if !output.status.success() {
         return Err(format!(
             "the benchmark client failed against {base_url}: {}",
@@ -273,7 +384,12 @@ fn client(
         ttft_p50_ms: percentile(&ttft, 0.5),
         ttft_p95_ms: percentile(&ttft, 0.95),
         decode_tps: percentile(&decode, 0.5),
-        aggregate_tps: report["aggregate_tps"].as_f64().unwrap_or(0.0),
+        levels: CONCURRENCY
+            .iter()
+            .map(|&clients| level(&report["concurrent"][clients.to_string()], clients))
+            .collect::<Result<_>>()?,
+        peak_rss_bytes,
+        peak_accounted_bytes,
         chat_cached_ms: chat("cached_ms"),
         chat_uncached_ms: chat("uncached_ms"),
     })
@@ -284,4 +400,32 @@ fn stop(child: &mut Child) {
         .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
+}
+
+/// One count of clients' figures from the client's report.
+fn level(report: &Value, clients: usize) -> Result<Level> {
+    let sorted = |values: Vec<f64>| {
+        let mut values = values;
+        values.sort_by(f64::total_cmp);
+        values
+    };
+    let requests = report["requests"]
+        .as_array()
+        .ok_or("no concurrent requests")?;
+    let field = |name: &str| sorted(requests.iter().filter_map(|r| r[name].as_f64()).collect());
+    let aggregates = report["aggregate_tps"].as_array().ok_or("no aggregate")?;
+    let aggregates = sorted(aggregates.iter().filter_map(Value::as_f64).collect());
+    let (ttft, speeds) = (field("ttft_ms"), field("decode_tps"));
+    if ttft.len() != clients * ROUNDS || aggregates.len() != ROUNDS {
+        return Err(format!("incomplete report for {clients} clients: {report}"));
+    }
+    let percentile =
+        |values: &[f64], p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
+    Ok(Level {
+        clients,
+        aggregate_tps: percentile(&aggregates, 0.5),
+        request_tps: percentile(&speeds, 0.5),
+        ttft_p50_ms: percentile(&ttft, 0.5),
+        ttft_p95_ms: percentile(&ttft, 0.95),
+    })
 }

@@ -19,17 +19,23 @@
 //! - [`runtime`]: the linked MLX's version, the GPU backend and the BLAS library in use.
 //! - [`memory_release`]: a hook the binary sets (mimalloc's collect) so memory freed while a
 //!   model loads goes back to the system at once, not into the allocator's free pages.
-//! - On Linux, `sgemm_interposer` routes one-row `cblas_sgemm` calls to `cblas_sgemv`.
+//! - On Linux, `sgemm_interposer` routes one-row `cblas_sgemm` calls to `cblas_sgemv`, and
+//!   products of a few rows (a batch's decoding step) to `few_row_product`, which reads the
+//!   weights once, over every core (`parallel_split`).
 
 mod architectures;
 mod device;
 mod error;
+#[cfg(target_os = "linux")]
+mod few_row_product;
 pub mod footprint;
 pub mod generation;
 pub mod memory_release;
 mod model;
 pub mod model_config;
 mod nn;
+#[cfg(target_os = "linux")]
+mod parallel_split;
 pub mod runtime;
 #[cfg(target_os = "linux")]
 mod sgemm_interposer;

@@ -1,19 +1,24 @@
-//! Single-row matrix products as matrix–vector products, on Linux.
+//! Matrix products of few rows, routed around OpenBLAS's general product, on Linux.
 //!
-//! Every f32 projection of a decoding step multiplies one row by a weight matrix. MLX's CPU
-//! backend sends every product to `cblas_sgemm`, and OpenBLAS's general product first copies
-//! ("packs") the whole weight matrix into its own layout — on each call, for a single row. Its
-//! `cblas_sgemv` reads the matrix in place and is about 1.6× faster on SmolLM2 in f32.
+//! Every f32 projection of a decoding step multiplies one row (or, in a batch, a few rows) by a
+//! weight matrix. MLX's CPU backend sends every product to `cblas_sgemm`, and OpenBLAS's
+//! general product first copies ("packs") the whole weight matrix into its own layout — on each
+//! call, for a single row. Its `cblas_sgemv` reads the matrix in place and is about 1.6× faster
+//! on SmolLM2 in f32.
 //!
-//! This module defines `cblas_sgemm` in the executable. The dynamic linker binds libmlx's calls to
-//! the executable's definition first (as it does for mimalloc's `malloc`), so one-row products
-//! go to the BLAS library's `cblas_sgemv`, and every other product to its `cblas_sgemm`
-//! unchanged. Small matrices run on one BLAS thread: waking OpenBLAS's threads costs more than
-//! such a product. Results equal the general product's up to rounding (summation order).
+//! This module defines `cblas_sgemm` in the executable. The dynamic linker binds libmlx's calls
+//! to the executable's definition first (as it does for mimalloc's `malloc`), so one-row
+//! products go to the BLAS library's `cblas_sgemv`, products of 2 to 16 rows by a transposed
+//! matrix (a batch's decoding step) to `few_row_product`, and every other product to the
+//! library's `cblas_sgemm` unchanged. Small matrices run on one BLAS thread: waking OpenBLAS's
+//! threads costs more than such a product. Results equal the general product's up to rounding
+//! (summation order).
 
 use std::ffi::{c_int, c_void};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::{LazyLock, OnceLock};
+
+use crate::few_row_product;
 
 const ROW_MAJOR: c_int = 101;
 const NO_TRANS: c_int = 111;
@@ -45,6 +50,14 @@ struct Blas {
 }
 
 static ROUTED: AtomicU64 = AtomicU64::new(0);
+static FEW_ROWS: AtomicU64 = AtomicU64::new(0);
+static FEW_ROWS_SUPPORTED: LazyLock<bool> = LazyLock::new(few_row_product::supported);
+
+/// How many products went to the few-row kernel so far.
+#[cfg(test)]
+fn few_row_products() -> u64 {
+    FEW_ROWS.load(Ordering::Relaxed)
+}
 
 /// How many products went to `cblas_sgemv` so far.
 #[cfg(test)]
@@ -124,6 +137,33 @@ pub unsafe extern "C" fn cblas_sgemm(
     c: *mut f32,
     ldc: c_int,
 ) {
+    let rows = usize::try_from(m).unwrap_or(0);
+    if order == ROW_MAJOR
+        && (2..=few_row_product::MAX_ROWS).contains(&rows)
+        && trans_a == NO_TRANS
+        && trans_b == TRANS
+        && n > 0
+        && k > 0
+        && *FEW_ROWS_SUPPORTED
+    {
+        let product = few_row_product::Product {
+            m: rows,
+            n: n as usize,
+            k: k as usize,
+            alpha,
+            a,
+            lda: lda as usize,
+            w: b,
+            ldw: ldb as usize,
+            beta,
+            c,
+            ldc: ldc as usize,
+        };
+        // SAFETY: the caller's matrices, described as the kernel wants them.
+        unsafe { product.run() };
+        FEW_ROWS.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
     let blas = blas();
     let valid_trans = |t| t == NO_TRANS || t == TRANS;
     if let Some(sgemv) = blas.sgemv
@@ -193,8 +233,8 @@ mod tests {
         assert!(worst <= bound, "{case}: differs by {worst} (bound {bound})");
     }
 
-    /// One row through `cblas_sgemv`, compared with the same row inside a two-row product,
-    /// which still goes to `cblas_sgemm`.
+    /// One row through `cblas_sgemv`, compared with the same row inside a two-row product
+    /// (the few-row kernel, or `cblas_sgemm` where it does not run).
     fn compare_rows() {
         ensure_linked();
         for (k, n) in [(3, 5), (128, 384), (576, 1536), (700, 1200)] {
@@ -226,6 +266,48 @@ mod tests {
     }
 
     use mlx_rs::ops::indexing::IndexOp;
+
+    /// Products of 2 to 16 rows through the few-row kernel (17 through the BLAS library), each
+    /// row compared with the same row alone (`cblas_sgemv`), with and without `α`, `β` and a
+    /// bias, on sizes with and without remainders of the kernel's 8 × 4 blocks.
+    fn compare_few_rows() {
+        ensure_linked();
+        for (k, n) in [(3, 5), (8, 4), (128, 384), (576, 1536), (700, 1203)] {
+            let weight = spread(&[n, k], 3);
+            let bias = spread(&[n], 5);
+            for m in [2, 3, 4, 5, 8, 9, 16, 17] {
+                let rows = spread(&[m, k], m);
+                let before = few_row_products();
+                let together = rows.matmul(weight.t()).unwrap();
+                let scaled = addmm(&bias, &rows, weight.t(), 2.0, 0.5).unwrap();
+                for row in 0..m {
+                    let alone = rows.index(row..row + 1).matmul(weight.t()).unwrap();
+                    let case = format!("row {row} of {m}, {k}×{n}");
+                    close(&together.index(row..row + 1), &alone, k, &case);
+                    let expected =
+                        addmm(&bias, &rows.index(row..row + 1), weight.t(), 2.0, 0.5).unwrap();
+                    close(
+                        &scaled.index(row..row + 1),
+                        &expected,
+                        k,
+                        &format!("{case}, α β"),
+                    );
+                }
+                let routed = few_row_products() - before;
+                match (m <= MAX_FEW_ROWS, few_row_product::supported()) {
+                    (true, true) => assert!(routed >= 2, "{m} rows did not use the kernel"),
+                    _ => assert_eq!(routed, 0, "{m} rows went to the kernel"),
+                }
+            }
+        }
+    }
+
+    const MAX_FEW_ROWS: i32 = few_row_product::MAX_ROWS as i32;
+
+    #[test]
+    fn few_row_products_read_the_weights_once_and_equal_each_row_alone() {
+        mlx_rs::with_device(mlx_rs::Device::cpu(), compare_few_rows);
+    }
 
     #[test]
     fn one_row_products_use_gemv_and_equal_the_general_product() {
