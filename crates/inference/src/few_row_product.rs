@@ -96,15 +96,25 @@ impl Product {
     unsafe fn block<const R: usize, const C: usize>(&self, i: usize, j: usize) {
         let k = self.k;
         let mut sums = [[_mm256_setzero_ps(); C]; R];
-        let rows: [*const f32; R] =
-            std::array::from_fn(|r| unsafe { self.a.add((i + r) * self.lda) });
-        let weights: [*const f32; C] =
-            std::array::from_fn(|c| unsafe { self.w.add((j + c) * self.ldw) });
+        let mut rows = [self.a; R];
+        for (r, row) in rows.iter_mut().enumerate() {
+            // SAFETY: row i + r of A exists.
+            *row = unsafe { self.a.add((i + r) * self.lda) };
+        }
+        let mut weights = [self.w; C];
+        for (c, weight) in weights.iter_mut().enumerate() {
+            // SAFETY: row j + c of W exists.
+            *weight = unsafe { self.w.add((j + c) * self.ldw) };
+        }
+        // No closures here: a closure does not inherit the function's target features, and
+        // an intrinsic called from one is a function call, not an instruction.
+        let mut w = [_mm256_setzero_ps(); C];
         let mut p = 0;
         while p + 8 <= k {
-            // SAFETY: p + 8 ≤ k: within each row.
-            let w: [__m256; C] =
-                std::array::from_fn(|c| unsafe { _mm256_loadu_ps(weights[c].add(p)) });
+            for c in 0..C {
+                // SAFETY: p + 8 ≤ k: within the row.
+                w[c] = unsafe { _mm256_loadu_ps(weights[c].add(p)) };
+            }
             for r in 0..R {
                 let x = unsafe { _mm256_loadu_ps(rows[r].add(p)) };
                 for c in 0..C {

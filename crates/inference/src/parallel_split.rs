@@ -1,14 +1,15 @@
 //! Splitting one short piece of work (a product of a few milliseconds at most) over the cores:
-//! the calling thread takes the first part and helper threads, started once and kept, the
-//! others. A decoding step makes a hundred such calls back to back, so a helper spins briefly
-//! for the next one before it sleeps, and a call wakes it without a lock.
+//! the work is cut into chunks that the calling thread and helper threads (started once and
+//! kept) take in turn from a shared counter. A decoding step makes a hundred such calls back to
+//! back, so a helper spins briefly for the next one before it sleeps; one that wakes late
+//! finds fewer chunks left (or none), so the caller never waits for a helper to wake, only for
+//! chunks already being computed.
 //!
 //! One split runs at a time; a call made while another runs (another model's thread) does its
 //! work alone rather than wait.
 
-use std::cell::UnsafeCell;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
@@ -16,23 +17,44 @@ use std::time::{Duration, Instant};
 const MAX_HELPERS: usize = 8;
 /// How long a helper waits for the next job, spinning, before it sleeps: about the gap between
 /// two products of one decoding step, short enough to leave the core to others between steps.
-const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
+const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(100);
+/// Chunks per participating thread: small enough that a late helper still finds some.
+const CHUNKS_PER_THREAD: usize = 8;
 
-type Job = *const (dyn Fn(usize, usize) + Sync);
+/// A helper's slot: no job, a job posted, or a job it took (and is working on).
+const IDLE: u8 = 0;
+const POSTED: u8 = 1;
+const TAKEN: u8 = 2;
+
+/// One split: the work, cut into `chunks` of `chunk` indices (of `n`), and the next to take.
+struct Job<'a> {
+    work: &'a (dyn Fn(usize, usize) + Sync),
+    n: usize,
+    chunk: usize,
+    chunks: usize,
+    next: AtomicUsize,
+}
+
+impl Job<'_> {
+    /// Takes chunks until none is left.
+    fn help(&self) {
+        loop {
+            let index = self.next.fetch_add(1, Ordering::Relaxed);
+            if index >= self.chunks {
+                return;
+            }
+            let from = index * self.chunk;
+            (self.work)(from, (from + self.chunk).min(self.n));
+        }
+    }
+}
 
 struct Helper {
     thread: Thread,
-    /// Jobs posted to and finished by this helper.
-    posted: AtomicU64,
-    finished: AtomicU64,
-    /// Written by the caller before it bumps `posted`, read by the helper after it sees it.
-    job: UnsafeCell<Option<(Job, usize, usize)>>,
+    state: AtomicU8,
+    /// The posted job; valid while `state` is not `IDLE` (the caller waits for that).
+    job: AtomicPtr<Job<'static>>,
 }
-
-// SAFETY: `job` is handed over through `posted`/`finished` (release/acquire): only the caller
-// writes it while the helper is idle, only the helper reads it while the caller waits.
-unsafe impl Sync for Helper {}
-unsafe impl Send for Helper {}
 
 struct Helpers {
     helpers: Vec<&'static Helper>,
@@ -63,9 +85,8 @@ fn start_helper(index: usize) -> std::io::Result<&'static Helper> {
         })?;
     let helper: &'static Helper = Box::leak(Box::new(Helper {
         thread: thread.thread().clone(),
-        posted: AtomicU64::new(0),
-        finished: AtomicU64::new(0),
-        job: UnsafeCell::new(None),
+        state: AtomicU8::new(IDLE),
+        job: AtomicPtr::new(std::ptr::null_mut()),
     }));
     sender
         .send(helper)
@@ -74,31 +95,36 @@ fn start_helper(index: usize) -> std::io::Result<&'static Helper> {
 }
 
 fn serve(helper: &Helper) {
-    let mut done = 0u64;
     loop {
         let idle_since = Instant::now();
-        while helper.posted.load(Ordering::Acquire) == done {
+        while helper.state.load(Ordering::Acquire) != POSTED {
             match idle_since.elapsed() < SPIN_BEFORE_SLEEP {
                 true => std::hint::spin_loop(),
                 false => std::thread::park(),
             }
         }
-        // SAFETY: posted > done: the caller wrote the job and waits for `finished`.
-        if let Some((job, from, to)) = unsafe { *helper.job.get() } {
-            // SAFETY: the job outlives the call that posted it, which waits for us.
-            unsafe { (*job)(from, to) };
+        // The caller may take the job back first (it finished every chunk itself).
+        if helper
+            .state
+            .compare_exchange(POSTED, TAKEN, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
+            // SAFETY: TAKEN: the caller waits for IDLE before its job goes away.
+            unsafe { (*helper.job.load(Ordering::Acquire)).help() };
+            helper.state.store(IDLE, Ordering::Release);
         }
-        done += 1;
-        helper.finished.store(done, Ordering::Release);
     }
 }
 
 /// Runs `work(from, to)` over `0..n` in parts whose bounds are multiples of `align` (but the
-/// last), one per core, and returns when all are done.
+/// last), on every core, and returns when all are done.
 pub fn split_rows(n: usize, align: usize, work: &(dyn Fn(usize, usize) + Sync)) {
     let pool = helpers();
-    let parts = (pool.helpers.len() + 1).min(n.div_ceil(align.max(1)));
-    if parts <= 1
+    let align = align.max(1);
+    let threads = pool.helpers.len() + 1;
+    let chunk = n.div_ceil(threads * CHUNKS_PER_THREAD).div_ceil(align) * align;
+    let chunks = n.div_ceil(chunk.max(1));
+    if chunks <= 1
         || pool
             .busy
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
@@ -106,28 +132,32 @@ pub fn split_rows(n: usize, align: usize, work: &(dyn Fn(usize, usize) + Sync)) 
     {
         return work(0, n);
     }
-    let per_part = n.div_ceil(parts).div_ceil(align) * align;
-    let bound = |part: usize| (part * per_part).min(n);
-    // SAFETY: erases the borrow's lifetime; every helper given the job finishes with it
-    // before this function returns (the wait below).
-    let job: Job =
-        unsafe { std::mem::transmute::<*const (dyn Fn(usize, usize) + Sync + '_), Job>(work) };
-    let mut posted = Vec::with_capacity(parts - 1);
-    for (part, helper) in (1..parts).zip(&pool.helpers) {
-        let (from, to) = (bound(part), bound(part + 1));
-        if from >= to {
-            continue;
-        }
-        // SAFETY: the helper is idle (finished == posted), so it does not read the slot.
-        unsafe { *helper.job.get() = Some((job, from, to)) };
-        let ticket = helper.posted.fetch_add(1, Ordering::Release) + 1;
+    let job = Job {
+        work,
+        n,
+        chunk,
+        chunks,
+        next: AtomicUsize::new(0),
+    };
+    // SAFETY (of the lifetime erased here): every helper is IDLE again, done with the job or
+    // never having taken it, before this function returns.
+    let shared = &job as *const Job<'_> as *mut Job<'static>;
+    let helping = &pool.helpers[..pool.helpers.len().min(chunks - 1)];
+    for helper in helping {
+        helper.job.store(shared, Ordering::Release);
+        helper.state.store(POSTED, Ordering::Release);
         helper.thread.unpark();
-        posted.push((helper, ticket));
     }
-    work(0, bound(1));
-    for (helper, ticket) in posted {
-        while helper.finished.load(Ordering::Acquire) < ticket {
-            std::hint::spin_loop();
+    job.help();
+    for helper in helping {
+        let untaken =
+            helper
+                .state
+                .compare_exchange(POSTED, IDLE, Ordering::AcqRel, Ordering::Acquire);
+        if untaken.is_err() {
+            while helper.state.load(Ordering::Acquire) != IDLE {
+                std::hint::spin_loop();
+            }
         }
     }
     pool.busy.store(false, Ordering::Release);
@@ -148,8 +178,8 @@ mod tests {
                     from % 4 == 0 && (to % 4 == 0 || to == n),
                     "{from}..{to} of {n}"
                 );
-                for index in from..to {
-                    seen[index].fetch_add(1, Ordering::Relaxed);
+                for count in &seen[from..to] {
+                    count.fetch_add(1, Ordering::Relaxed);
                 }
             });
             assert!(

@@ -204,7 +204,9 @@ pub unsafe extern "C" fn cblas_sgemm(
         eprintln!("mlx-manager: no cblas_sgemm in the BLAS library");
         std::process::abort();
     };
-    blas.use_threads(i64::MAX);
+    // Small products (a sequence's attention over its cache) on one thread: OpenBLAS's woken
+    // threads would spin on the cores the few-row kernel's helpers use.
+    blas.use_threads(i64::from(m) * i64::from(n) * i64::from(k));
     // SAFETY: the caller's arguments, forwarded as they are.
     unsafe {
         sgemm(
@@ -285,7 +287,7 @@ mod tests {
                     let case = format!("row {row} of {m}, {k}×{n}");
                     close(&together.index(row..row + 1), &alone, k, &case);
                     let expected =
-                        addmm(&bias, &rows.index(row..row + 1), weight.t(), 2.0, 0.5).unwrap();
+                        addmm(&bias, rows.index(row..row + 1), weight.t(), 2.0, 0.5).unwrap();
                     close(
                         &scaled.index(row..row + 1),
                         &expected,

@@ -28,6 +28,13 @@ pub struct Traits {
     pub qk_norm: bool,
 }
 
+/// Rotary angles for a batch's rows: one set for all rows, or one per sequence where
+/// `fast::rope` rotates (it takes one offset).
+enum RowAngles {
+    Together(RopeAngles),
+    Each(Vec<Option<RopeAngles>>),
+}
+
 struct Attention {
     /// q, k and v projections, in that order.
     qkv_proj: FusedLinear,
@@ -56,27 +63,54 @@ impl Attention {
     }
 
     /// One new token for each of several sequences: row `i` of `x` attends over `caches[i]`
-    /// from that cache's position. The projections run once for all rows.
+    /// from that cache's position. The projections run once for all rows; with `rows` (each
+    /// row's rotary angles, on the CPU) so do the head split and the rotation, and only the
+    /// cache update and the attention itself run per sequence.
     fn forward_rows(
         &self,
         x: &Array,
         caches: &mut [&mut LayerCache],
         rope: &Rope,
-        angles: &[Option<RopeAngles>],
+        angles: &RowAngles,
     ) -> Result<Array, InferenceError> {
         let [queries, keys, values] = self.project(x)?;
         let mut outputs = Vec::with_capacity(caches.len());
-        for (row, (cache, angles)) in caches.iter_mut().zip(angles).enumerate() {
-            let row = row as i32;
-            let pick = |rows: &Array| rows.index(row..row + 1);
-            outputs.push(self.attend(
-                pick(&queries),
-                pick(&keys),
-                pick(&values),
-                cache,
-                rope,
-                angles.as_ref(),
-            )?);
+        match angles {
+            RowAngles::Together(angles) => {
+                let rows = caches.len() as i32;
+                let split = |y: Array, heads: i32, norm: Option<&RmsNorm>| {
+                    let y = y.reshape(&[rows, heads, 1, -1])?;
+                    match norm {
+                        Some(norm) => norm.forward(&y),
+                        None => Ok(y),
+                    }
+                };
+                let queries = split(queries, self.heads, self.q_norm.as_ref())?;
+                let keys = split(keys, self.kv_heads, self.k_norm.as_ref())?;
+                let queries = rope.rotate(&queries, 0, Some(angles))?;
+                let keys = rope.rotate(&keys, 0, Some(angles))?;
+                let values = values.reshape(&[rows, self.kv_heads, 1, -1])?;
+                for (row, cache) in caches.iter_mut().enumerate() {
+                    let row = row as i32;
+                    let pick = |rows: &Array| rows.index(row..row + 1);
+                    let (keys, values) = cache.update_and_fetch(pick(&keys), pick(&values))?;
+                    outputs.push(self.attention(&pick(&queries), &keys, &values, 1)?);
+                }
+            }
+            RowAngles::Each(angles) => {
+                for (row, (cache, angles)) in caches.iter_mut().zip(angles).enumerate() {
+                    let row = row as i32;
+                    let pick = |rows: &Array| rows.index(row..row + 1);
+                    outputs.push(self.attend(
+                        pick(&queries),
+                        pick(&keys),
+                        pick(&values),
+                        cache,
+                        rope,
+                        angles.as_ref(),
+                    )?);
+                }
+            }
         }
         self.o_proj.forward(&concatenate(&outputs, 0)?)
     }
@@ -127,13 +161,24 @@ impl Attention {
         let queries = rope.rotate(&queries, offset, angles)?;
         let keys = rope.rotate(&keys, offset, angles)?;
         let (keys, values) = cache.update_and_fetch(keys, values)?;
+        self.attention(&queries, &keys, &values, l)
+    }
 
+    /// `L` rotated queries `[1, heads, L, dim]` over a sequence's whole cached keys and values;
+    /// returns `[L, heads · dim]`.
+    fn attention(
+        &self,
+        queries: &Array,
+        keys: &Array,
+        values: &Array,
+        l: i32,
+    ) -> Result<Array, InferenceError> {
         Ok(match (&self.decode, l) {
-            (Some(decode), 1) => decode.forward(&queries, &keys, &values)?,
+            (Some(decode), 1) => decode.forward(queries, keys, values)?,
             _ => {
                 let mask = (l > 1).then_some(ScaledDotProductAttentionMask::Causal);
                 let output =
-                    scaled_dot_product_attention(&queries, &keys, &values, self.scale, mask, None)?;
+                    scaled_dot_product_attention(queries, keys, values, self.scale, mask, None)?;
                 output.transpose_axes(&[0, 2, 1, 3])?.reshape(&[l, -1])?
             }
         })
@@ -345,10 +390,16 @@ impl Decoder {
             )));
         }
         let mut h = self.embed.forward(ids)?;
-        let angles = caches
-            .iter()
-            .map(|cache| self.rope.angles(1, 1, cache.offset()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let offsets: Vec<i32> = caches.iter().map(|cache| cache.offset()).collect();
+        let angles = match self.rope.row_angles(&offsets)? {
+            Some(angles) => RowAngles::Together(angles),
+            None => RowAngles::Each(
+                offsets
+                    .iter()
+                    .map(|&offset| self.rope.angles(1, 1, offset))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
         for (index, layer) in self.layers.iter().enumerate() {
             let mut layer_caches: Vec<&mut LayerCache> =
                 caches.iter_mut().map(|c| &mut c.layers[index]).collect();

@@ -80,6 +80,15 @@ impl Rope {
             .transpose()
     }
 
+    /// The sines and cosines for one position per row (row `i` at `offsets[i]`); `None` where
+    /// `fast::rope` is used instead (it takes one offset for all rows).
+    pub fn row_angles(&self, offsets: &[i32]) -> Result<Option<RopeAngles>, InferenceError> {
+        self.inverse_freqs
+            .as_ref()
+            .map(|inverse| RopeAngles::for_rows(inverse, offsets))
+            .transpose()
+    }
+
     /// Rotates `[B, heads, L, dim]`, with the shared angles when given.
     pub fn rotate(
         &self,

@@ -25,9 +25,11 @@ pub fn inverse_freqs(dims: i32, base: f32, freqs: Option<&Array>) -> Result<Arra
 /// Cosines and sines of one forward pass's angles. For each head count and dtype they meet,
 /// they are cast and broadcast to `[B, heads, L, dims/2]` once, so rotating needs neither.
 pub struct RopeAngles {
+    /// `[L, dims/2]`, or `[B, 1, 1, dims/2]` for one position per row.
     cos: Array,
     sin: Array,
     batch: i32,
+    len: i32,
     prepared: RefCell<Vec<Prepared>>,
 }
 
@@ -51,6 +53,24 @@ impl RopeAngles {
             cos: theta.cos()?,
             sin: theta.sin()?,
             batch,
+            len,
+            prepared: RefCell::new(Vec::with_capacity(2)),
+        })
+    }
+
+    /// One position per row of a batch: row `i` at `offsets[i]` (several sequences' next
+    /// tokens). Each row's angles are computed as [`RopeAngles::new`] computes them for that
+    /// position alone, so they are identical.
+    pub fn for_rows(inverse_freqs: &Array, offsets: &[i32]) -> Result<Self, InferenceError> {
+        let batch = offsets.len() as i32;
+        let positions: Vec<f32> = offsets.iter().map(|&offset| offset as f32).collect();
+        let positions = Array::from_slice(&positions, &[batch, 1, 1, 1]);
+        let theta = positions.multiply(inverse_freqs)?;
+        Ok(Self {
+            cos: theta.cos()?,
+            sin: theta.sin()?,
+            batch,
+            len: 1,
             prepared: RefCell::new(Vec::with_capacity(2)),
         })
     }
@@ -64,7 +84,7 @@ impl RopeAngles {
         {
             return Ok((found.cos.clone(), found.sin.clone()));
         }
-        let shape = [self.batch, heads, self.cos.dim(0), self.cos.dim(1)];
+        let shape = [self.batch, heads, self.len, self.cos.dim(-1)];
         let cos = broadcast_to(self.cos.as_dtype(dtype)?, &shape)?;
         let sin = broadcast_to(self.sin.as_dtype(dtype)?, &shape)?;
         prepared.push(Prepared {
