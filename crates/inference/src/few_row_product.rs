@@ -52,7 +52,7 @@ impl Product {
     /// The pointers and leading dimensions describe valid matrices of the stated sizes.
     pub unsafe fn run(&self) {
         #[cfg(target_arch = "x86_64")]
-        split_rows(self.n, 4, &|from, to| {
+        split_rows(self.n, 4, self.n * self.k, &|from, to| {
             // SAFETY: the caller's contract; each part writes its own columns of C.
             unsafe { self.columns(from, to) }
         });

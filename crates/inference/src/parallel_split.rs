@@ -18,6 +18,9 @@ const MAX_HELPERS: usize = 8;
 /// How long a helper waits for the next job, spinning, before it sleeps: about the gap between
 /// two products of one decoding step, short enough to leave the core to others between steps.
 const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(100);
+/// Work smaller than this (in matrix elements: 256 KB of f32 weights) is not split: a
+/// sequence's attention over its cache, many small products a step, stays on one thread.
+pub const SPLIT_FROM: usize = 64 * 1024;
 /// Chunks per participating thread: small enough that a late helper still finds some.
 const CHUNKS_PER_THREAD: usize = 8;
 
@@ -117,8 +120,13 @@ fn serve(helper: &Helper) {
 }
 
 /// Runs `work(from, to)` over `0..n` in parts whose bounds are multiples of `align` (but the
-/// last), on every core, and returns when all are done.
-pub fn split_rows(n: usize, align: usize, work: &(dyn Fn(usize, usize) + Sync)) {
+/// last), on every core, and returns when all are done. `size` is the work's size in whatever
+/// unit (a product's matrix elements): below [`SPLIT_FROM`] it runs on the calling thread
+/// alone, as waking a helper (which then spins) costs more than it saves.
+pub fn split_rows(n: usize, align: usize, size: usize, work: &(dyn Fn(usize, usize) + Sync)) {
+    if size < SPLIT_FROM {
+        return work(0, n);
+    }
     let pool = helpers();
     let align = align.max(1);
     let threads = pool.helpers.len() + 1;
@@ -173,7 +181,7 @@ mod tests {
     fn every_index_is_covered_once_in_aligned_parts() {
         for n in [0, 1, 3, 4, 5, 17, 576, 1537] {
             let seen: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
-            split_rows(n, 4, &|from, to| {
+            split_rows(n, 4, SPLIT_FROM, &|from, to| {
                 assert!(
                     from % 4 == 0 && (to % 4 == 0 || to == n),
                     "{from}..{to} of {n}"
@@ -190,13 +198,25 @@ mod tests {
     }
 
     #[test]
+    fn small_work_stays_on_the_calling_thread_in_one_part() {
+        let caller = std::thread::current().id();
+        let parts = AtomicUsize::new(0);
+        split_rows(1000, 4, SPLIT_FROM - 1, &|from, to| {
+            assert_eq!(std::thread::current().id(), caller);
+            assert_eq!((from, to), (0, 1000));
+            parts.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(parts.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
     fn splits_from_several_threads_at_once_each_cover_their_work() {
         std::thread::scope(|scope| {
             for _ in 0..4 {
                 scope.spawn(|| {
                     for _ in 0..200 {
                         let total = AtomicUsize::new(0);
-                        split_rows(1000, 4, &|from, to| {
+                        split_rows(1000, 4, SPLIT_FROM, &|from, to| {
                             total.fetch_add(to - from, Ordering::Relaxed);
                         });
                         assert_eq!(total.load(Ordering::Relaxed), 1000);

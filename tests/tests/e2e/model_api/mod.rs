@@ -3,6 +3,7 @@
 //! under load, disconnects, time limits and permissions.
 
 mod anthropic_client;
+mod batching;
 mod cli_chat;
 mod embeddings;
 mod load_and_limits;
