@@ -96,6 +96,8 @@ static WIDE: std::sync::LazyLock<bool> =
 mod tests {
     use super::*;
 
+    type Kernel = unsafe fn(&Product, usize, usize);
+
     /// Deterministic values in [-1, 1).
     fn values(count: usize, seed: usize) -> Vec<f32> {
         (0..count)
@@ -108,15 +110,9 @@ mod tests {
     /// the row.
     #[test]
     fn both_kernels_equal_a_plain_sum() {
-        let kernels: Vec<(&str, unsafe fn(&Product, usize, usize))> = [
-            (
-                "avx2",
-                supported().then_some(avx2::columns as unsafe fn(&Product, usize, usize)),
-            ),
-            (
-                "avx512",
-                (*WIDE).then_some(avx512::columns as unsafe fn(&Product, usize, usize)),
-            ),
+        let kernels: Vec<(&str, Kernel)> = [
+            ("avx2", supported().then_some(avx2::columns as Kernel)),
+            ("avx512", (*WIDE).then_some(avx512::columns as Kernel)),
         ]
         .into_iter()
         .filter_map(|(name, kernel)| kernel.map(|kernel| (name, kernel)))

@@ -92,11 +92,10 @@ unsafe fn block<const R: usize, const C: usize>(p: &Product, i: usize, j: usize)
             }
         }
     }
-    for r in 0..R {
-        for c in 0..C {
-            let total = _mm512_reduce_add_ps(sums[r][c]);
+    for (r, row_sums) in sums.iter().enumerate() {
+        for (c, &sum) in row_sums.iter().enumerate() {
             // SAFETY: C has row i + r and column j + c.
-            unsafe { p.store(i + r, j + c, total) };
+            unsafe { p.store(i + r, j + c, _mm512_reduce_add_ps(sum)) };
         }
     }
 }
