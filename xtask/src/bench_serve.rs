@@ -15,13 +15,14 @@ use serde_json::{Value, json};
 
 use crate::bench_inference::PROMPT;
 use crate::bench_pool::{address_of, admin_token, http, install, start_server};
+use crate::bench_serve_figures::{Figures, batch_table_rows, chat_table_rows, level};
 use crate::cmd::{self, Result};
 
 const RUNS: usize = 10;
 /// Clients at once, in turn.
 const CONCURRENCY: [usize; 3] = [1, 4, 8];
 /// Rounds of each count of clients.
-const ROUNDS: usize = 3;
+pub(crate) const ROUNDS: usize = 3;
 
 struct Case {
     fixture: &'static str,
@@ -42,33 +43,6 @@ const CASES: &[Case] = &[
         goal: 1.0,
     },
 ];
-
-/// Several clients at once.
-struct Level {
-    clients: usize,
-    /// Median over the rounds of all tokens over the round's wall time.
-    aggregate_tps: f64,
-    /// Median of the requests' own decode speeds.
-    request_tps: f64,
-    ttft_p50_ms: f64,
-    ttft_p95_ms: f64,
-}
-
-/// What the client measured against one server.
-struct Figures {
-    ttft_p50_ms: f64,
-    ttft_p95_ms: f64,
-    decode_tps: f64,
-    /// Per count of clients at once.
-    levels: Vec<Level>,
-    /// Ours only: the server's peak resident memory and the pool's peak accounted use while the
-    /// client ran.
-    peak_rss_bytes: u64,
-    peak_accounted_bytes: u64,
-    /// Time to first token of each turn of a 4-turn chat, and of the same turn made uncacheable.
-    chat_cached_ms: Vec<f64>,
-    chat_uncached_ms: Vec<f64>,
-}
 
 pub fn run() -> Result {
     cmd::run(cmd::cargo().args(["build", "--release", "--locked", "-p", "mlx-manager"]))?;
@@ -124,12 +98,15 @@ pub fn run() -> Result {
         );
         chat_rows.extend(chat_table_rows(case.fixture, &ours, &theirs));
         batch_rows.extend(batch_table_rows(case.fixture, &ours, &theirs));
+        let grown = ours.peak_rss_bytes.saturating_sub(ours.idle_rss_bytes);
         memory_rows.push(format!(
-            "| {:<17} | {:>7.0} MB | {:>7.0} MB | {:>5.2} |",
+            "| {:<17} | {:>7.0} MB | {:>7.0} MB | {:>7.0} MB | {:>7.0} MB | {:>5.2} |",
             case.fixture,
             ours.peak_rss_bytes as f64 / 1e6,
+            ours.idle_rss_bytes as f64 / 1e6,
+            grown as f64 / 1e6,
             ours.peak_accounted_bytes as f64 / 1e6,
-            ours.peak_rss_bytes as f64 / ours.peak_accounted_bytes.max(1) as f64,
+            grown as f64 / ours.peak_accounted_bytes.max(1) as f64,
         ));
     }
     println!(
@@ -171,13 +148,13 @@ pub fn run() -> Result {
         "goals: 4 clients on smollm2-135m-f32 >= 2.5x our single stream and >= 1.5x mlx_lm.server (\"!\" marks a miss)"
     );
     println!(
-        "\nours: peak resident memory of the server while the clients ran, against the pool's accounting (models' memory: weights, prompt cache, running requests' keys and values)"
+        "\nours: peak resident memory of the server while the clients ran, its growth over the idle server's, against the pool's peak accounting (models' memory: weights, prompt cache, running requests' keys and values); goal: growth <= accounted"
     );
     println!(
-        "| {:<17} | {:>10} | {:>10} | {:>5} |",
-        "model", "peak RSS", "accounted", "ratio"
+        "| {:<17} | {:>10} | {:>10} | {:>10} | {:>10} | {:>5} |",
+        "model", "peak RSS", "idle RSS", "growth", "accounted", "ratio"
     );
-    println!("|{}|", ["-"; 4].map(|_| "------").join("|"));
+    println!("|{}|", ["-"; 6].map(|_| "------").join("|"));
     for row in memory_rows {
         println!("{row}");
     }
@@ -185,67 +162,6 @@ pub fn run() -> Result {
         "goals: TTFT <= 1.0x mlx_lm.server; decode >= 2x mlx_lm.server on tiny-qwen3; proxy (server ÷ engine direct) >= 0.95 (\"!\" marks a miss)"
     );
     Ok(())
-}
-
-/// The chat table's rows for one model: turn 1 has nothing to reuse; turns 2-4 have goals.
-fn chat_table_rows(fixture: &str, ours: &Figures, theirs: &Figures) -> Vec<String> {
-    let mark = |met: bool| if met { " " } else { "!" };
-    (0..ours.chat_cached_ms.len())
-        .map(|turn| {
-            let cached = ours.chat_cached_ms[turn];
-            let uncached = ours.chat_uncached_ms.get(turn).copied().unwrap_or(f64::NAN);
-            let reference = theirs.chat_cached_ms.get(turn).copied().unwrap_or(f64::NAN);
-            let (to_uncached, to_reference) = (cached / uncached, cached / reference);
-            let goal = turn > 0;
-            format!(
-                "| {:<17} | {:>4} | {:>6.1} ms | {:>8.1} ms | {:>5.2}{} | {:>6.1} ms | {:>5.2}{} |",
-                fixture,
-                turn + 1,
-                cached,
-                uncached,
-                to_uncached,
-                mark(!goal || to_uncached <= 0.3),
-                reference,
-                to_reference,
-                mark(!goal || to_reference <= 1.0),
-            )
-        })
-        .collect()
-}
-
-/// The concurrency table's rows for one model; "× solo" is ours against our one client.
-fn batch_table_rows(fixture: &str, ours: &Figures, theirs: &Figures) -> Vec<String> {
-    let mark = |met: bool| if met { " " } else { "!" };
-    let solo = ours
-        .levels
-        .first()
-        .map_or(f64::NAN, |level| level.aggregate_tps);
-    ours.levels
-        .iter()
-        .zip(&theirs.levels)
-        .map(|(level, reference)| {
-            let ratio = level.aggregate_tps / reference.aggregate_tps;
-            let scaling = level.aggregate_tps / solo;
-            let goal = fixture == "smollm2-135m-f32" && level.clients == 4;
-            format!(
-                "| {:<17} | {:>7} | {:>5.0} t/s | {:>5.0} t/s | {:>5.2}{} | {:>6.2}{} | {:>5.1} t/s | {:>5.1} t/s | {:>6.0} ms | {:>6.0} ms | {:>6.0} ms | {:>6.0} ms |",
-                fixture,
-                level.clients,
-                level.aggregate_tps,
-                reference.aggregate_tps,
-                ratio,
-                mark(!goal || ratio >= 1.5),
-                scaling,
-                mark(!goal || scaling >= 2.5),
-                level.request_tps,
-                reference.request_tps,
-                level.ttft_p50_ms,
-                reference.ttft_p50_ms,
-                level.ttft_p95_ms,
-                reference.ttft_p95_ms,
-            )
-        })
-        .collect()
 }
 
 /// Our release server with the model in its cache, measured by the client.
@@ -276,8 +192,13 @@ fn through_ours(binary: &Path, root: &Path, dir: &Path, max_tokens: usize) -> Re
                 .and_then(|(_, body)| body["used_bytes"].as_u64());
             (rss, accounted.unwrap_or(0))
         };
+        let idle = crate::bench::rss_kib(pid)? * 1024;
         let url = format!("http://{address}");
-        client(root, &url, &key, "bench/model", max_tokens, Some(&sample))
+        let figures = client(root, &url, &key, "bench/model", max_tokens, Some(&sample))?;
+        Ok(Figures {
+            idle_rss_bytes: idle,
+            ..figures
+        })
     });
     stop(&mut child);
     let _ = std::fs::remove_dir_all(&temp);
@@ -390,6 +311,7 @@ fn client(
             .collect::<Result<_>>()?,
         peak_rss_bytes,
         peak_accounted_bytes,
+        idle_rss_bytes: 0,
         chat_cached_ms: chat("cached_ms"),
         chat_uncached_ms: chat("uncached_ms"),
     })
@@ -400,32 +322,4 @@ fn stop(child: &mut Child) {
         .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
-}
-
-/// One count of clients' figures from the client's report.
-fn level(report: &Value, clients: usize) -> Result<Level> {
-    let sorted = |values: Vec<f64>| {
-        let mut values = values;
-        values.sort_by(f64::total_cmp);
-        values
-    };
-    let requests = report["requests"]
-        .as_array()
-        .ok_or("no concurrent requests")?;
-    let field = |name: &str| sorted(requests.iter().filter_map(|r| r[name].as_f64()).collect());
-    let aggregates = report["aggregate_tps"].as_array().ok_or("no aggregate")?;
-    let aggregates = sorted(aggregates.iter().filter_map(Value::as_f64).collect());
-    let (ttft, speeds) = (field("ttft_ms"), field("decode_tps"));
-    if ttft.len() != clients * ROUNDS || aggregates.len() != ROUNDS {
-        return Err(format!("incomplete report for {clients} clients: {report}"));
-    }
-    let percentile =
-        |values: &[f64], p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
-    Ok(Level {
-        clients,
-        aggregate_tps: percentile(&aggregates, 0.5),
-        request_tps: percentile(&speeds, 0.5),
-        ttft_p50_ms: percentile(&ttft, 0.5),
-        ttft_p95_ms: percentile(&ttft, 0.95),
-    })
 }

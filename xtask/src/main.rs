@@ -5,6 +5,7 @@ mod bench_download;
 mod bench_inference;
 mod bench_pool;
 mod bench_serve;
+mod bench_serve_figures;
 mod cmd;
 mod fuzz;
 mod openapi;
