@@ -113,7 +113,20 @@ impl Model {
         tokens: &Array,
         caches: &mut [&mut KvCache],
     ) -> Result<Array, InferenceError> {
-        self.decoder.forward_rows(tokens, caches)
+        let lens = vec![1; caches.len()];
+        self.decoder.forward_rows(tokens, caches, &lens)
+    }
+
+    /// [`Model::forward_tokens`] where sequence `i` brings `lens[i]` consecutive tokens of
+    /// `tokens` (a joining request's prompt chunk beside the others' next tokens). Returns the
+    /// logits `[B, vocab]` after each sequence's last new token.
+    pub fn forward_chunks(
+        &self,
+        tokens: &Array,
+        caches: &mut [&mut KvCache],
+        lens: &[i32],
+    ) -> Result<Array, InferenceError> {
+        self.decoder.forward_rows(tokens, caches, lens)
     }
 
     /// One decoding step on a token that may not be computed yet (shape `[1]`): the graph is

@@ -1,8 +1,10 @@
 //! Continuous batching: the requests running on one model decode together. Each step computes
-//! one token for every decoding sequence in a single forward pass (the weights are read once for
-//! all of them), after at most one chunk of a joining request's prompt, so a long prompt delays
-//! the others' next token by one chunk rather than by its whole prefill. Requests join between
-//! steps and leave as soon as they finish or their listener goes.
+//! one token for every decoding sequence and the next chunk of the oldest joining request's
+//! prompt in one forward pass (the weights are read once for all of them), so a long prompt
+//! delays the others' next token by one chunk rather than by its whole prefill, and a joining
+//! request's prefill costs the others no separate pass. Requests join as soon as their prompt
+//! is read and leave as soon as they finish or their listener goes. With nobody decoding, a
+//! prompt is read alone in long chunks.
 //!
 //! As for a request alone, a sequence's next step is queued on its still-lazy token, so MLX
 //! computes step n+1 while the host turns step n's tokens into text; a sequence whose sampler
@@ -21,9 +23,10 @@ use super::stream::{CacheUse, GenerationRequest};
 use crate::InferenceError;
 use crate::model::PREFILL_CHUNK;
 
-/// Prompt tokens a joining request prefills per step while others decode: long enough to
-/// keep the product efficient, short enough that the others wait a fraction of a second.
-pub const JOINING_CHUNK: usize = 256;
+/// Prompt tokens a joining request feeds per step while others decode: long enough that its
+/// rows, not the weights' reading, dominate the pass; short enough that the others' next token
+/// waits a fraction of a second (SmolLM2 f32 on 2 cores: ~0.3 s).
+pub const JOINING_CHUNK: usize = 128;
 
 pub(super) struct Batch<S> {
     /// Requests still reading their prompt, oldest first; one prefills at a time.
@@ -77,52 +80,87 @@ impl<S: EventSink> Batch<S> {
         }
     }
 
-    /// One step: a chunk of the oldest joining prompt, then one token for every decoding
-    /// sequence. An error of the shared forward pass ends every request it concerned.
+    /// One step: one token for every decoding sequence, with a chunk of the oldest joining
+    /// prompt in the same pass. An error of the shared pass ends every request it concerned.
     pub fn step(&mut self, bundle: &ModelBundle, prompt_cache: Option<&CacheUse>) {
-        self.prefill_chunk(bundle, prompt_cache);
-        if self.decoding.is_empty() {
-            return;
+        while self.joining.front().is_some_and(Sequence::listener_left) {
+            self.joining.pop_front();
+        }
+        let riding = !self.decoding.is_empty();
+        if !riding {
+            self.prefill_alone(bundle, prompt_cache);
+            if self.decoding.is_empty() {
+                return;
+            }
         }
         let count = self.decoding.len();
         let ahead: Vec<usize> = (0..count)
             .filter(|&i| self.decoding[i].pipelines())
             .collect();
         let tokens = ahead.iter().map(|&i| token_of(&self.decoding[i]));
-        let mut following: Vec<Option<Queued>> = (0..count).map(|_| None).collect();
-        let queued = tokens
-            .collect::<Result<Vec<_>, _>>()
-            .and_then(|tokens| self.forward(bundle, &ahead, &tokens));
-        match queued {
-            Ok(queued) => {
-                for (i, next) in ahead.into_iter().zip(queued) {
-                    following[i] = Some(next);
-                }
-            }
+        let tokens = match tokens.collect::<Result<Vec<_>, _>>() {
+            Ok(tokens) => tokens,
             Err(error) => return self.fail_decoding(error),
+        };
+        let chunk = match riding {
+            true => self.joining.front().map(|s| s.next_chunk(JOINING_CHUNK)),
+            false => None,
+        };
+        let joiner = chunk.as_deref().zip(self.joining.front_mut());
+        let (queued, joiner_logits) =
+            match forward(bundle, &mut self.decoding, &ahead, &tokens, joiner) {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    if chunk.is_some() {
+                        self.fail_joiner(error.clone());
+                    }
+                    return self.fail_decoding(error);
+                }
+            };
+        let mut following: Vec<Option<Queued>> = (0..count).map(|_| None).collect();
+        for (i, next) in ahead.into_iter().zip(queued) {
+            following[i] = Some(next);
         }
+        let joined = match (chunk, joiner_logits) {
+            (Some(chunk), Some(logits)) => self.chunk_fed(chunk.len(), &logits, prompt_cache),
+            _ => None,
+        };
         let current = self.decoding.iter().filter_map(|s| s.next.as_ref());
         let read = mlx_rs::transforms::eval(current.map(|(token, _)| token));
         if let Err(error) = read {
+            self.decoding.extend(joined);
             return self.fail_decoding(error.into());
         }
         self.accept_tokens(bundle, prompt_cache, following);
         self.feed_read_tokens(bundle);
+        self.decoding.extend(joined);
     }
 
-    fn prefill_chunk(&mut self, bundle: &ModelBundle, prompt_cache: Option<&CacheUse>) {
+    /// The oldest joining request's chunk went through the pass: it leaves the joining queue
+    /// once its prompt is read (returned, to decode from the next step on).
+    fn chunk_fed(
+        &mut self,
+        tokens: usize,
+        logits: &Array,
+        prompt_cache: Option<&CacheUse>,
+    ) -> Option<Sequence<S>> {
+        let sequence = self.joining.front_mut()?;
+        match sequence.fed(tokens, logits, prompt_cache) {
+            Ok(false) => None,
+            Ok(true) => self.joining.pop_front(),
+            Err(error) => {
+                self.fail_joiner(error);
+                None
+            }
+        }
+    }
+
+    /// Nobody decodes: the oldest joining request reads its prompt alone, in long chunks.
+    fn prefill_alone(&mut self, bundle: &ModelBundle, prompt_cache: Option<&CacheUse>) {
         let Some(sequence) = self.joining.front_mut() else {
             return;
         };
-        if sequence.listener_left() {
-            self.joining.pop_front();
-            return;
-        }
-        let budget = match self.decoding.is_empty() {
-            true => PREFILL_CHUNK,
-            false => JOINING_CHUNK,
-        };
-        match sequence.prefill(bundle, prompt_cache, budget) {
+        match sequence.prefill(bundle, prompt_cache, PREFILL_CHUNK) {
             Ok(false) => {}
             Ok(true) => {
                 let ready = self.joining.pop_front().expect("the front sequence");
@@ -177,8 +215,8 @@ impl<S: EventSink> Batch<S> {
             .iter()
             .map(|&i| Array::from_slice(&[self.decoding[i].last_token()], &[1]))
             .collect::<Vec<_>>();
-        match self.forward(bundle, &behind, &tokens) {
-            Ok(queued) => {
+        match forward(bundle, &mut self.decoding, &behind, &tokens, None) {
+            Ok((queued, _)) => {
                 for (i, next) in behind.into_iter().zip(queued) {
                     self.decoding[i].next = Some(next);
                 }
@@ -187,47 +225,64 @@ impl<S: EventSink> Batch<S> {
         }
     }
 
-    /// One decoding step for the sequences at `indices`, fed `tokens` (one `[1]` array each):
-    /// their next tokens, sampled and queued.
-    fn forward(
-        &mut self,
-        bundle: &ModelBundle,
-        indices: &[usize],
-        tokens: &[Array],
-    ) -> Result<Vec<Queued>, InferenceError> {
-        let logits = match indices {
-            [] => return Ok(Vec::new()),
-            // Alone, the one-row path (matrix–vector products).
-            [only] => {
-                let cache = self.decoding[*only].cache();
-                bundle.model.forward_token(&tokens[0], cache)?
-            }
-            _ => {
-                let tokens = concatenate(tokens, 0)?;
-                let mut caches: Vec<_> = self
-                    .decoding
-                    .iter_mut()
-                    .enumerate()
-                    .filter(|(i, _)| indices.contains(i))
-                    .map(|(_, sequence)| sequence.cache())
-                    .collect();
-                bundle.model.forward_tokens(&tokens, &mut caches)?
-            }
-        };
-        let mut queued = Vec::with_capacity(indices.len());
-        for (row, &i) in indices.iter().enumerate() {
-            let row = row as i32;
-            queued.push(self.decoding[i].queue_from(&logits.index(row..row + 1))?);
-        }
-        Ok(queued)
-    }
-
     /// The shared pass failed: every decoding request ends with the error.
     fn fail_decoding(&mut self, error: InferenceError) {
         for sequence in self.decoding.drain(..) {
             sequence.fail(error.clone());
         }
     }
+
+    /// The pass failed with the oldest joining request's chunk in it: that request ends too.
+    fn fail_joiner(&mut self, error: InferenceError) {
+        if let Some(joiner) = self.joining.pop_front() {
+            joiner.fail(error);
+        }
+    }
+}
+
+/// One forward pass: a decoding step for the sequences of `decoding` at `indices` (ascending),
+/// fed `tokens` (one `[1]` array each), and a joining sequence's prompt chunk. Returns the
+/// decoding sequences' next tokens, sampled and queued, and the logits after the chunk.
+fn forward<S: EventSink>(
+    bundle: &ModelBundle,
+    decoding: &mut [Sequence<S>],
+    indices: &[usize],
+    tokens: &[Array],
+    joiner: Option<(&[u32], &mut Sequence<S>)>,
+) -> Result<(Vec<Queued>, Option<Array>), InferenceError> {
+    let logits = match (indices, joiner) {
+        ([], None) => return Ok((Vec::new(), None)),
+        // Alone, the one-row path (matrix–vector products).
+        ([only], None) => {
+            let cache = decoding[*only].cache();
+            bundle.model.forward_token(&tokens[0], cache)?
+        }
+        (_, joiner) => {
+            let mut rows = tokens.to_vec();
+            let mut lens = vec![1; indices.len()];
+            let mut caches: Vec<_> = decoding
+                .iter_mut()
+                .enumerate()
+                .filter(|(i, _)| indices.contains(i))
+                .map(|(_, sequence)| sequence.cache())
+                .collect();
+            if let Some((chunk, sequence)) = joiner {
+                rows.push(Array::from_slice(chunk, &[chunk.len() as i32]));
+                lens.push(chunk.len() as i32);
+                caches.push(sequence.cache());
+            }
+            let tokens = concatenate(&rows, 0)?;
+            bundle.model.forward_chunks(&tokens, &mut caches, &lens)?
+        }
+    };
+    let mut queued = Vec::with_capacity(indices.len());
+    for (row, &i) in indices.iter().enumerate() {
+        let row = row as i32;
+        queued.push(decoding[i].queue_from(&logits.index(row..row + 1))?);
+    }
+    let rows = indices.len() as i32;
+    let after_chunk = (logits.dim(0) > rows).then(|| logits.index(rows..rows + 1));
+    Ok((queued, after_chunk))
 }
 
 /// The token a sequence feeds next, as the `[1]` array its step needs.

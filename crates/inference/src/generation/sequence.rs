@@ -168,19 +168,7 @@ impl<S: EventSink> Sequence<S> {
             bundle
                 .model
                 .prefill(&self.prompt[self.filled..end], &mut self.cache)?;
-            self.filled = end;
-            while let Some(&(end, kind)) = self.segments.front()
-                && end <= self.filled
-            {
-                self.segments.pop_front();
-                if end == self.filled
-                    && let Some(store) = prompt_cache
-                {
-                    store
-                        .lock()
-                        .insert(self.prompt[..end].to_vec(), &self.cache, kind);
-                }
-            }
+            self.reached(end, prompt_cache);
             if self.filled < last {
                 return Ok(false);
             }
@@ -190,6 +178,52 @@ impl<S: EventSink> Sequence<S> {
         self.filled = self.prompt.len();
         self.next = Some(self.queue_from(&logits)?);
         Ok(true)
+    }
+
+    /// The prompt's next chunk to feed beside decoding sequences: at most `budget` tokens, up
+    /// to the next segment end (where the prompt cache takes a snapshot); it may end with the
+    /// prompt's last token, whose logits give the first sampled one.
+    pub fn next_chunk(&self, budget: usize) -> Vec<u32> {
+        let segment = self.segments.iter().map(|&(end, _)| end);
+        let segment_end = segment.filter(|&end| end > self.filled).min();
+        let end = (self.filled + budget.max(1))
+            .min(self.prompt.len())
+            .min(segment_end.unwrap_or(usize::MAX));
+        self.prompt[self.filled..end].to_vec()
+    }
+
+    /// The chunk from [`Sequence::next_chunk`] is in the cache (maybe not computed yet), and
+    /// `logits` follow its last token. True once the prompt is read and the first token queued.
+    pub fn fed(
+        &mut self,
+        tokens: usize,
+        logits: &Array,
+        prompt_cache: Option<&CacheUse>,
+    ) -> Result<bool, InferenceError> {
+        let end = self.filled + tokens;
+        self.reached(end, prompt_cache);
+        if end < self.prompt.len() {
+            return Ok(false);
+        }
+        self.next = Some(self.queue_from(logits)?);
+        Ok(true)
+    }
+
+    /// The cache holds the prompt up to `end`: a snapshot for the prompt cache there when it is
+    /// a segment end.
+    fn reached(&mut self, end: usize, prompt_cache: Option<&CacheUse>) {
+        self.filled = end;
+        while let Some(&(end, kind)) = self.segments.front()
+            && end <= self.filled
+        {
+            self.segments.pop_front();
+            if end == self.filled
+                && let Some(store) = prompt_cache
+            {
+                let prefix = self.prompt[..end].to_vec();
+                store.lock().insert(prefix, &self.cache, kind);
+            }
+        }
     }
 
     /// Whether its next step may be queued before its current token is read: the sampler reads

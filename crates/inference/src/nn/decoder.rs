@@ -4,9 +4,10 @@
 
 use mlx_rs::Array;
 use mlx_rs::fast::{ScaledDotProductAttentionMask, scaled_dot_product_attention};
-use mlx_rs::ops::indexing::IndexOp;
-use mlx_rs::ops::{concatenate, sigmoid};
+use mlx_rs::ops::sigmoid;
 use mlx_rs::transforms::eval;
+
+mod rows;
 
 use super::attention::DecodeAttention;
 use super::kv_cache::{KvCache, LayerCache};
@@ -26,13 +27,6 @@ pub struct Traits {
     pub o_bias: bool,
     /// RMS-normalised queries and keys per head (qwen3).
     pub qk_norm: bool,
-}
-
-/// Rotary angles for a batch's rows: one set for all rows, or one per sequence where
-/// `fast::rope` rotates (it takes one offset).
-enum RowAngles {
-    Together(RopeAngles),
-    Each(Vec<Option<RopeAngles>>),
 }
 
 struct Attention {
@@ -60,59 +54,6 @@ impl Attention {
         let [queries, keys, values] = self.project(x)?;
         let output = self.attend(queries, keys, values, cache, rope, angles)?;
         self.o_proj.forward(&output)
-    }
-
-    /// One new token for each of several sequences: row `i` of `x` attends over `caches[i]`
-    /// from that cache's position. The projections run once for all rows; with `rows` (each
-    /// row's rotary angles, on the CPU) so do the head split and the rotation, and only the
-    /// cache update and the attention itself run per sequence.
-    fn forward_rows(
-        &self,
-        x: &Array,
-        caches: &mut [&mut LayerCache],
-        rope: &Rope,
-        angles: &RowAngles,
-    ) -> Result<Array, InferenceError> {
-        let [queries, keys, values] = self.project(x)?;
-        let mut outputs = Vec::with_capacity(caches.len());
-        match angles {
-            RowAngles::Together(angles) => {
-                let rows = caches.len() as i32;
-                let split = |y: Array, heads: i32, norm: Option<&RmsNorm>| {
-                    let y = y.reshape(&[rows, heads, 1, -1])?;
-                    match norm {
-                        Some(norm) => norm.forward(&y),
-                        None => Ok(y),
-                    }
-                };
-                let queries = split(queries, self.heads, self.q_norm.as_ref())?;
-                let keys = split(keys, self.kv_heads, self.k_norm.as_ref())?;
-                let queries = rope.rotate(&queries, 0, Some(angles))?;
-                let keys = rope.rotate(&keys, 0, Some(angles))?;
-                let values = values.reshape(&[rows, self.kv_heads, 1, -1])?;
-                for (row, cache) in caches.iter_mut().enumerate() {
-                    let row = row as i32;
-                    let pick = |rows: &Array| rows.index(row..row + 1);
-                    let (keys, values) = cache.update_and_fetch(pick(&keys), pick(&values))?;
-                    outputs.push(self.attention(&pick(&queries), &keys, &values, 1)?);
-                }
-            }
-            RowAngles::Each(angles) => {
-                for (row, (cache, angles)) in caches.iter_mut().zip(angles).enumerate() {
-                    let row = row as i32;
-                    let pick = |rows: &Array| rows.index(row..row + 1);
-                    outputs.push(self.attend(
-                        pick(&queries),
-                        pick(&keys),
-                        pick(&values),
-                        cache,
-                        rope,
-                        angles.as_ref(),
-                    )?);
-                }
-            }
-        }
-        self.o_proj.forward(&concatenate(&outputs, 0)?)
     }
 
     /// Queries, keys and values `[L, heads · dim]` of the rows of `x`.
@@ -367,52 +308,6 @@ impl Decoder {
     /// Logits `[L, vocab]` for the token ids `[L]` of one sequence, extending the cache.
     pub fn forward(&self, ids: &Array, cache: &mut KvCache) -> Result<Array, InferenceError> {
         let h = self.hidden(ids, cache)?;
-        match &self.lm_head {
-            Some(head) => head.forward(&h),
-            None => self.embed.as_linear(&h),
-        }
-    }
-
-    /// Logits `[B, vocab]` for one new token of each of `B` sequences (`ids: [B]`), each
-    /// extending its own cache from its own position. Everything but attention runs once for
-    /// the `B` rows, so a decoding step reads the weights once for the whole batch; each row
-    /// attends over its own cache, so sequences of any lengths batch without padding or masks.
-    pub fn forward_rows(
-        &self,
-        ids: &Array,
-        caches: &mut [&mut KvCache],
-    ) -> Result<Array, InferenceError> {
-        if ids.size() != caches.len() {
-            return Err(InferenceError::Mlx(format!(
-                "{} tokens for {} sequences",
-                ids.size(),
-                caches.len()
-            )));
-        }
-        let mut h = self.embed.forward(ids)?;
-        let offsets: Vec<i32> = caches.iter().map(|cache| cache.offset()).collect();
-        let angles = match self.rope.row_angles(&offsets)? {
-            Some(angles) => RowAngles::Together(angles),
-            None => RowAngles::Each(
-                offsets
-                    .iter()
-                    .map(|&offset| self.rope.angles(1, 1, offset))
-                    .collect::<Result<_, _>>()?,
-            ),
-        };
-        for (index, layer) in self.layers.iter().enumerate() {
-            let mut layer_caches: Vec<&mut LayerCache> =
-                caches.iter_mut().map(|c| &mut c.layers[index]).collect();
-            let normed = layer.input_norm.forward(&h)?;
-            let attended =
-                layer
-                    .attention
-                    .forward_rows(&normed, &mut layer_caches, &self.rope, &angles)?;
-            let h_attn = h.add(attended)?;
-            let normed = layer.post_attention_norm.forward(&h_attn)?;
-            h = h_attn.add(layer.mlp.forward(&normed)?)?;
-        }
-        let h = self.norm.forward(&h)?;
         match &self.lm_head {
             Some(head) => head.forward(&h),
             None => self.embed.as_linear(&h),

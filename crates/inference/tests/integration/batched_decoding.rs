@@ -107,3 +107,75 @@ fn a_batch_needs_one_token_per_sequence() {
     let three = Array::from_slice(&[1u32, 2, 3], &[3]);
     assert!(model.forward_tokens(&three, &mut refs).is_err());
 }
+
+/// Largest difference between two logits rows, relative to the reference row's largest value.
+fn relative_difference(ours: &[f32], reference: &[f32]) -> f32 {
+    let scale = reference.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    let worst = ours
+        .iter()
+        .zip(reference)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    worst / scale
+}
+
+/// A joining request's prompt, in chunks, beside two decoding sequences: every pass gives each
+/// decoding sequence its solo step's logits, and after its last chunk the joiner's logits are
+/// those of its whole prompt fed alone; the caches end as the solo ones.
+fn chunks_join_decoding_sequences(name: &str, tolerance: f32) {
+    let model = Model::load(&fixture(name)).unwrap();
+    let vocab = model.config.vocab_size as usize;
+    let decoding: Vec<Vec<u32>> = vec![(1..=5).collect(), (100..137).collect()];
+    let joiner: Vec<u32> = (300..341).collect();
+    let mut solo = Vec::new();
+    let mut next = Vec::new();
+    for prompt in &decoding {
+        let mut cache = model.new_cache();
+        next.push(rows_argmax(&model.forward_last(prompt, &mut cache).unwrap())[0]);
+        solo.push(cache);
+    }
+    let mut batched = solo.clone();
+    let mut joining = model.new_cache();
+    let mut joiner_alone = model.new_cache();
+    let joiner_logits = rows_f32(&model.forward_last(&joiner, &mut joiner_alone).unwrap());
+    for chunk in joiner.chunks(16) {
+        let mut tokens = next.clone();
+        tokens.extend_from_slice(chunk);
+        let tokens = Array::from_slice(&tokens, &[tokens.len() as i32]);
+        let lens = [1, 1, chunk.len() as i32];
+        let mut refs: Vec<&mut KvCache> = batched.iter_mut().collect();
+        refs.push(&mut joining);
+        let logits = model.forward_chunks(&tokens, &mut refs, &lens).unwrap();
+        assert_eq!(logits.shape(), [3, model.config.vocab_size]);
+        let values = rows_f32(&logits);
+        for (row, cache) in solo.iter_mut().enumerate() {
+            let alone = model
+                .forward_token(&Array::from_slice(&[next[row]], &[1]), cache)
+                .unwrap();
+            let together = &values[row * vocab..(row + 1) * vocab];
+            let difference = relative_difference(together, &rows_f32(&alone));
+            assert!(
+                difference <= tolerance,
+                "{name}: sequence {row} differs by {difference}"
+            );
+            next[row] = rows_argmax(&alone)[0];
+        }
+        if chunk.as_ptr_range().end == joiner.as_ptr_range().end {
+            let difference = relative_difference(&values[2 * vocab..], &joiner_logits);
+            assert!(
+                difference <= tolerance,
+                "{name}: the joiner differs by {difference}"
+            );
+        }
+    }
+    assert_eq!(joining.offset(), joiner_alone.offset());
+    for (together, alone) in batched.iter().zip(&solo) {
+        assert_eq!(together.offset(), alone.offset());
+    }
+}
+
+#[test]
+fn a_prompt_fed_in_chunks_beside_decoding_sequences_predicts_as_alone() {
+    chunks_join_decoding_sequences("smollm2-135m-f32", 1e-4);
+    chunks_join_decoding_sequences("tiny-qwen3-4bit", 1e-4);
+}
