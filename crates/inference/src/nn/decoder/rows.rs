@@ -146,7 +146,7 @@ impl Decoder {
                     Some(*end - 1)
                 })
                 .collect();
-            h = h.take_axis(&Array::from_slice(&last, &[last.len() as i32]), 0)?;
+            h = h.take_axis(Array::from_slice(&last, &[last.len() as i32]), 0)?;
         }
         let h = self.norm.forward(&h)?;
         match &self.lm_head {
