@@ -36,6 +36,7 @@ pub mod model_config;
 mod nn;
 #[cfg(target_os = "linux")]
 mod parallel_split;
+mod process_memory;
 pub mod runtime;
 #[cfg(target_os = "linux")]
 mod sgemm_interposer;

@@ -57,6 +57,9 @@ pub enum MemorySource {
 pub struct MeasuredMemory {
     pub resident_bytes: u64,
     pub source: MemorySource,
+    /// What the process grew by beyond that: host memory outside MLX's arrays (the tokenizer,
+    /// ~40 MB for a 151k-token vocabulary; the chat template). 0 where it cannot be read.
+    pub host_bytes: u64,
 }
 
 /// Weight bytes read so far and in all (the files' sizes, advancing layer by layer).
@@ -124,7 +127,7 @@ impl ModelWorker {
                 dir.file_name().and_then(|n| n.to_str()).unwrap_or("model")
             ))
             .spawn(move || {
-                let before = mlx_rs::memory::active_memory().ok();
+                let before = Footprint::now();
                 let mut report = |bytes_loaded, bytes_total| {
                     progress(LoadProgress {
                         bytes_loaded,
@@ -324,19 +327,43 @@ fn stopped() -> InferenceError {
     InferenceError::Mlx("the model thread has stopped".into())
 }
 
-fn measured(before: Option<usize>, weight_bytes: u64) -> MeasuredMemory {
-    let after = mlx_rs::memory::active_memory().ok();
-    match (before, after) {
-        (Some(before), Some(after)) if (after.saturating_sub(before) as u64) >= weight_bytes => {
-            MeasuredMemory {
-                resident_bytes: (after - before) as u64,
-                source: MemorySource::MlxActiveMemory,
-            }
+/// MLX's active memory and the process's resident memory at one moment.
+struct Footprint {
+    mlx: Option<u64>,
+    process: Option<u64>,
+}
+
+impl Footprint {
+    fn now() -> Self {
+        Self {
+            mlx: mlx_rs::memory::active_memory()
+                .ok()
+                .map(|bytes| bytes as u64),
+            process: crate::process_memory::resident_bytes(),
         }
-        _ => MeasuredMemory {
-            resident_bytes: weight_bytes,
-            source: MemorySource::WeightBytes,
-        },
+    }
+}
+
+/// The memory a load took: MLX's growth, or the tensors' bytes when that growth does not
+/// cover them (another model freed memory meanwhile); and the process's growth beyond it.
+fn measured(before: Footprint, weight_bytes: u64) -> MeasuredMemory {
+    let after = Footprint::now();
+    let growth = |before: Option<u64>, after: Option<u64>| {
+        before
+            .zip(after)
+            .map(|(b, a)| a.saturating_sub(b))
+            .unwrap_or(0)
+    };
+    let mlx = growth(before.mlx, after.mlx);
+    let (resident_bytes, source) = match mlx >= weight_bytes {
+        true => (mlx, MemorySource::MlxActiveMemory),
+        false => (weight_bytes, MemorySource::WeightBytes),
+    };
+    let process = growth(before.process, after.process);
+    MeasuredMemory {
+        resident_bytes,
+        source,
+        host_bytes: process.saturating_sub(resident_bytes),
     }
 }
 

@@ -382,3 +382,14 @@ fn loading_reports_weight_progress_layer_by_layer_and_measures_the_memory_it_too
     ));
     eprintln!("{:?}", model.memory);
 }
+
+#[test]
+fn a_load_counts_the_host_memory_its_tokenizer_keeps() {
+    // SmolLM2's 3.5 MB tokenizer.json keeps about 8 MB once parsed, outside MLX's arrays.
+    let model = load("smollm2-135m-f32");
+    assert!(
+        model.memory.host_bytes >= 4 << 20,
+        "{:?}: the tokenizer's memory is missing",
+        model.memory
+    );
+}

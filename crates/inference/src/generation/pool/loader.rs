@@ -9,10 +9,12 @@ use std::sync::atomic::AtomicU64;
 use crate::InferenceError;
 use crate::generation::{LoadProgress, ModelWorker};
 
-/// A loaded model and the memory it took.
+/// A loaded model and the memory it took: its tensors (`memory_bytes`, what its admitted need
+/// is compared with) and the host memory beyond them (its tokenizer), counted as well.
 pub struct Loaded<M> {
     pub model: M,
     pub memory_bytes: u64,
+    pub host_bytes: u64,
 }
 
 /// Loads models for the pool. `load` blocks (the pool calls it on a blocking thread) and
@@ -60,6 +62,7 @@ impl Loader for WorkerLoader {
         let worker = ModelWorker::load_with_progress(dir, progress)?;
         Ok(Loaded {
             memory_bytes: worker.memory.resident_bytes,
+            host_bytes: worker.memory.host_bytes,
             model: worker,
         })
     }

@@ -163,7 +163,7 @@ impl<L: Loader> Shared<L> {
                 entry.phase = Phase::Ready {
                     model: Arc::new(loaded.model),
                 };
-                entry.memory_bytes = loaded.memory_bytes;
+                entry.memory_bytes = loaded.memory_bytes + loaded.host_bytes;
                 entry.loaded_at = Some(SystemTime::now());
                 entry.last_used = Instant::now();
                 // What MLX measured may exceed the estimate: bring the others back under the limit.

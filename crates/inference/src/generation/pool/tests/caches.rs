@@ -43,3 +43,20 @@ async fn caches_are_left_alone_when_the_load_fits() {
     assert!(pool.loader().released.lock().unwrap().is_empty());
     assert_eq!(pool.status("a").unwrap().memory_bytes, 80);
 }
+
+#[tokio::test]
+async fn host_memory_beyond_the_tensors_counts_without_shrinking_the_cache_bound() {
+    let loader = FakeLoader {
+        host_bytes: 20,
+        ..FakeLoader::default()
+    };
+    let pool = ModelPool::new(loader, limits(1000));
+    drop(pool.acquire(needing("a", 80)).await.unwrap());
+    let cache = pool.loader().caches.lock().unwrap()["a"].clone();
+    assert_eq!(
+        cache.load(Ordering::SeqCst),
+        30,
+        "the bound: 80 - 50 tensor bytes"
+    );
+    assert_eq!(pool.status("a").unwrap().memory_bytes, 50 + 20 + 30);
+}

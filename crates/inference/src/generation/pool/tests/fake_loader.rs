@@ -22,6 +22,8 @@ pub(super) struct FakeLoader {
     pub dropped: std::sync::Arc<Mutex<Vec<String>>>,
     /// Per model: the bytes its cache holds (filled to the bound the pool gives it).
     pub caches: Mutex<HashMap<String, Arc<AtomicU64>>>,
+    /// Host memory each load reports beyond its tensors (a tokenizer).
+    pub host_bytes: u64,
     /// Models whose caches were released, in order.
     pub released: Mutex<Vec<String>>,
     /// Per model: the bytes its running requests hold (set by the test).
@@ -69,6 +71,7 @@ impl Loader for FakeLoader {
         });
         Ok(Loaded {
             memory_bytes: 50,
+            host_bytes: self.host_bytes,
             model: FakeModel {
                 name,
                 dropped: self.dropped.clone(),
