@@ -48,25 +48,8 @@ pub fn run() -> Result {
     cmd::run(cmd::cargo().args(["build", "--release", "--locked", "-p", "mlx-manager"]))?;
     let binary = crate::bench::release_binary();
     let root = cmd::root();
-    println!(
-        "\nserve benchmark: streaming /v1/chat/completions vs mlx_lm.server (greedy, same client, {RUNS} runs)"
-    );
-    println!(
-        "| {:<17} | {:>9} | {:>9} | {:>5} | {:>9} | {:>9} | {:>9} | {:>9} | {:>6} | {:>9} | {:>6} |",
-        "model",
-        "TTFT p50",
-        "ref p50",
-        "ratio",
-        "TTFT p95",
-        "ref p95",
-        "decode",
-        "ref",
-        "ratio",
-        "direct",
-        "proxy",
-    );
-    println!("|{}|", ["-"; 11].map(|_| "------").join("|"));
-    let (mut chat_rows, mut batch_rows, mut memory_rows) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut main_rows, mut chat_rows) = (Vec::new(), Vec::new());
+    let (mut batch_rows, mut memory_rows) = (Vec::new(), Vec::new());
     for case in CASES {
         let dir = root.join(".fixtures").join(case.fixture);
         if !dir.join("config.json").exists() {
@@ -79,7 +62,7 @@ pub fn run() -> Result {
         let proxy = ours.decode_tps / direct.max(1e-9);
         let ttft_ratio = ours.ttft_p50_ms / theirs.ttft_p50_ms.max(1e-9);
         let mark = |met: bool| if met { " " } else { "!" };
-        println!(
+        main_rows.push(format!(
             "| {:<17} | {:>6.1} ms | {:>6.1} ms | {:>4.2}{} | {:>6.1} ms | {:>6.1} ms | {:>5.0} t/s | {:>5.0} t/s | {:>5.2}{} | {:>5.0} t/s | {:>5.2}{} |",
             case.fixture,
             ours.ttft_p50_ms,
@@ -95,7 +78,7 @@ pub fn run() -> Result {
             direct,
             proxy,
             mark(proxy >= 0.95),
-        );
+        ));
         chat_rows.extend(chat_table_rows(case.fixture, &ours, &theirs));
         batch_rows.extend(batch_table_rows(case.fixture, &ours, &theirs));
         let grown = ours.peak_rss_bytes.saturating_sub(ours.idle_rss_bytes);
@@ -109,59 +92,68 @@ pub fn run() -> Result {
             grown as f64 / ours.peak_accounted_bytes.max(1) as f64,
         ));
     }
-    println!(
-        "\n4-turn chat resending its history: time to first token per turn (ours with the prompt cache, the same turn made uncacheable, mlx_lm.server with its cache)"
+    print_table(
+        &format!(
+            "serve benchmark: streaming /v1/chat/completions vs mlx_lm.server (greedy, same client, {RUNS} runs)"
+        ),
+        &[
+            "model", "TTFT p50", "ref p50", "ratio", "TTFT p95", "ref p95", "decode", "ref",
+            "ratio", "direct", "proxy",
+        ],
+        &main_rows,
+        "TTFT <= 1.0x mlx_lm.server; decode >= 2x mlx_lm.server on tiny-qwen3; proxy (server ÷ engine direct) >= 0.95",
     );
-    println!(
-        "| {:<17} | turn | {:>9} | {:>11} | {:>6} | {:>9} | {:>6} |",
-        "model", "cached", "uncacheable", "ratio", "ref", "ratio"
+    print_table(
+        "4-turn chat resending its history: time to first token per turn (ours with the prompt cache, the same turn made uncacheable, mlx_lm.server with its cache)",
+        &[
+            "model",
+            "turn",
+            "cached",
+            "uncacheable",
+            "ratio",
+            "ref",
+            "ratio",
+        ],
+        &chat_rows,
+        "turns 2-4 cached <= 0.3x uncacheable and <= 1.0x mlx_lm.server",
     );
-    println!("|{}|", ["-"; 7].map(|_| "------").join("|"));
-    for row in chat_rows {
-        println!("{row}");
-    }
-    println!(
-        "goals: turns 2-4 cached <= 0.3x uncacheable and <= 1.0x mlx_lm.server (\"!\" marks a miss)"
+    print_table(
+        &format!(
+            "clients at once (continuous batching): aggregate tok/s (median of {ROUNDS} rounds), per-request decode tok/s and time to first token"
+        ),
+        &[
+            "model", "clients", "ours", "ref", "ratio", "× solo", "req ours", "req ref",
+            "TTFT p50", "ref p50", "TTFT p95", "ref p95",
+        ],
+        &batch_rows,
+        "4 clients on smollm2-135m-f32 >= 2.5x our single stream and >= 1.5x mlx_lm.server",
     );
-    println!(
-        "\nclients at once (continuous batching): aggregate tok/s (median of {ROUNDS} rounds), per-request decode tok/s and time to first token"
-    );
-    println!(
-        "| {:<17} | clients | {:>9} | {:>9} | {:>6} | {:>7} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} |",
-        "model",
-        "ours",
-        "ref",
-        "ratio",
-        "× solo",
-        "req ours",
-        "req ref",
-        "TTFT p50",
-        "ref p50",
-        "TTFT p95",
-        "ref p95"
-    );
-    println!("|{}|", ["-"; 12].map(|_| "------").join("|"));
-    for row in batch_rows {
-        println!("{row}");
-    }
-    println!(
-        "goals: 4 clients on smollm2-135m-f32 >= 2.5x our single stream and >= 1.5x mlx_lm.server (\"!\" marks a miss)"
-    );
-    println!(
-        "\nours: peak resident memory of the server while the clients ran, its growth over the idle server's, against the pool's peak accounting (models' memory: weights, prompt cache, running requests' keys and values); goal: growth <= accounted"
-    );
-    println!(
-        "| {:<17} | {:>10} | {:>10} | {:>10} | {:>10} | {:>5} |",
-        "model", "peak RSS", "idle RSS", "growth", "accounted", "ratio"
-    );
-    println!("|{}|", ["-"; 6].map(|_| "------").join("|"));
-    for row in memory_rows {
-        println!("{row}");
-    }
-    println!(
-        "goals: TTFT <= 1.0x mlx_lm.server; decode >= 2x mlx_lm.server on tiny-qwen3; proxy (server ÷ engine direct) >= 0.95 (\"!\" marks a miss)"
+    print_table(
+        "ours: peak resident memory of the server while the clients ran, its growth over the idle server's, against the pool's peak accounting (models' memory: weights, host memory of the load, prompt cache, running requests' keys and values)",
+        &[
+            "model",
+            "peak RSS",
+            "idle RSS",
+            "growth",
+            "accounted",
+            "ratio",
+        ],
+        &memory_rows,
+        "growth <= accounted",
     );
     Ok(())
+}
+
+/// A table: its title, a header naming its columns, its rows, and its goals ("!" in a row marks
+/// a miss).
+fn print_table(title: &str, columns: &[&str], rows: &[String], goals: &str) {
+    println!("\n{title}");
+    println!("| {} |", columns.join(" | "));
+    println!("|{}|", vec!["---"; columns.len()].join("|"));
+    for row in rows {
+        println!("{row}");
+    }
+    println!("goals: {goals} (\"!\" marks a miss)");
 }
 
 /// Our release server with the model in its cache, measured by the client.
