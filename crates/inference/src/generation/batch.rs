@@ -29,6 +29,8 @@ use crate::model::PREFILL_CHUNK;
 pub const JOINING_CHUNK: usize = 128;
 
 pub(super) struct Batch<S> {
+    /// Requests started (prompt read, cached prefix taken) that wait for memory to join.
+    waiting: VecDeque<Sequence<S>>,
     /// Requests still reading their prompt, oldest first; one prefills at a time.
     joining: VecDeque<Sequence<S>>,
     decoding: Vec<Sequence<S>>,
@@ -37,13 +39,18 @@ pub(super) struct Batch<S> {
 impl<S: EventSink> Batch<S> {
     pub fn new() -> Self {
         Self {
+            waiting: VecDeque::new(),
             joining: VecDeque::new(),
             decoding: Vec::new(),
         }
     }
 
-    /// Requests running (joining or decoding).
+    /// Requests taken (waiting for memory, joining or decoding).
     pub fn len(&self) -> usize {
+        self.waiting.len() + self.running()
+    }
+
+    fn running(&self) -> usize {
         self.joining.len() + self.decoding.len()
     }
 
@@ -76,7 +83,27 @@ impl<S: EventSink> Batch<S> {
         }
         let others = self.reserved_bytes();
         if let Some(sequence) = Sequence::start(bundle, request, prompt_cache, others, sink) {
-            self.joining.push_back(sequence);
+            self.waiting.push_back(sequence);
+        }
+    }
+
+    /// Lets waiting requests join, oldest first, while the running ones' keys and values and
+    /// the next one's prompt fit in `room_bytes` (what the model may hold beyond its weights);
+    /// with nothing running, the oldest joins whatever its size.
+    pub fn let_in(&mut self, room_bytes: u64, kv_bytes_per_token: u64) {
+        while let Some(next) = self.waiting.front() {
+            if next.listener_left() {
+                self.waiting.pop_front();
+                continue;
+            }
+            let needs = self.kv_bytes() + next.prompt_len() as u64 * kv_bytes_per_token;
+            if self.running() > 0 && needs > room_bytes {
+                return;
+            }
+            let mut joining = self.waiting.pop_front().expect("the front sequence");
+            if joining.announce() {
+                self.joining.push_back(joining);
+            }
         }
     }
 

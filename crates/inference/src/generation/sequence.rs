@@ -140,6 +140,11 @@ impl<S: EventSink> Sequence<S> {
         !self.sampler.params().reads_history() && self.generated + 1 < self.max_tokens
     }
 
+    /// Tokens of its prompt.
+    pub fn prompt_len(&self) -> usize {
+        self.prompt.len()
+    }
+
     /// Bytes its keys and values hold now.
     pub fn kv_bytes(&self) -> u64 {
         self.cache.bytes()

@@ -89,6 +89,7 @@ pub struct ModelWorker {
     prompt_cache_bytes: Arc<AtomicU64>,
     running_kv_bytes: Arc<AtomicU64>,
     max_batch_size: Arc<AtomicUsize>,
+    room_bytes: Arc<AtomicU64>,
     pub facts: ModelFacts,
     pub dir: PathBuf,
     pub memory: MeasuredMemory,
@@ -116,11 +117,14 @@ impl ModelWorker {
         let thread_cache = prompt_cache.clone();
         let running_kv_bytes = Arc::new(AtomicU64::new(0));
         let max_batch_size = Arc::new(AtomicUsize::new(DEFAULT_MAX_BATCH_SIZE));
+        let room_bytes = Arc::new(AtomicU64::new(0));
         let serving = Serving {
             running_kv_bytes: running_kv_bytes.clone(),
             max_batch_size: max_batch_size.clone(),
+            room_bytes: room_bytes.clone(),
             prompt_cache: prompt_cache.clone(),
         };
+        let thread_room = room_bytes.clone();
         let thread = std::thread::Builder::new()
             .name(format!(
                 "model:{}",
@@ -143,6 +147,7 @@ impl ModelWorker {
                         // Until told otherwise (the pool does), one full context's worth.
                         let context = facts.context_length.unwrap_or(DEFAULT_CONTEXT) as u64;
                         lock(&thread_cache).set_limit(kv_bytes_per_token * context);
+                        thread_room.store(kv_bytes_per_token * context, Ordering::Relaxed);
                         let _ = ready_tx.send(Ok((facts, memory)));
                         (bundle, kv_bytes_per_token)
                     }
@@ -165,6 +170,7 @@ impl ModelWorker {
             prompt_cache_bytes,
             running_kv_bytes,
             max_batch_size,
+            room_bytes,
             facts,
             dir: dir.to_path_buf(),
             memory,
@@ -216,6 +222,13 @@ impl ModelWorker {
         self.max_batch_size.load(Ordering::Relaxed)
     }
 
+    /// What the model may hold beyond its weights: its running requests' keys and values and
+    /// its prompt cache. A request joins the running ones while theirs and its prompt's fit
+    /// (one runs whatever its size).
+    pub fn set_memory_room(&self, bytes: u64) {
+        self.room_bytes.store(bytes, Ordering::Relaxed);
+    }
+
     /// Bounds the prompt cache (0 turns it off); entries beyond the bound go at once.
     pub fn set_prompt_cache_limit(&self, bytes: u64) {
         lock(&self.prompt_cache).set_limit(bytes);
@@ -249,6 +262,7 @@ impl Drop for ModelWorker {
 struct Serving {
     running_kv_bytes: Arc<AtomicU64>,
     max_batch_size: Arc<AtomicUsize>,
+    room_bytes: Arc<AtomicU64>,
     prompt_cache: Arc<Mutex<PromptCache>>,
 }
 
@@ -278,6 +292,8 @@ impl Serving {
                     Err(mpsc::TryRecvError::Disconnected) => open = false,
                 }
             }
+            let room = self.room_bytes.load(Ordering::Relaxed);
+            batch.let_in(room, kv_bytes_per_token);
             batch.step(bundle, cache_use);
             self.running_kv_bytes
                 .store(batch.kv_bytes(), Ordering::Relaxed);

@@ -210,41 +210,51 @@ fn cancelling_one_request_leaves_the_others_streams_intact() {
     assert_eq!(last.text, alone[2].text);
 }
 
+/// The most keys and values `requests` greedy requests (prompt under 256 tokens, 64 new ones)
+/// held at once while they ran: with no prompt cache, each holds one 256-token step of cache,
+/// so this counts the requests running together.
+fn most_held_by(worker: &ModelWorker, requests: usize) -> u64 {
+    let running = worker.running_kv_counter();
+    let streams: Vec<_> = (0..requests)
+        .map(|i| worker.generate(greedy_request(Prompt::Text(PROMPTS[i % 5].into()), 64)))
+        .collect();
+    std::thread::scope(|scope| {
+        let readers: Vec<_> = streams
+            .into_iter()
+            .map(|events| scope.spawn(move || collect(events).unwrap()))
+            .collect();
+        let mut most = 0;
+        while !readers.iter().all(|r| r.is_finished()) {
+            most = most.max(running.load(std::sync::atomic::Ordering::Relaxed));
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        most
+    })
+}
+
+/// tiny-qwen3 without a prompt cache, and what one request holds.
+fn uncached_tiny_model() -> (ModelWorker, u64) {
+    let worker = load("tiny-qwen3");
+    worker.set_prompt_cache_limit(0);
+    let one_request = 256 * worker.facts.kv_cache_bytes_per_token;
+    (worker, one_request)
+}
+
 #[test]
 fn no_more_requests_run_together_than_the_batch_bound() {
-    let worker = load("tiny-qwen3");
-    let spans_with = |bound: usize| {
-        worker.set_max_batch_size(bound);
-        let streams: Vec<_> = (0..6)
-            .map(|i| worker.generate(greedy_request(Prompt::Text(PROMPTS[i % 5].into()), 48)))
-            .collect();
-        // One reader per stream, so each span ends when its request does.
-        std::thread::scope(|scope| {
-            let readers: Vec<_> = streams
-                .into_iter()
-                .map(|mut events| {
-                    scope.spawn(move || {
-                        let mut from = None;
-                        while let Some(event) = events.blocking_recv() {
-                            match event.unwrap() {
-                                GenerationEvent::Started { .. } => from = Some(Instant::now()),
-                                GenerationEvent::Finished { .. } => break,
-                                _ => {}
-                            }
-                        }
-                        Span {
-                            from: from.expect("started"),
-                            to: Instant::now(),
-                        }
-                    })
-                })
-                .collect();
-            readers
-                .into_iter()
-                .map(|r| r.join().unwrap())
-                .collect::<Vec<_>>()
-        })
-    };
-    assert!(most_at_once(&spans_with(2)) <= 2);
-    assert_eq!(most_at_once(&spans_with(8)), 6);
+    let (worker, one_request) = uncached_tiny_model();
+    worker.set_max_batch_size(2);
+    assert!(most_held_by(&worker, 6) <= 2 * one_request);
+    worker.set_max_batch_size(8);
+    assert!(most_held_by(&worker, 6) >= 4 * one_request);
+}
+
+#[test]
+fn requests_wait_to_join_while_the_running_ones_fill_the_models_memory_room() {
+    let (worker, one_request) = uncached_tiny_model();
+    // Room for one request's keys and values: one at a time, every one still served.
+    worker.set_memory_room(1);
+    assert_eq!(most_held_by(&worker, 4), one_request);
+    worker.set_memory_room(u64::MAX);
+    assert!(most_held_by(&worker, 4) >= 3 * one_request);
 }

@@ -68,6 +68,7 @@ impl Loader for WorkerLoader {
     }
 
     fn cache_within(&self, model: &ModelWorker, limit_bytes: u64) -> Option<Arc<AtomicU64>> {
+        model.set_memory_room(limit_bytes);
         model.set_prompt_cache_limit(limit_bytes);
         Some(model.prompt_cache_counter())
     }

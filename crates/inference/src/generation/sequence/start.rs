@@ -17,10 +17,9 @@ use crate::text::tool_calls::ToolCallParser;
 use crate::text::{StopStrings, StreamingDetokenizer};
 
 impl<S: EventSink> Sequence<S> {
-    /// Reads the request, takes the longest prefix the prompt cache holds (after leaving room
-    /// for this request's keys and values and `others_bytes`, the other running requests'), and
-    /// announces the start. `None` when the request is refused (the sink got the error) or
-    /// nobody listens any more.
+    /// Reads the request and takes the longest prefix the prompt cache holds (after leaving
+    /// room for this request's keys and values and `others_bytes`, the other running
+    /// requests'). `None` when the request is refused (the sink got the error).
     pub fn start(
         bundle: &ModelBundle,
         request: &GenerationRequest,
@@ -28,18 +27,24 @@ impl<S: EventSink> Sequence<S> {
         others_bytes: u64,
         mut sink: S,
     ) -> Option<Self> {
-        let mut sequence = match Self::read(bundle, request, prompt_cache, others_bytes) {
-            Ok(ready) => ready.with(sink),
+        match Self::read(bundle, request, prompt_cache, others_bytes) {
+            Ok(ready) => Some(ready.with(sink)),
             Err(error) => {
                 sink.fail(error);
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    /// Announces that its prompt is being processed (it runs from now on); false when nobody
+    /// listens any more.
+    pub fn announce(&mut self) -> bool {
+        self.started = Instant::now();
         let started = GenerationEvent::Started {
-            prompt_tokens: sequence.prompt.len(),
-            cached_tokens: sequence.cached_tokens,
+            prompt_tokens: self.prompt.len(),
+            cached_tokens: self.cached_tokens,
         };
-        sequence.out.event(started).then_some(sequence)
+        self.out.event(started)
     }
 
     fn read(
