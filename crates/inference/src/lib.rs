@@ -7,9 +7,10 @@
 //!   cache and the checkpoint reader. Private: callers only see [`Model`] and [`KvCache`].
 //! - [`text`]: tokenizer (with each token's exact bytes), streaming detokenizer, stop strings,
 //!   chat templates, and the reasoning and tool calls found in a model's output.
-//! - [`generation`]: sampling, the streaming generation loop, the greedy reference generator,
-//!   (penalties, per-token log-probabilities), embeddings, and the [`generation::ModelWorker`]
-//!   that serves a loaded model on its own thread.
+//! - [`generation`]: sampling (penalties, per-token log-probabilities), streaming generation
+//!   with continuous batching of a model's requests and its prompt cache, the greedy reference
+//!   generator, embeddings, and the [`generation::ModelWorker`] that serves a loaded model on
+//!   its own thread.
 //!   [`generation::pool`] is the model pool: several models loaded within a memory budget and a
 //!   model count, admission with LRU/size-aware eviction (never pinned or busy models), one
 //!   load per model however many ask, bounded per-model queues, leases, Ollama keep-alive,

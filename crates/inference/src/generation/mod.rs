@@ -1,7 +1,8 @@
-//! Turning a prompt into tokens (and inputs into embeddings): sampling the next token, the
-//! streaming generation loop, the prompt cache that lets a request start from a prefix computed
-//! before, the greedy reference generator the parity tests compare with mlx-lm, and the worker
-//! thread that serves one loaded model.
+//! Turning a prompt into tokens (and inputs into embeddings): sampling the next token, one
+//! request's generation (`sequence`) and continuous batching of a model's requests (`batch`),
+//! the prompt cache that lets a request start from a prefix computed before, the greedy
+//! reference generator the parity tests compare with mlx-lm, and the worker thread that serves
+//! one loaded model.
 
 mod batch;
 mod bundle;

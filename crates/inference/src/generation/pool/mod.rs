@@ -3,10 +3,12 @@
 //! - `admission`: which idle models to evict so a new one fits ([`plan_admission`]);
 //! - `loader`: how a directory becomes a served model ([`WorkerLoader`], or a test's fake);
 //! - `entry` and `shared`: one model's record, and the state and transitions behind one mutex;
-//! - `model_pool`: the public operations (start, acquire, stop, restart, limits, shutdown);
+//! - `model_pool`: the public operations (start, stop, restart, limits, shutdown), and
+//!   `acquire`: taking a turn, one of the model's `max_batch_size`;
 //! - `lease`: a request's hold on a model; `turns`: queue and return bookkeeping;
 //!   `status`: snapshots and numbered change events.
 
+mod acquire;
 mod admission;
 mod entry;
 mod lease;
