@@ -68,11 +68,7 @@ impl<S: EventSink> Sequence<S> {
     ) -> Result<bool, InferenceError> {
         let last = self.prompt.len() - 1;
         if self.filled < last {
-            let segment = self.segments.iter().map(|&(end, _)| end);
-            let segment_end = segment.filter(|&end| end > self.filled).min();
-            let end = (self.filled + budget.max(1))
-                .min(last)
-                .min(segment_end.unwrap_or(last));
+            let end = self.chunk_end(budget, last);
             bundle
                 .model
                 .prefill(&self.prompt[self.filled..end], &mut self.cache)?;
@@ -92,12 +88,18 @@ impl<S: EventSink> Sequence<S> {
     /// to the next segment end (where the prompt cache takes a snapshot); it may end with the
     /// prompt's last token, whose logits give the first sampled one.
     pub fn next_chunk(&self, budget: usize) -> Vec<u32> {
+        let end = self.chunk_end(budget, self.prompt.len());
+        self.prompt[self.filled..end].to_vec()
+    }
+
+    /// Where the next chunk of at most `budget` tokens ends: at `limit`, or sooner at the next
+    /// segment end.
+    fn chunk_end(&self, budget: usize, limit: usize) -> usize {
         let segment = self.segments.iter().map(|&(end, _)| end);
         let segment_end = segment.filter(|&end| end > self.filled).min();
-        let end = (self.filled + budget.max(1))
-            .min(self.prompt.len())
-            .min(segment_end.unwrap_or(usize::MAX));
-        self.prompt[self.filled..end].to_vec()
+        (self.filled + budget.max(1))
+            .min(limit)
+            .min(segment_end.unwrap_or(limit))
     }
 
     /// The chunk from [`Sequence::next_chunk`] is in the cache (maybe not computed yet), and
