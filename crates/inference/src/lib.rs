@@ -22,9 +22,12 @@
 //!   model loads goes back to the system at once, not into the allocator's free pages.
 //! - On Linux, `sgemm_interposer` routes one-row `cblas_sgemm` calls to `cblas_sgemv`, and
 //!   products of a few rows (a batch's decoding step) to `few_row_product`, which reads the
-//!   weights once, over every core (`parallel_split`).
+//!   weights once, over every core (`parallel_split`); affine-quantized products run on the CPU
+//!   through `quantized_product`, an MLX primitive of our own (`cpu_primitive`) with SIMD kernels.
 
 mod architectures;
+#[cfg(target_os = "linux")]
+mod cpu_primitive;
 mod device;
 mod error;
 #[cfg(target_os = "linux")]
@@ -38,6 +41,8 @@ mod nn;
 #[cfg(target_os = "linux")]
 mod parallel_split;
 mod process_memory;
+#[cfg(target_os = "linux")]
+mod quantized_product;
 pub mod runtime;
 #[cfg(target_os = "linux")]
 mod sgemm_interposer;

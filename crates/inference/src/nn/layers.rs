@@ -37,9 +37,23 @@ impl QuantizedMatrix {
         })
     }
 
-    /// `x · Wᵀ` without unpacking W.
+    /// `x · Wᵀ` without unpacking W: on the CPU by our kernel (MLX's is a scalar loop there),
+    /// elsewhere by MLX.
     fn matmul_transposed(&self, x: &Array) -> Result<Array, InferenceError> {
         let q = self.quant;
+        #[cfg(target_os = "linux")]
+        if let Some(biases) = &self.biases
+            && let Some(product) = crate::quantized_product::matmul_transposed(
+                x,
+                &self.weight,
+                &self.scales,
+                biases,
+                q.bits,
+                q.group_size,
+            )?
+        {
+            return Ok(product);
+        }
         Ok(quantized_matmul(
             x,
             &self.weight,

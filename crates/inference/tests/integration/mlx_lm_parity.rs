@@ -123,6 +123,12 @@ fn greedy_decoding_matches_mlx_lm_on_tiny_qwen3_4bit() {
     assert_matches_mlx_lm("tiny-qwen3-4bit");
 }
 
+/// A real model in 4 bits (groups of 32, float16 scales and biases), through the CPU kernel.
+#[test]
+fn greedy_decoding_matches_mlx_lm_on_smollm2_4bit() {
+    assert_matches_mlx_lm("smollm2-135m-4bit");
+}
+
 #[test]
 fn greedy_decoding_matches_mlx_lm_on_tiny_qwen3_float16() {
     assert_matches_mlx_lm("tiny-qwen3-f16");

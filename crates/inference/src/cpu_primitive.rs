@@ -1,0 +1,135 @@
+//! Operations of MLX's lazy graph whose CPU evaluation runs a kernel written here.
+//!
+//! `native/cpu_kernel.cpp` defines an MLX primitive that, when MLX evaluates it on the CPU
+//! stream, calls a Rust function with views of its evaluated inputs and its allocated output.
+//! The operation takes its place in the graph like any other: a decoding step is still one
+//! evaluation, the kernel runs on MLX's CPU thread in order with the operations around it, and
+//! nothing comes back to the host between layers.
+
+use std::ffi::{CStr, c_char, c_int};
+
+use mlx_rs::{Array, Dtype, Stream};
+
+use crate::InferenceError;
+
+/// A view of one evaluated array, as the primitive passes it to a kernel.
+#[repr(C)]
+pub struct Tensor {
+    pub data: *mut u8,
+    /// An `mlx_dtype`.
+    pub dtype: c_int,
+    pub ndim: c_int,
+    pub shape: *const i32,
+    /// In elements.
+    pub strides: *const i64,
+}
+
+/// What the primitive calls: parameters, inputs, output; returns 0 when it succeeded.
+pub type Kernel = unsafe extern "C" fn(*const i64, *const Tensor, usize, *mut Tensor) -> c_int;
+
+unsafe extern "C" {
+    fn mlxm_cpu_kernel(
+        result: *mut mlx_sys::mlx_array,
+        kernel: Kernel,
+        name: *const c_char,
+        params: *const i64,
+        n_params: usize,
+        inputs: *const mlx_sys::mlx_array,
+        n_inputs: usize,
+        shape: *const i32,
+        ndim: usize,
+        dtype: mlx_sys::mlx_dtype,
+        stream: mlx_sys::mlx_stream,
+    ) -> c_int;
+    fn mlxm_last_error() -> *const c_char;
+}
+
+/// A lazy array of `shape` and `dtype` that `kernel` computes from `inputs` with `params`, or
+/// `None` when the default device is not the CPU (the caller then uses MLX's own operation).
+pub fn lazy_op(
+    name: &CStr,
+    kernel: Kernel,
+    params: &[i64],
+    inputs: &[&Array],
+    shape: &[i32],
+    dtype: Dtype,
+) -> Result<Option<Array>, InferenceError> {
+    if crate::ComputeDevice::current() != crate::ComputeDevice::Cpu {
+        return Ok(None);
+    }
+    let stream = Stream::new();
+    let handles: Vec<mlx_sys::mlx_array> = inputs.iter().map(|a| a.as_ptr()).collect();
+    // SAFETY: every pointer and length describes a live value of this call; the result is a
+    // fresh handle that the returned `Array` owns (and frees) from here on.
+    unsafe {
+        let mut result = mlx_sys::mlx_array_new();
+        let status = mlxm_cpu_kernel(
+            &mut result,
+            kernel,
+            name.as_ptr(),
+            params.as_ptr(),
+            params.len(),
+            handles.as_ptr(),
+            handles.len(),
+            shape.as_ptr(),
+            shape.len(),
+            dtype as mlx_sys::mlx_dtype,
+            stream.as_ptr(),
+        );
+        if status != 0 {
+            mlx_sys::mlx_array_free(result);
+            let message = CStr::from_ptr(mlxm_last_error()).to_string_lossy();
+            return Err(InferenceError::Mlx(format!("{name:?}: {message}")));
+        }
+        Ok(Some(Array::from_ptr(result)))
+    }
+}
+
+impl Tensor {
+    pub fn dims(&self) -> &[i32] {
+        // SAFETY: the primitive passes `ndim` dimensions, alive for the kernel's call.
+        unsafe { std::slice::from_raw_parts(self.shape, self.ndim as usize) }
+    }
+
+    pub fn strides(&self) -> &[i64] {
+        // SAFETY: as `dims`.
+        unsafe { std::slice::from_raw_parts(self.strides, self.ndim as usize) }
+    }
+
+    /// The last dimension (a row's length).
+    pub fn row_len(&self) -> usize {
+        self.dims().last().map_or(1, |&d| d as usize)
+    }
+
+    /// Element offsets of the rows (every index but the last), in row-major order: any
+    /// strides, broadcast or transposed, are followed.
+    pub fn row_offsets(&self) -> Vec<usize> {
+        let dims = self.dims();
+        let strides = self.strides();
+        let leading = dims.len().saturating_sub(1);
+        let rows: usize = dims[..leading].iter().map(|&d| d as usize).product();
+        let mut offsets = Vec::with_capacity(rows);
+        let mut index = vec![0usize; leading];
+        for _ in 0..rows {
+            let offset: i64 = index
+                .iter()
+                .zip(strides)
+                .map(|(&i, &stride)| i as i64 * stride)
+                .sum();
+            offsets.push(offset as usize);
+            for axis in (0..leading).rev() {
+                index[axis] += 1;
+                if index[axis] < dims[axis] as usize {
+                    break;
+                }
+                index[axis] = 0;
+            }
+        }
+        offsets
+    }
+
+    /// The stride between a row's elements.
+    pub fn element_stride(&self) -> usize {
+        self.strides().last().map_or(1, |&s| s as usize)
+    }
+}

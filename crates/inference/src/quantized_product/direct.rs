@@ -1,0 +1,140 @@
+//! A few rows of `x` (a decoding step, alone or batched): each step of packed weights is
+//! unpacked once, in registers, and multiplied with up to four rows of `x` before the next;
+//! the weight rows are split over the cores, two at a time.
+
+use super::Operands;
+use super::isa::{Dot, Isa};
+use super::values::{Output, read_row};
+use crate::parallel_split::split_rows;
+
+/// Weight rows per block: two independent rows keep the FMA units busy on one input row.
+const C: usize = 2;
+
+/// Rows of `x` per block: as many as the registers hold sums for (4 × 2 × 2 of AVX-512's 32;
+/// 2 × 2 × 2 of AVX2's 16).
+fn rows_per_block(isa: Isa) -> usize {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => 2,
+        _ => 4,
+    }
+}
+
+pub fn run(op: &Operands) -> Result<(), &'static str> {
+    let (m, k) = (op.x_rows.len(), op.k);
+    let output = Output::new(op.out, m, op.n)?;
+    let mut arranged = vec![0.0f32; m * k];
+    let mut row = vec![0.0f32; k];
+    for (i, &offset) in op.x_rows.iter().enumerate() {
+        read_row(op.x, offset, &mut row)?;
+        op.isa
+            .arrange(op.format, &row, &mut arranged[i * k..(i + 1) * k]);
+    }
+    let arranged = &arranged;
+    let output = &output;
+    split_rows(op.n, C, op.n * k, &|from, to| {
+        let groups = op.scales.groups;
+        // The two rows' scales, then their biases, in f32.
+        let mut values = vec![0.0f32; 2 * C * groups];
+        let (scales, biases) = values.split_at_mut(C * groups);
+        let mut j = from;
+        while j < to {
+            let count = (to - j).min(C);
+            for c in 0..count {
+                let part = c * groups..(c + 1) * groups;
+                op.scales.widen_row(j + c, &mut scales[part.clone()]);
+                op.biases.widen_row(j + c, &mut biases[part]);
+            }
+            let (scales, biases) = (&*scales, &*biases);
+            let group_values = |values, c| row_part(values, c, groups);
+            match count {
+                C => columns::<C>(
+                    op,
+                    arranged,
+                    output,
+                    j,
+                    [group_values(scales, 0), group_values(scales, 1)],
+                    [group_values(biases, 0), group_values(biases, 1)],
+                ),
+                _ => columns::<1>(
+                    op,
+                    arranged,
+                    output,
+                    j,
+                    [group_values(scales, 0)],
+                    [group_values(biases, 0)],
+                ),
+            }
+            j += count;
+        }
+    });
+    Ok(())
+}
+
+/// Row `c`'s values of rows laid out one after another, `groups` each.
+fn row_part(values: &[f32], c: usize, groups: usize) -> &[f32] {
+    &values[c * groups..(c + 1) * groups]
+}
+
+/// Every row of `x` times weight rows `j..j + W`.
+fn columns<const W: usize>(
+    op: &Operands,
+    arranged: &[f32],
+    output: &Output,
+    j: usize,
+    scales: [&[f32]; W],
+    biases: [&[f32]; W],
+) {
+    let m = op.x_rows.len();
+    let most = rows_per_block(op.isa);
+    let mut i = 0;
+    while i < m {
+        let rows = (m - i).min(most);
+        let block = Block {
+            op,
+            arranged,
+            output,
+            i,
+            j,
+        };
+        match rows {
+            4 => block.compute::<4, W>(scales, biases),
+            3 => block.compute::<3, W>(scales, biases),
+            2 => block.compute::<2, W>(scales, biases),
+            _ => block.compute::<1, W>(scales, biases),
+        }
+        i += rows;
+    }
+}
+
+/// Rows from `i` of `x` by weight rows from `j`.
+struct Block<'a> {
+    op: &'a Operands<'a>,
+    arranged: &'a [f32],
+    output: &'a Output,
+    i: usize,
+    j: usize,
+}
+
+impl Block<'_> {
+    fn compute<const R: usize, const W: usize>(&self, scales: [&[f32]; W], biases: [&[f32]; W]) {
+        let (op, k) = (self.op, self.op.k);
+        let dot: Dot<R, W> = Dot {
+            format: op.format,
+            k,
+            x: std::array::from_fn(|r| self.arranged[(self.i + r) * k..].as_ptr()),
+            // SAFETY: rows j..j + W exist (the caller's range is within n).
+            w: std::array::from_fn(|c| unsafe { op.w.add((self.j + c) * op.w_stride) }),
+            scales,
+            biases,
+        };
+        // SAFETY: every row holds k values; the ISA was detected on this CPU.
+        let sums = unsafe { op.isa.dot(&dot) };
+        for (r, row) in sums.iter().enumerate() {
+            for (c, &sum) in row.iter().enumerate() {
+                // SAFETY: within [m, n]; this thread's columns only.
+                unsafe { self.output.put(self.i + r, self.j + c, sum) };
+            }
+        }
+    }
+}

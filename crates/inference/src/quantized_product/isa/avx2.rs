@@ -1,0 +1,163 @@
+//! AVX2 with FMA: 8 values a vector, 16 a step.
+
+use std::arch::x86_64::*;
+
+use super::Dot;
+use crate::quantized_product::Format;
+
+/// See [`super::Isa::dot`].
+///
+/// # Safety
+/// As there; the CPU has AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn dot<const R: usize, const C: usize>(d: &Dot<R, C>) -> [[f32; C]; R] {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match d.format.bits {
+            4 => dot_bits::<R, C, true>(d),
+            _ => dot_bits::<R, C, false>(d),
+        }
+    }
+}
+
+/// The step's two vectors of unpacked values (integers) from `w` at value `e`.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn unpack<const FOUR: bool>(w: *const u8, e: usize) -> (__m256i, __m256i) {
+    // SAFETY: the caller's row holds the step's bytes.
+    unsafe {
+        match FOUR {
+            true => {
+                let bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(w.add(e / 2).cast()));
+                (
+                    _mm256_and_si256(bytes, _mm256_set1_epi32(0xF)),
+                    _mm256_srli_epi32::<4>(bytes),
+                )
+            }
+            false => (
+                _mm256_cvtepu8_epi32(_mm_loadl_epi64(w.add(e).cast())),
+                _mm256_cvtepu8_epi32(_mm_loadl_epi64(w.add(e + 8).cast())),
+            ),
+        }
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn sum(v: __m256) -> f32 {
+    let half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+    let pairs = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    _mm_cvtss_f32(_mm_add_ss(pairs, _mm_shuffle_ps::<1>(pairs, pairs)))
+}
+
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
+    d: &Dot<R, C>,
+) -> [[f32; C]; R] {
+    let mut first = [[_mm256_setzero_ps(); C]; R];
+    let mut second = [[_mm256_setzero_ps(); C]; R];
+    let group = d.format.group;
+    for g in 0..d.k / group {
+        let mut scale = [_mm256_setzero_ps(); C];
+        let mut bias = [_mm256_setzero_ps(); C];
+        for c in 0..C {
+            scale[c] = _mm256_set1_ps(d.scales[c][g]);
+            bias[c] = _mm256_set1_ps(d.biases[c][g]);
+        }
+        let mut e = g * group;
+        while e < (g + 1) * group {
+            let mut wa = [_mm256_setzero_ps(); C];
+            let mut wb = [_mm256_setzero_ps(); C];
+            for c in 0..C {
+                // SAFETY: e + 16 ≤ k: within the row.
+                let (qa, qb) = unsafe { unpack::<FOUR>(d.w[c], e) };
+                wa[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(qa), scale[c], bias[c]);
+                wb[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(qb), scale[c], bias[c]);
+            }
+            for r in 0..R {
+                // SAFETY: as above, for the arranged input row.
+                let (xa, xb) = unsafe {
+                    (
+                        _mm256_loadu_ps(d.x[r].add(e)),
+                        _mm256_loadu_ps(d.x[r].add(e + 8)),
+                    )
+                };
+                for c in 0..C {
+                    first[r][c] = _mm256_fmadd_ps(xa, wa[c], first[r][c]);
+                    second[r][c] = _mm256_fmadd_ps(xb, wb[c], second[r][c]);
+                }
+            }
+            e += 16;
+        }
+    }
+    let mut sums = [[0.0; C]; R];
+    for r in 0..R {
+        for c in 0..C {
+            sums[r][c] = sum(_mm256_add_ps(first[r][c], second[r][c]));
+        }
+    }
+    sums
+}
+
+/// See [`super::Isa::dequantize`].
+///
+/// # Safety
+/// As there; the CPU has AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn dequantize(
+    format: Format,
+    w: *const u8,
+    scales: &[f32],
+    biases: &[f32],
+    out: &mut [f32],
+) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match format.bits {
+            4 => dequantize_bits::<true>(format, w, scales, biases, out),
+            _ => dequantize_bits::<false>(format, w, scales, biases, out),
+        }
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn dequantize_bits<const FOUR: bool>(
+    format: Format,
+    w: *const u8,
+    scales: &[f32],
+    biases: &[f32],
+    out: &mut [f32],
+) {
+    let group = format.group;
+    let to = out.as_mut_ptr();
+    for g in 0..out.len() / group {
+        let scale = _mm256_set1_ps(scales[g]);
+        let bias = _mm256_set1_ps(biases[g]);
+        let mut e = g * group;
+        while e < (g + 1) * group {
+            // SAFETY: e + 16 ≤ k: within the row and `out`.
+            unsafe {
+                let (qa, qb) = unpack::<FOUR>(w, e);
+                let wa = _mm256_fmadd_ps(_mm256_cvtepi32_ps(qa), scale, bias);
+                let wb = _mm256_fmadd_ps(_mm256_cvtepi32_ps(qb), scale, bias);
+                let (a, b) = match FOUR {
+                    // Interleave even (wa) and odd (wb) values back into order.
+                    true => {
+                        let low = _mm256_unpacklo_ps(wa, wb);
+                        let high = _mm256_unpackhi_ps(wa, wb);
+                        (
+                            _mm256_permute2f128_ps::<0x20>(low, high),
+                            _mm256_permute2f128_ps::<0x31>(low, high),
+                        )
+                    }
+                    false => (wa, wb),
+                };
+                _mm256_storeu_ps(to.add(e), a);
+                _mm256_storeu_ps(to.add(e + 8), b);
+            }
+            e += 16;
+        }
+    }
+}
