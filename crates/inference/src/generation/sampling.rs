@@ -223,7 +223,9 @@ impl Sampler {
         };
         let logprobs = log_probs(&logits)?;
         if params.is_greedy() {
-            return Ok((argmax_axis(&logprobs, -1, None)?, logprobs));
+            // The largest logit is the largest log-probability: arg-maxing the logits leaves
+            // the vocabulary-wide log-sum-exp to requests that read their scores.
+            return Ok((argmax_axis(&logits, -1, None)?, logprobs));
         }
         let mut filtered = logprobs.clone();
         if params.top_p < 1.0 {

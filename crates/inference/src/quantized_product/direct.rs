@@ -9,6 +9,9 @@ use crate::parallel_split::split_rows;
 
 /// Weight rows per block: two independent rows keep the FMA units busy on one input row.
 const C: usize = 2;
+/// Weight rows whose scales and biases are converted to f32 together (a call per row cost
+/// more than the conversion).
+const ROWS_AT_ONCE: usize = 64;
 
 /// Rows of `x` per block: as many as the registers hold sums for (4 × 2 × 2 of AVX-512's 32;
 /// 2 × 2 × 2 of AVX2's 16).
@@ -34,38 +37,40 @@ pub fn run(op: &Operands) -> Result<(), &'static str> {
     let output = &output;
     split_rows(op.n, C, op.n * k, &|from, to| {
         let groups = op.scales.groups;
-        // The two rows' scales, then their biases, in f32.
-        let mut values = vec![0.0f32; 2 * C * groups];
-        let (scales, biases) = values.split_at_mut(C * groups);
-        let mut j = from;
-        while j < to {
-            let count = (to - j).min(C);
-            for c in 0..count {
-                let part = c * groups..(c + 1) * groups;
-                op.scales.widen_row(j + c, &mut scales[part.clone()]);
-                op.biases.widen_row(j + c, &mut biases[part]);
-            }
+        // The scales, then the biases, of the next rows, in f32.
+        let mut values = vec![0.0f32; 2 * ROWS_AT_ONCE * groups];
+        let (scales, biases) = values.split_at_mut(ROWS_AT_ONCE * groups);
+        let mut start = from;
+        while start < to {
+            let rows = (to - start).min(ROWS_AT_ONCE);
+            op.scales.widen_rows(op.isa, start, rows, scales);
+            op.biases.widen_rows(op.isa, start, rows, biases);
             let (scales, biases) = (&*scales, &*biases);
-            let group_values = |values, c| row_part(values, c, groups);
-            match count {
-                C => columns::<C>(
-                    op,
-                    arranged,
-                    output,
-                    j,
-                    [group_values(scales, 0), group_values(scales, 1)],
-                    [group_values(biases, 0), group_values(biases, 1)],
-                ),
-                _ => columns::<1>(
-                    op,
-                    arranged,
-                    output,
-                    j,
-                    [group_values(scales, 0)],
-                    [group_values(biases, 0)],
-                ),
+            let mut j = start;
+            while j < start + rows {
+                let count = (start + rows - j).min(C);
+                let part = |values, c| row_part(values, j - start + c, groups);
+                match count {
+                    C => columns::<C>(
+                        op,
+                        arranged,
+                        output,
+                        j,
+                        [part(scales, 0), part(scales, 1)],
+                        [part(biases, 0), part(biases, 1)],
+                    ),
+                    _ => columns::<1>(
+                        op,
+                        arranged,
+                        output,
+                        j,
+                        [part(scales, 0)],
+                        [part(biases, 0)],
+                    ),
+                }
+                j += count;
             }
-            j += count;
+            start += rows;
         }
     });
     Ok(())

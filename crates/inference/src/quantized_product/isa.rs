@@ -17,6 +17,7 @@ mod portable;
 use std::sync::LazyLock;
 
 use super::Format;
+use super::values::{Element, widen};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Isa {
@@ -47,8 +48,9 @@ impl Isa {
         static DETECTED: LazyLock<Isa> = LazyLock::new(|| {
             #[cfg(target_arch = "x86_64")]
             {
-                let avx2 =
-                    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+                let avx2 = std::is_x86_feature_detected!("avx2")
+                    && std::is_x86_feature_detected!("fma")
+                    && std::is_x86_feature_detected!("f16c");
                 if avx2 && std::is_x86_feature_detected!("avx512f") {
                     return Isa::Avx512;
                 }
@@ -71,7 +73,10 @@ impl Isa {
         let mut all = vec![Self::Portable];
         #[cfg(target_arch = "x86_64")]
         {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            if std::is_x86_feature_detected!("avx2")
+                && std::is_x86_feature_detected!("fma")
+                && std::is_x86_feature_detected!("f16c")
+            {
                 all.push(Self::Avx2);
             }
             if std::is_x86_feature_detected!("avx512f") && all.contains(&Self::Avx2) {
@@ -130,6 +135,25 @@ impl Isa {
                 #[cfg(target_arch = "aarch64")]
                 Self::Neon => neon::dot(dot),
                 Self::Portable => portable::dot(dot),
+            }
+        }
+    }
+
+    /// Converts `dst.len()` values of type `element` at `src` into `dst` (a row's scales).
+    ///
+    /// # Safety
+    /// `src` holds that many values; the CPU runs this instruction set.
+    pub unsafe fn widen(self, element: Element, src: *const u8, dst: &mut [f32]) {
+        let bf16 = element == Element::Bf16;
+        // SAFETY (each arm): the caller's contract.
+        unsafe {
+            match (self, element) {
+                (_, Element::F32) => widen(element, src, dst),
+                #[cfg(target_arch = "x86_64")]
+                (Self::Avx512, _) => avx512::widen_halves(bf16, src.cast(), dst),
+                #[cfg(target_arch = "x86_64")]
+                (Self::Avx2, _) => avx2::widen_halves(bf16, src.cast(), dst),
+                _ => widen(element, src, dst),
             }
         }
     }

@@ -43,8 +43,8 @@ pub fn run(op: &Operands) -> Result<(), &'static str> {
             let mut values = vec![0.0f32; 2 * groups];
             let (scales, biases) = values.split_at_mut(groups);
             for j in from..to {
-                op.scales.widen_row(start + j, scales);
-                op.biases.widen_row(start + j, biases);
+                op.scales.widen_row(op.isa, start + j, scales);
+                op.biases.widen_row(op.isa, start + j, biases);
                 // SAFETY: row j of the tile is this thread's; weight row start + j exists.
                 unsafe {
                     let row = std::slice::from_raw_parts_mut(shared.0.add(j * k), k);

@@ -7,6 +7,7 @@ use half::slice::HalfFloatSliceExt;
 use half::{bf16, f16};
 use mlx_rs::Dtype;
 
+use super::isa::Isa;
 use crate::cpu_primitive::Tensor;
 
 /// The float element types the kernel reads and writes.
@@ -79,12 +80,26 @@ impl ScaleRows {
         })
     }
 
-    /// Row `j`'s values, in f32, into `dst` (`groups` long).
-    pub fn widen_row(&self, j: usize, dst: &mut [f32]) {
-        // SAFETY: row j < n exists (checked shape), `groups` values long.
+    /// Rows `from..from + rows`' values, in f32, one row after another into `dst`.
+    pub fn widen_rows(&self, isa: Isa, from: usize, rows: usize, dst: &mut [f32]) {
+        if self.stride == self.groups {
+            // SAFETY: rows from..from + rows exist (checked shape) and are contiguous.
+            return unsafe {
+                let first = self.data.add(from * self.stride * self.element.size());
+                isa.widen(self.element, first, &mut dst[..rows * self.groups]);
+            };
+        }
+        for (row, values) in dst.chunks_exact_mut(self.groups).take(rows).enumerate() {
+            self.widen_row(isa, from + row, values);
+        }
+    }
+
+    /// Row `j`'s values, in f32, into `dst` (`groups` long), converted by `isa`.
+    pub fn widen_row(&self, isa: Isa, j: usize, dst: &mut [f32]) {
+        // SAFETY: row j < n exists (checked shape), `groups` values long; `isa` was detected.
         unsafe {
             let row = self.data.add(j * self.stride * self.element.size());
-            widen(self.element, row, &mut dst[..self.groups]);
+            isa.widen(self.element, row, &mut dst[..self.groups]);
         }
     }
 }

@@ -161,3 +161,41 @@ unsafe fn dequantize_bits<const FOUR: bool>(
         }
     }
 }
+
+/// Half-precision values (f16 or bf16) into f32, 8 at a time; see [`super::Isa::widen`].
+///
+/// # Safety
+/// `src` holds `dst.len()` 2-byte values; the CPU has AVX2 and F16C.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub unsafe fn widen_halves(bf16: bool, src: *const u16, dst: &mut [f32]) {
+    let mut i = 0;
+    let mut last = [0u16; 8];
+    while i < dst.len() {
+        let count = (dst.len() - i).min(8);
+        // SAFETY: `count` values from i exist; a short last run is copied into `last` first.
+        unsafe {
+            let from = match count {
+                8 => src.add(i),
+                _ => {
+                    std::ptr::copy_nonoverlapping(src.add(i), last.as_mut_ptr(), count);
+                    last.as_ptr()
+                }
+            };
+            let halves = _mm_loadu_si128(from.cast());
+            let values = match bf16 {
+                true => _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(halves))),
+                false => _mm256_cvtph_ps(halves),
+            };
+            let mut wide = [0.0f32; 8];
+            let to = match count {
+                8 => dst.as_mut_ptr().add(i),
+                _ => wide.as_mut_ptr(),
+            };
+            _mm256_storeu_ps(to, values);
+            if count < 8 {
+                dst[i..].copy_from_slice(&wide[..count]);
+            }
+        }
+        i += count;
+    }
+}

@@ -20,24 +20,46 @@ pub unsafe fn dot<const R: usize, const C: usize>(d: &Dot<R, C>) -> [[f32; C]; R
     }
 }
 
-/// The step's two vectors of unpacked values (integers) from `w` at value `e`.
+/// The values `scale · q + bias` for every 4-bit `q` (0 to 15): one vector, indexed by `q`.
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[inline]
-unsafe fn unpack<const FOUR: bool>(w: *const u8, e: usize) -> (__m512i, __m512i) {
+fn table(scale: f32, bias: f32) -> __m512 {
+    let q = _mm512_setr_ps(
+        0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0,
+    );
+    _mm512_fmadd_ps(q, _mm512_set1_ps(scale), _mm512_set1_ps(bias))
+}
+
+/// The step's two vectors of weights from `w` at value `e`. 4 bits: each byte's nibbles pick
+/// their value from the group's table (a permute reads only an index's low 4 bits, so the low
+/// nibble needs no mask); 8 bits: converted and scaled.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
+unsafe fn weights<const FOUR: bool>(
+    w: *const u8,
+    e: usize,
+    table: __m512,
+    scale: __m512,
+    bias: __m512,
+) -> (__m512, __m512) {
     // SAFETY: the caller's row holds the step's bytes.
     unsafe {
         match FOUR {
             true => {
                 let bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128(w.add(e / 2).cast()));
                 (
-                    _mm512_and_si512(bytes, _mm512_set1_epi32(0xF)),
-                    _mm512_srli_epi32::<4>(bytes),
+                    _mm512_permutexvar_ps(bytes, table),
+                    _mm512_permutexvar_ps(_mm512_srli_epi32::<4>(bytes), table),
                 )
             }
-            false => (
-                _mm512_cvtepu8_epi32(_mm_loadu_si128(w.add(e).cast())),
-                _mm512_cvtepu8_epi32(_mm_loadu_si128(w.add(e + 16).cast())),
-            ),
+            false => {
+                let first = _mm512_cvtepu8_epi32(_mm_loadu_si128(w.add(e).cast()));
+                let second = _mm512_cvtepu8_epi32(_mm_loadu_si128(w.add(e + 16).cast()));
+                (
+                    _mm512_fmadd_ps(_mm512_cvtepi32_ps(first), scale, bias),
+                    _mm512_fmadd_ps(_mm512_cvtepi32_ps(second), scale, bias),
+                )
+            }
         }
     }
 }
@@ -54,9 +76,13 @@ unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
     for g in 0..d.k / group {
         let mut scale = [_mm512_setzero_ps(); C];
         let mut bias = [_mm512_setzero_ps(); C];
+        let mut tables = [_mm512_setzero_ps(); C];
         for c in 0..C {
-            scale[c] = _mm512_set1_ps(d.scales[c][g]);
-            bias[c] = _mm512_set1_ps(d.biases[c][g]);
+            let (s, b) = (d.scales[c][g], d.biases[c][g]);
+            match FOUR {
+                true => tables[c] = table(s, b),
+                false => (scale[c], bias[c]) = (_mm512_set1_ps(s), _mm512_set1_ps(b)),
+            }
         }
         let mut e = g * group;
         while e < (g + 1) * group {
@@ -64,9 +90,8 @@ unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
             let mut wb = [_mm512_setzero_ps(); C];
             for c in 0..C {
                 // SAFETY: e + 32 ≤ k: within the row.
-                let (qa, qb) = unsafe { unpack::<FOUR>(d.w[c], e) };
-                wa[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(qa), scale[c], bias[c]);
-                wb[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(qb), scale[c], bias[c]);
+                (wa[c], wb[c]) =
+                    unsafe { weights::<FOUR>(d.w[c], e, tables[c], scale[c], bias[c]) };
             }
             for r in 0..R {
                 // SAFETY: as above, for the arranged input row.
@@ -131,13 +156,12 @@ unsafe fn dequantize_bits<const FOUR: bool>(
     for g in 0..out.len() / group {
         let scale = _mm512_set1_ps(scales[g]);
         let bias = _mm512_set1_ps(biases[g]);
+        let values = table(scales[g], biases[g]);
         let mut e = g * group;
         while e < (g + 1) * group {
             // SAFETY: e + 32 ≤ k: within the row and `out`.
             unsafe {
-                let (qa, qb) = unpack::<FOUR>(w, e);
-                let wa = _mm512_fmadd_ps(_mm512_cvtepi32_ps(qa), scale, bias);
-                let wb = _mm512_fmadd_ps(_mm512_cvtepi32_ps(qb), scale, bias);
+                let (wa, wb) = weights::<FOUR>(w, e, values, scale, bias);
                 let (a, b) = match FOUR {
                     true => (
                         _mm512_permutex2var_ps(wa, lower, wb),
@@ -150,5 +174,43 @@ unsafe fn dequantize_bits<const FOUR: bool>(
             }
             e += 32;
         }
+    }
+}
+
+/// Half-precision values (f16 or bf16) into f32, 16 at a time; see [`super::Isa::widen`].
+///
+/// # Safety
+/// `src` holds `dst.len()` 2-byte values; the CPU has AVX-512F (whose conversions include F16C's).
+#[target_feature(enable = "avx512f,avx2,fma,f16c")]
+pub unsafe fn widen_halves(bf16: bool, src: *const u16, dst: &mut [f32]) {
+    let mut i = 0;
+    let mut last = [0u16; 16];
+    while i < dst.len() {
+        let count = (dst.len() - i).min(16);
+        // SAFETY: `count` values from i exist; a short last run is copied into `last` first.
+        unsafe {
+            let from = match count {
+                16 => src.add(i),
+                _ => {
+                    std::ptr::copy_nonoverlapping(src.add(i), last.as_mut_ptr(), count);
+                    last.as_ptr()
+                }
+            };
+            let halves = _mm256_loadu_si256(from.cast());
+            let values = match bf16 {
+                true => _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(halves))),
+                false => _mm512_cvtph_ps(halves),
+            };
+            let mut wide = [0.0f32; 16];
+            let to = match count {
+                16 => dst.as_mut_ptr().add(i),
+                _ => wide.as_mut_ptr(),
+            };
+            _mm512_storeu_ps(to, values);
+            if count < 16 {
+                dst[i..].copy_from_slice(&wide[..count]);
+            }
+        }
+        i += count;
     }
 }
