@@ -1,6 +1,6 @@
-//! A few rows of `x` (a decoding step, alone or batched): each step of packed weights is
-//! unpacked once, in registers, and multiplied with up to four rows of `x` before the next;
-//! the weight rows are split over the cores, two at a time.
+//! Rows of `x` up to a prompt chunk's worth (decoding steps, alone or batched, short prompts):
+//! each step of packed weights is unpacked once, in registers, and multiplied with up to four
+//! rows of `x` at a time; the weight rows are split over the cores, two at a time.
 
 use super::Operands;
 use super::isa::{Dot, Isa};

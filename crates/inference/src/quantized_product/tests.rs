@@ -123,6 +123,8 @@ fn worst_relative(ours: &[f32], reference: &[f32]) -> f32 {
 fn every_kernel_equals_mlx_quantized_matmul_on_odd_shapes() {
     let isas = Isa::all_supported();
     assert!(isas.len() >= 2, "this CPU runs a SIMD kernel: {isas:?}");
+    // Rows of x: 1 to 4 (one block), 5 and 9 (blocks and a remainder), 40 (many blocks),
+    // 130 (the tiled path); weight rows odd and even.
     let shapes = [
         (1, 1),
         (1, 7),
@@ -132,6 +134,7 @@ fn every_kernel_equals_mlx_quantized_matmul_on_odd_shapes() {
         (8, 3),
         (9, 17),
         (40, 65),
+        (130, 19),
     ];
     let mut seed = 0;
     for bits in [4, 8] {
