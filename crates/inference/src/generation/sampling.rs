@@ -223,9 +223,15 @@ impl Sampler {
         };
         let logprobs = log_probs(&logits)?;
         if params.is_greedy() {
-            // The largest logit is the largest log-probability: arg-maxing the logits leaves
-            // the vocabulary-wide log-sum-exp to requests that read their scores.
-            return Ok((argmax_axis(&logits, -1, None)?, logprobs));
+            // The largest logit is the largest log-probability: in f32, arg-maxing the logits
+            // leaves the vocabulary-wide log-sum-exp to requests that read their scores. In
+            // half precision the subtraction rounds neighbours into ties that mlx-lm breaks
+            // by index, so there the log-probabilities are arg-maxed as it does.
+            let scores = match logits.dtype() {
+                Dtype::Float32 => &logits,
+                _ => &logprobs,
+            };
+            return Ok((argmax_axis(scores, -1, None)?, logprobs));
         }
         let mut filtered = logprobs.clone();
         if params.top_p < 1.0 {

@@ -4,14 +4,13 @@
 
 use mlx_rs::Array;
 use mlx_rs::fast::{ScaledDotProductAttentionMask, scaled_dot_product_attention};
-use mlx_rs::ops::sigmoid;
 use mlx_rs::transforms::eval;
 
 mod rows;
 
 use super::attention::DecodeAttention;
 use super::kv_cache::{KvCache, LayerCache};
-use super::layers::{Embedding, FusedLinear, Linear};
+use super::layers::{Embedding, FusedLinear, Linear, Prologue, swiglu};
 use super::norm::RmsNorm;
 use super::rope::{Rope, RopeAngles};
 use super::weights::Weights;
@@ -44,22 +43,24 @@ struct Attention {
 }
 
 impl Attention {
+    /// Attention over `norm(x)`.
     fn forward(
         &self,
         x: &Array,
+        norm: &RmsNorm,
         cache: &mut LayerCache,
         rope: &Rope,
         angles: Option<&RopeAngles>,
     ) -> Result<Array, InferenceError> {
-        let [queries, keys, values] = self.project(x)?;
+        let [queries, keys, values] = self.project(x, norm)?;
         let output = self.attend(queries, keys, values, cache, rope, angles)?;
         self.o_proj.forward(&output)
     }
 
-    /// Queries, keys and values `[L, heads · dim]` of the rows of `x`.
-    fn project(&self, x: &Array) -> Result<[Array; 3], InferenceError> {
+    /// Queries, keys and values `[L, heads · dim]` of the rows of `norm(x)`.
+    fn project(&self, x: &Array, norm: &RmsNorm) -> Result<[Array; 3], InferenceError> {
         self.qkv_proj
-            .forward(x)?
+            .forward_after(x, &Prologue::Norm(norm))?
             .try_into()
             .map_err(|_| InferenceError::Mlx("q/k/v projection gave a wrong output count".into()))
     }
@@ -133,14 +134,20 @@ struct Mlp {
 }
 
 impl Mlp {
-    fn forward(&self, x: &Array) -> Result<Array, InferenceError> {
-        let [gate, up]: [Array; 2] = self.gate_up_proj.forward(x)?.try_into().map_err(|_| {
-            InferenceError::Mlx("gate/up projection gave a wrong output count".into())
-        })?;
-        // silu(gate) · up, as mlx-lm's `swiglu`. Not mlx-rs's `silu`: that compiles a new
-        // function on every call, and tracing it cost more than the two operations it fuses.
-        let gated = gate.multiply(sigmoid(&gate)?)?.multiply(up)?;
-        self.down_proj.forward(&gated)
+    /// The MLP of `norm(x)`: `down(silu(gate) · up)`.
+    fn forward(&self, x: &Array, norm: &RmsNorm) -> Result<Array, InferenceError> {
+        let normed = Prologue::Norm(norm);
+        if let Some(gate_up) = self.gate_up_proj.forward_stacked(x, &normed)? {
+            return self.down_proj.forward_after(&gate_up, &Prologue::SwiGlu);
+        }
+        let [gate, up]: [Array; 2] = self
+            .gate_up_proj
+            .forward_after(x, &normed)?
+            .try_into()
+            .map_err(|_| {
+                InferenceError::Mlx("gate/up projection gave a wrong output count".into())
+            })?;
+        self.down_proj.forward(&swiglu(&gate, &up)?)
     }
 }
 
@@ -307,28 +314,40 @@ impl Decoder {
 
     /// Logits `[L, vocab]` for the token ids `[L]` of one sequence, extending the cache.
     pub fn forward(&self, ids: &Array, cache: &mut KvCache) -> Result<Array, InferenceError> {
-        let h = self.hidden(ids, cache)?;
-        match &self.lm_head {
-            Some(head) => head.forward(&h),
-            None => self.embed.as_linear(&h),
-        }
+        let h = self.residual(ids, cache)?;
+        self.head(&h)
     }
 
     /// The final hidden states `[L, hidden]` (after the last norm, before the output head) for
     /// the token ids `[L]` of one sequence, extending the cache: what embeddings pool.
     pub fn hidden(&self, ids: &Array, cache: &mut KvCache) -> Result<Array, InferenceError> {
+        self.norm.forward(&self.residual(ids, cache)?)
+    }
+
+    /// The residual stream after the last layer (before the final norm).
+    fn residual(&self, ids: &Array, cache: &mut KvCache) -> Result<Array, InferenceError> {
         let mut h = self.embed.forward(ids)?;
         let angles = self.rope.angles(1, ids.dim(0), cache.offset())?;
         for (layer, layer_cache) in self.layers.iter().zip(cache.layers.iter_mut()) {
-            let normed = layer.input_norm.forward(&h)?;
-            let attended =
-                layer
-                    .attention
-                    .forward(&normed, layer_cache, &self.rope, angles.as_ref())?;
+            let attended = layer.attention.forward(
+                &h,
+                &layer.input_norm,
+                layer_cache,
+                &self.rope,
+                angles.as_ref(),
+            )?;
             let h_attn = h.add(attended)?;
-            let normed = layer.post_attention_norm.forward(&h_attn)?;
-            h = h_attn.add(layer.mlp.forward(&normed)?)?;
+            h = h_attn.add(layer.mlp.forward(&h_attn, &layer.post_attention_norm)?)?;
         }
-        self.norm.forward(&h)
+        Ok(h)
+    }
+
+    /// Logits for the rows of the residual stream `h`: the final norm, then the output head.
+    fn head(&self, h: &Array) -> Result<Array, InferenceError> {
+        let normed = Prologue::Norm(&self.norm);
+        match &self.lm_head {
+            Some(head) => head.forward_after(h, &normed),
+            None => self.embed.as_linear_after(h, &normed),
+        }
     }
 }

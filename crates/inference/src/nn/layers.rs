@@ -12,7 +12,9 @@ use crate::InferenceError;
 use crate::model_config::QuantizationConfig;
 
 mod fused;
+mod prologue;
 pub use fused::FusedLinear;
+pub use prologue::{Prologue, swiglu};
 
 /// An MLX affine-quantized matrix: packed weights with per-group scales and biases.
 pub struct QuantizedMatrix {
@@ -37,9 +39,18 @@ impl QuantizedMatrix {
         })
     }
 
-    /// `x · Wᵀ` without unpacking W: on the CPU by our kernel (MLX's is a scalar loop there),
-    /// elsewhere by MLX.
+    /// `x · Wᵀ` without unpacking W.
     fn matmul_transposed(&self, x: &Array) -> Result<Array, InferenceError> {
+        self.matmul_transposed_after(x, &Prologue::Nothing)
+    }
+
+    /// `prologue(x) · Wᵀ`: on the CPU by our kernel, the prologue applied as it reads `x` (MLX's
+    /// kernel is a scalar loop there), elsewhere by MLX's operations.
+    fn matmul_transposed_after(
+        &self,
+        x: &Array,
+        prologue: &Prologue,
+    ) -> Result<Array, InferenceError> {
         let q = self.quant;
         #[cfg(target_os = "linux")]
         if let Some(biases) = &self.biases
@@ -48,14 +59,15 @@ impl QuantizedMatrix {
                 &self.weight,
                 &self.scales,
                 biases,
-                q.bits,
-                q.group_size,
+                (q.bits, q.group_size),
+                prologue.for_kernel(),
             )?
         {
             return Ok(product);
         }
+        let x = prologue.apply(x)?;
         Ok(quantized_matmul(
-            x,
+            &x,
             &self.weight,
             &self.scales,
             self.biases.as_ref(),
@@ -140,6 +152,21 @@ impl Linear {
                 bias,
             },
         })
+    }
+
+    /// `prologue(x) · Wᵀ (+ b)`: a quantized projection on the CPU applies the prologue as it
+    /// reads `x`, one operation instead of the prologue's several.
+    pub fn forward_after(&self, x: &Array, prologue: &Prologue) -> Result<Array, InferenceError> {
+        match self {
+            Self::Quantized { matrix, bias } => {
+                let product = matrix.matmul_transposed_after(x, prologue)?;
+                Ok(match bias {
+                    Some(bias) => product.add(bias)?,
+                    None => product,
+                })
+            }
+            Self::Dense { .. } => self.forward(&prologue.apply(x)?),
+        }
     }
 
     pub fn forward(&self, x: &Array) -> Result<Array, InferenceError> {
@@ -230,11 +257,11 @@ impl Embedding {
         }
     }
 
-    /// The tied output projection: `x · Eᵀ`.
-    pub fn as_linear(&self, x: &Array) -> Result<Array, InferenceError> {
+    /// The tied output projection after `prologue`: `prologue(x) · Eᵀ`.
+    pub fn as_linear_after(&self, x: &Array, prologue: &Prologue) -> Result<Array, InferenceError> {
         match self {
-            Self::Dense(matrix) => matrix.matmul_transposed(x),
-            Self::Quantized(matrix) => matrix.matmul_transposed(x),
+            Self::Dense(matrix) => matrix.matmul_transposed(&prologue.apply(x)?),
+            Self::Quantized(matrix) => matrix.matmul_transposed_after(x, prologue),
         }
     }
 

@@ -11,5 +11,7 @@ mod weights;
 
 pub use decoder::{Decoder, Traits};
 pub use kv_cache::{KvCache, LayerCache};
+#[cfg(test)]
+pub(crate) use layers::swiglu;
 pub use weights::Weights;
 pub(crate) use weights::shard_files;

@@ -56,6 +56,14 @@ impl RmsNorm {
         })
     }
 
+    pub fn weight(&self) -> &Array {
+        &self.weight
+    }
+
+    pub fn eps(&self) -> f32 {
+        self.eps
+    }
+
     pub fn forward(&self, x: &Array) -> Result<Array, InferenceError> {
         match &self.shaped {
             None => Ok(rms_norm(x, Some(&self.weight), self.eps)?),

@@ -4,7 +4,7 @@
 
 use super::Operands;
 use super::isa::{Dot, Isa};
-use super::values::{Output, read_row};
+use super::values::Output;
 use crate::parallel_split::split_rows;
 
 /// Weight rows per block: two independent rows keep the FMA units busy on one input row.
@@ -27,9 +27,10 @@ pub fn run(op: &Operands) -> Result<(), &'static str> {
     let (m, k) = (op.x_rows.len(), op.k);
     let output = Output::new(op.out, m, op.n)?;
     let mut arranged = vec![0.0f32; m * k];
+    let mut raw = vec![0.0f32; op.x.row_len()];
     let mut row = vec![0.0f32; k];
-    for (i, &offset) in op.x_rows.iter().enumerate() {
-        read_row(op.x, offset, &mut row)?;
+    for i in 0..m {
+        op.read_row(i, &mut raw, &mut row)?;
         op.isa
             .arrange(op.format, &row, &mut arranged[i * k..(i + 1) * k]);
     }

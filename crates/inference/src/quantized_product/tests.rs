@@ -5,7 +5,8 @@ use mlx_rs::ops::{quantize, quantized_matmul};
 use mlx_rs::{Array, Dtype};
 
 use super::isa::Isa;
-use super::{Format, compute, matmul_transposed};
+use super::prologue::Prologue;
+use super::{Before, Format, compute, matmul_transposed};
 use crate::cpu_primitive::Tensor;
 
 /// Deterministic values in [-1, 1).
@@ -97,10 +98,8 @@ fn run_kernel(isa: Isa, format: Format, x: &Array, quantized: &[Array; 3], n: i3
     compute(
         format,
         isa,
-        &tensors[0],
-        &tensors[1],
-        &tensors[2],
-        &tensors[3],
+        &Prologue::None,
+        [&tensors[0], &tensors[1], &tensors[2], &tensors[3]],
         &output,
     )
     .unwrap();
@@ -174,7 +173,7 @@ fn the_operation_in_mlx_s_graph_follows_strides_and_batch_dimensions() {
     for m in [1, 3, 12] {
         // [2, k, m] transposed to [2, m, k]: a row's values are m apart.
         let x = random(&[2, k, m], 11).transpose_axes(&[0, 2, 1]).unwrap();
-        let ours = matmul_transposed(&x, &q[0], &q[1], &q[2], 4, 32)
+        let ours = matmul_transposed(&x, &q[0], &q[1], &q[2], (4, 32), Before::Nothing)
             .unwrap()
             .expect("the CPU kernel runs this product");
         // In a graph: the product feeds further operations.
@@ -198,7 +197,7 @@ fn half_precision_inputs_give_outputs_of_their_type_rounded_from_f32_sums() {
         let q = quantized(n, k, format, dtype, 3);
         for m in [1, 4, 20] {
             let x = random(&[m, k], 5).as_dtype(dtype).unwrap();
-            let ours = matmul_transposed(&x, &q[0], &q[1], &q[2], 8, 64)
+            let ours = matmul_transposed(&x, &q[0], &q[1], &q[2], (8, 64), Before::Nothing)
                 .unwrap()
                 .expect("the CPU kernel runs this product");
             assert_eq!(ours.dtype(), dtype);
@@ -220,8 +219,77 @@ fn formats_the_kernel_does_not_cover_are_left_to_mlx() {
     assert!(Format::of(3, 32).is_none());
     assert!(Format::of(4, 16).is_none());
     assert!(
-        matmul_transposed(&x, &q[0], &q[1], &q[2], 2, 32)
+        matmul_transposed(&x, &q[0], &q[1], &q[2], (2, 32), Before::Nothing)
             .unwrap()
             .is_none()
     );
+}
+
+/// The norm and SwiGLU applied while reading the input equal MLX's operations (in the input's
+/// type, rounding each step as MLX does) followed by the product summed in f32 (MLX's own
+/// product sums half-precision inputs in their type, which is the larger error).
+#[test]
+fn a_norm_or_swiglu_before_the_product_equals_mlx_s_operations_then_its_product() {
+    let format = Format { bits: 4, group: 64 };
+    let (k, n) = (128, 36);
+    for (dtype, tolerance) in [
+        (Dtype::Float32, 1e-5),
+        (Dtype::Float16, 2e-3),
+        (Dtype::Bfloat16, 1e-2),
+    ] {
+        let q = quantized(n, k, format, dtype, 21);
+        let norm_weight = random(&[k], 22).as_dtype(dtype).unwrap();
+        for m in [1, 3, 130] {
+            let x = random(&[m, k], 23).as_dtype(dtype).unwrap();
+            let ours = matmul_transposed(
+                &x,
+                &q[0],
+                &q[1],
+                &q[2],
+                (4, 64),
+                Before::RmsNorm {
+                    weight: &norm_weight,
+                    eps: 1e-5,
+                },
+            )
+            .unwrap()
+            .unwrap();
+            let wide = |a: &Array| a.as_dtype(Dtype::Float32).unwrap();
+            let (scales, biases) = (wide(&q[1]), wide(&q[2]));
+            let in_f32 = |input: &Array| {
+                quantized_matmul(wide(input), &q[0], &scales, &biases, true, 64, 4).unwrap()
+            };
+            let normed = mlx_rs::fast::rms_norm(&x, Some(&norm_weight), 1e-5).unwrap();
+            assert_eq!(ours.dtype(), normed.dtype());
+            let reference = in_f32(&normed);
+            let worst = worst_relative(
+                wide(&ours).as_slice::<f32>(),
+                wide(&reference).as_slice::<f32>(),
+            );
+            assert!(
+                worst <= tolerance,
+                "norm, {dtype:?}, {m} rows: off by {worst:e}"
+            );
+
+            let gate_up = random(&[m, 2 * k], 24)
+                .multiply(Array::from_f32(3.0))
+                .unwrap();
+            let gate_up = gate_up.as_dtype(dtype).unwrap();
+            let ours = matmul_transposed(&gate_up, &q[0], &q[1], &q[2], (4, 64), Before::SwiGlu)
+                .unwrap()
+                .unwrap();
+            let halves = gate_up.split_at_indices(&[k], -1).unwrap();
+            let gated = crate::nn::swiglu(&halves[0], &halves[1]).unwrap();
+            let reference = in_f32(&gated);
+            assert_eq!(ours.shape(), [m, n]);
+            let worst = worst_relative(
+                wide(&ours).as_slice::<f32>(),
+                wide(&reference).as_slice::<f32>(),
+            );
+            assert!(
+                worst <= tolerance,
+                "SwiGLU, {dtype:?}, {m} rows: off by {worst:e}"
+            );
+        }
+    }
 }

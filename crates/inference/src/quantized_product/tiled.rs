@@ -3,7 +3,8 @@
 //! general product, which runs near the CPU's peak at these sizes.
 
 use super::Operands;
-use super::values::{Output, read_row};
+use super::prologue::Prologue;
+use super::values::{Element, Output, element_dtype};
 use crate::parallel_split::split_rows;
 use crate::sgemm_interposer::cblas_sgemm;
 
@@ -85,7 +86,8 @@ pub fn run(op: &Operands) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// `x` as contiguous f32 rows: its own buffer when it already is, else a converted copy.
+/// `x` (after the prologue) as contiguous f32 rows: its own buffer when it already is that,
+/// else a prepared copy.
 fn rows_of_x<'a>(op: &'a Operands) -> Result<std::borrow::Cow<'a, [f32]>, &'static str> {
     let (m, k) = (op.x_rows.len(), op.k);
     let contiguous = op.x.element_stride() == 1
@@ -94,15 +96,19 @@ fn rows_of_x<'a>(op: &'a Operands) -> Result<std::borrow::Cow<'a, [f32]>, &'stat
             .iter()
             .enumerate()
             .all(|(i, &offset)| offset == i * k);
-    if contiguous && super::values::element_dtype(op.x.dtype) == Some(super::values::Element::F32) {
+    if contiguous
+        && matches!(op.prologue, Prologue::None)
+        && element_dtype(op.x.dtype) == Some(Element::F32)
+    {
         // SAFETY: x holds m rows of k f32 values, alive for the kernel's call.
         return Ok(std::borrow::Cow::Borrowed(unsafe {
             std::slice::from_raw_parts(op.x.data.cast::<f32>(), m * k)
         }));
     }
     let mut rows = vec![0.0f32; m * k];
-    for (i, &offset) in op.x_rows.iter().enumerate() {
-        read_row(op.x, offset, &mut rows[i * k..(i + 1) * k])?;
+    let mut raw = vec![0.0f32; op.x.row_len()];
+    for (i, row) in rows.chunks_exact_mut(k).enumerate() {
+        op.read_row(i, &mut raw, row)?;
     }
     Ok(std::borrow::Cow::Owned(rows))
 }

@@ -27,12 +27,13 @@ impl Attention {
     fn forward_rows(
         &self,
         x: &Array,
+        norm: &RmsNorm,
         caches: &mut [&mut LayerCache],
         lens: &[i32],
         rope: &Rope,
         angles: &RowAngles,
     ) -> Result<Array, InferenceError> {
-        let [queries, keys, values] = self.project(x)?;
+        let [queries, keys, values] = self.project(x, norm)?;
         let mut outputs = Vec::with_capacity(caches.len());
         let starts = lens.iter().scan(0, |next, &len| {
             let start = *next;
@@ -125,17 +126,16 @@ impl Decoder {
         for (index, layer) in self.layers.iter().enumerate() {
             let mut layer_caches: Vec<&mut LayerCache> =
                 caches.iter_mut().map(|c| &mut c.layers[index]).collect();
-            let normed = layer.input_norm.forward(&h)?;
             let attended = layer.attention.forward_rows(
-                &normed,
+                &h,
+                &layer.input_norm,
                 &mut layer_caches,
                 lens,
                 &self.rope,
                 &angles,
             )?;
             let h_attn = h.add(attended)?;
-            let normed = layer.post_attention_norm.forward(&h_attn)?;
-            h = h_attn.add(layer.mlp.forward(&normed)?)?;
+            h = h_attn.add(layer.mlp.forward(&h_attn, &layer.post_attention_norm)?)?;
         }
         // Each sequence's last row, unless every sequence has one.
         if rows as usize != lens.len() {
@@ -148,10 +148,6 @@ impl Decoder {
                 .collect();
             h = h.take_axis(Array::from_slice(&last, &[last.len() as i32]), 0)?;
         }
-        let h = self.norm.forward(&h)?;
-        match &self.lm_head {
-            Some(head) => head.forward(&h),
-            None => self.embed.as_linear(&h),
-        }
+        self.head(&h)
     }
 }

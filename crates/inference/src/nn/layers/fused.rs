@@ -8,7 +8,7 @@
 use mlx_rs::Array;
 use mlx_rs::ops::concatenate;
 
-use super::{DenseMatrix, Linear, QuantizedMatrix};
+use super::{DenseMatrix, Linear, Prologue, QuantizedMatrix};
 use crate::InferenceError;
 
 pub struct FusedLinear {
@@ -50,13 +50,32 @@ impl FusedLinear {
         })
     }
 
-    /// One output per part, in order.
-    pub fn forward(&self, x: &Array) -> Result<Vec<Array>, InferenceError> {
+    /// One output per part of `prologue(x)`, in order.
+    pub fn forward_after(
+        &self,
+        x: &Array,
+        prologue: &Prologue,
+    ) -> Result<Vec<Array>, InferenceError> {
         match &self.kind {
-            Kind::Stacked { linear, splits } => {
-                Ok(linear.forward(x)?.split_at_indices(splits, -1)?)
+            Kind::Stacked { linear, splits } => Ok(linear
+                .forward_after(x, prologue)?
+                .split_at_indices(splits, -1)?),
+            Kind::Separate(parts) => {
+                let x = prologue.apply(x)?;
+                parts.iter().map(|part| part.forward(&x)).collect()
             }
-            Kind::Separate(parts) => parts.iter().map(|part| part.forward(x)).collect(),
+        }
+    }
+
+    /// The parts' outputs side by side, as one array, when they are one product.
+    pub fn forward_stacked(
+        &self,
+        x: &Array,
+        prologue: &Prologue,
+    ) -> Result<Option<Array>, InferenceError> {
+        match &self.kind {
+            Kind::Stacked { linear, .. } => Ok(Some(linear.forward_after(x, prologue)?)),
+            Kind::Separate(_) => Ok(None),
         }
     }
 }
