@@ -1,6 +1,7 @@
 //! `cargo xtask bench inference`: our engine against Python mlx-lm in one run, on the same model
 //! files, the same MLX build and the same BLAS (./setup points both at OpenBLAS). Each side
-//! reports its own figures; we compare them as ratios.
+//! reports its own figures; we compare them as ratios. Then the quantized CPU kernel against
+//! llama.cpp (`bench_llama_cpp`).
 
 use std::process::Command;
 
@@ -29,19 +30,28 @@ const CASES: &[Case] = &[
     },
     Case {
         fixture: "smollm2-135m-4bit",
-        max_tokens: 32,
-        goal: 1.0,
+        max_tokens: 64,
+        goal: 5.0,
+    },
+    Case {
+        fixture: EIGHT_BIT,
+        max_tokens: 64,
+        goal: 5.0,
     },
 ];
+
+/// SmolLM2 in 8 bits (groups of 64), converted by mlx-lm from the f32 fixture on first use into
+/// `bench-results/` (the tests need no such fixture).
+const EIGHT_BIT: &str = "smollm2-135m-8bit";
 
 /// What one side reported.
 #[derive(Debug, Default)]
 pub(crate) struct Figures {
-    prompt_tokens: f64,
-    prompt_tps: f64,
+    pub(crate) prompt_tokens: f64,
+    pub(crate) prompt_tps: f64,
     generated: f64,
     pub(crate) decode_tps: f64,
-    ttft_ms: f64,
+    pub(crate) ttft_ms: f64,
     peak_mb: f64,
 }
 
@@ -69,10 +79,7 @@ pub fn run() -> Result {
     );
     println!("|{}|", ["-"; 12].map(|_| "------").join("|"));
     for case in CASES {
-        let model = root.join(".fixtures").join(case.fixture);
-        if !model.join("config.json").exists() {
-            return Err(format!("{} is missing: run ./setup", model.display()));
-        }
+        let model = model_dir(&root, case.fixture)?;
         // Warm both up once (page cache, lazy initialisation), then take the median of
         // interleaved runs, so a busy moment of the machine does not favour either side.
         let _ = ours(&binary, &model, 8);
@@ -116,7 +123,31 @@ pub fn run() -> Result {
     println!(
         "(\"!\" marks a decode ratio below its goal; TTFT ref = prompt tokens ÷ mlx-lm's prompt tok/s)"
     );
-    Ok(())
+    crate::bench_llama_cpp::run(&binary)
+}
+
+/// A fixture's directory; the 8-bit SmolLM2 is made here the first time.
+fn model_dir(root: &std::path::Path, fixture: &str) -> Result<std::path::PathBuf> {
+    let fixtures = root.join(".fixtures");
+    let model = match fixture {
+        EIGHT_BIT => root.join("bench-results").join(EIGHT_BIT),
+        _ => fixtures.join(fixture),
+    };
+    if fixture == EIGHT_BIT && !model.join("config.json").exists() {
+        cmd::run(
+            Command::new(root.join(".venv/bin/python"))
+                .args(["-m", "mlx_lm", "convert", "--hf-path"])
+                .arg(fixtures.join("smollm2-135m-f32"))
+                .arg("--mlx-path")
+                .arg(&model)
+                .args(["-q", "--q-bits", "8", "--q-group-size", "64"])
+                .env("HF_HUB_OFFLINE", "1"),
+        )?;
+    }
+    if !model.join("config.json").exists() {
+        return Err(format!("{} is missing: run ./setup", model.display()));
+    }
+    Ok(model)
 }
 
 pub(crate) fn ours(
@@ -124,7 +155,16 @@ pub(crate) fn ours(
     model: &std::path::Path,
     max_tokens: usize,
 ) -> Result<Figures> {
-    let output = Command::new(binary)
+    ours_with(Command::new(binary), model, max_tokens)
+}
+
+/// `command` (the binary, possibly behind `taskset`) generating from `model`.
+pub(crate) fn ours_with(
+    mut command: Command,
+    model: &std::path::Path,
+    max_tokens: usize,
+) -> Result<Figures> {
+    let output = command
         .args([
             "generate",
             "--chat",
@@ -141,19 +181,27 @@ pub(crate) fn ours(
     if !output.status.success() {
         return Err(format!("mlx-manager generate failed: {stderr}"));
     }
-    // "prompt: 37 tokens, 512.3 tok/s | generation: 64 tokens, 9.8 tok/s | first token: 72 ms | peak memory: 120.1 MB"
+    parse_stats(&stderr)
+}
+
+/// "prompt: 37 tokens, 512.3 tok/s | generation: 64 tokens, 9.8 tok/s | first token: 72 ms |
+/// peak memory: 120.1 MB" (the peak is optional).
+pub(crate) fn parse_stats(stderr: &str) -> Result<Figures> {
     let line = stderr
         .lines()
         .find(|l| l.starts_with("prompt:"))
         .ok_or("no statistics line")?;
     let numbers = numbers_in(line);
+    if numbers.len() < 5 {
+        return Err(format!("unexpected statistics line: {line}"));
+    }
     Ok(Figures {
         prompt_tokens: numbers[0],
         prompt_tps: numbers[1],
         generated: numbers[2],
         decode_tps: numbers[3],
         ttft_ms: numbers[4],
-        peak_mb: numbers[5],
+        peak_mb: numbers.get(5).copied().unwrap_or_default(),
     })
 }
 
@@ -209,7 +257,7 @@ fn reference(
 }
 
 /// The run with the median decode speed.
-fn median(mut runs: Vec<Figures>) -> Figures {
+pub(crate) fn median(mut runs: Vec<Figures>) -> Figures {
     runs.sort_by(|a, b| a.decode_tps.total_cmp(&b.decode_tps));
     runs.swap_remove(runs.len() / 2)
 }

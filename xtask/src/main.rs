@@ -3,6 +3,7 @@
 mod bench;
 mod bench_download;
 mod bench_inference;
+mod bench_llama_cpp;
 mod bench_pool;
 mod bench_serve;
 mod bench_serve_figures;

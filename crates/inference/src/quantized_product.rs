@@ -31,6 +31,10 @@ use isa::Isa;
 use prologue::Prologue;
 use values::{ScaleRows, element_dtype, read_row};
 
+/// Set to `mlx` to leave every quantized product to MLX's kernel (to compare, or should ours
+/// misbehave on some CPU).
+const KERNEL_VARIABLE: &str = "MLX_MANAGER_QUANTIZED_KERNEL";
+
 /// Rows of `x` up to which `direct` runs; above, `tiled`. Measured on SmolLM2-135M 4-bit
 /// (2 cores): prompts of 42 tokens read at 300 tok/s direct vs 170 tiled (unpacking every
 /// weight costs more than the product), 130 tokens about even, 330 tokens 220 vs 270.
@@ -82,7 +86,10 @@ pub fn matmul_transposed(
     (bits, group): (i32, i32),
     before: Before,
 ) -> Result<Option<Array>, InferenceError> {
-    let Some(format) = Format::of(bits, group) else {
+    static MLX_ONLY: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
+        std::env::var(KERNEL_VARIABLE).is_ok_and(|value| value.eq_ignore_ascii_case("mlx"))
+    });
+    let Some(format) = Format::of(bits, group).filter(|_| !*MLX_ONLY) else {
         return Ok(None);
     };
     let mut inputs = vec![x, weight, scales, biases];
