@@ -1,5 +1,5 @@
 //! The instruction sets the kernel is written for, chosen once at run time, and what every one
-//! of them provides: a block of dot products and the unpacking of one weight row.
+//! of them provides: a block of the product and the unpacking of one weight row.
 //!
 //! One step of a kernel covers `2 · lanes` values of a row: for 4 bits, `lanes` bytes hold them
 //! (each byte's low nibble is an even value, its high nibble the odd one after it); for 8 bits,
@@ -31,15 +31,91 @@ pub enum Isa {
     Portable,
 }
 
-/// One block of dot products: `R` rows of arranged inputs by `C` weight rows.
-pub struct Dot<'a, const R: usize, const C: usize> {
+/// A block of the product: every arranged input row by `rows` consecutive weight rows. One
+/// call per block, so the loops over rows run inside the instruction set's code.
+pub struct Block<'a> {
     pub format: Format,
     pub k: usize,
-    pub x: [*const f32; R],
-    pub w: [*const u8; C],
-    pub scales: [&'a [f32]; C],
-    pub biases: [&'a [f32]; C],
+    /// The arranged input rows, `m` of `k` values.
+    pub x: &'a [f32],
+    pub m: usize,
+    /// The first weight row; the next ones `w_stride` bytes apart.
+    pub w: *const u8,
+    pub w_stride: usize,
+    pub rows: usize,
+    /// The rows' scales and biases in f32, one row's groups after another.
+    pub scales: &'a [f32],
+    pub biases: &'a [f32],
+    /// Where input row `i` by weight row `j` goes: `out + i · out_stride + j`.
+    pub out: *mut f32,
+    pub out_stride: usize,
 }
+
+impl Block<'_> {
+    fn groups(&self) -> usize {
+        self.k / self.format.group
+    }
+}
+
+/// The loops over a block's weight rows (two at a time) and input rows (up to `$most` at a
+/// time) around an instruction set's `dot_bits::<R, C, FOUR>(block, i, j)`, with its target
+/// features, so they compile into one function.
+macro_rules! block_loops {
+    ($(#[$attr:meta])* most = $most:literal) => {
+        /// See [`super::Isa::block`].
+        ///
+        /// # Safety
+        /// As there.
+        $(#[$attr])*
+        pub unsafe fn block(b: &super::Block) {
+            // SAFETY: the caller's contract.
+            unsafe {
+                match b.format.bits {
+                    4 => block_bits::<true>(b),
+                    _ => block_bits::<false>(b),
+                }
+            }
+        }
+
+        $(#[$attr])*
+        #[inline]
+        unsafe fn block_bits<const FOUR: bool>(b: &super::Block) {
+            let mut j = 0;
+            while j + 2 <= b.rows {
+                // SAFETY: weight rows j, j + 1 are in the block.
+                unsafe { rows_by::<2, FOUR>(b, j) };
+                j += 2;
+            }
+            if j < b.rows {
+                // SAFETY: weight row j is in the block.
+                unsafe { rows_by::<1, FOUR>(b, j) };
+            }
+        }
+
+        $(#[$attr])*
+        #[inline]
+        unsafe fn rows_by<const C: usize, const FOUR: bool>(b: &super::Block, j: usize) {
+            let mut i = 0;
+            while i < b.m {
+                let left = b.m - i;
+                // SAFETY: input rows i.. and weight rows j.. exist.
+                unsafe {
+                    if $most >= 4 && left >= 4 {
+                        dot_bits::<4, C, FOUR>(b, i, j);
+                        i += 4;
+                    } else if left >= 2 {
+                        dot_bits::<2, C, FOUR>(b, i, j);
+                        i += 2;
+                    } else {
+                        dot_bits::<1, C, FOUR>(b, i, j);
+                        i += 1;
+                    }
+                }
+            }
+        }
+    };
+}
+use block_loops;
 
 impl Isa {
     /// The best this CPU runs; `None` never happens today (the portable kernel runs anywhere)
@@ -101,7 +177,7 @@ impl Isa {
         }
     }
 
-    /// Lays out one input row (`k` values) for [`Isa::dot`].
+    /// Lays out one input row (`k` values) for [`Isa::block`].
     pub fn arrange(self, format: Format, row: &[f32], arranged: &mut [f32]) {
         if format.bits != 4 {
             return arranged.copy_from_slice(row);
@@ -119,22 +195,23 @@ impl Isa {
         }
     }
 
-    /// `R × C` dot products of arranged input rows and unpacked weight rows.
+    /// Computes a block of the product.
     ///
     /// # Safety
-    /// The rows hold `k` values (`k · bits / 8` bytes); scales and biases one per group; the
-    /// CPU runs this instruction set.
-    pub unsafe fn dot<const R: usize, const C: usize>(self, dot: &Dot<R, C>) -> [[f32; C]; R] {
+    /// The input rows hold `k` values, the weight rows `k · bits / 8` bytes; scales and biases
+    /// one per group per row; `out` has room for every result; the CPU runs this instruction
+    /// set.
+    pub unsafe fn block(self, block: &Block) {
         // SAFETY (each arm): the caller's contract.
         unsafe {
             match self {
                 #[cfg(target_arch = "x86_64")]
-                Self::Avx512 => avx512::dot(dot),
+                Self::Avx512 => avx512::block(block),
                 #[cfg(target_arch = "x86_64")]
-                Self::Avx2 => avx2::dot(dot),
+                Self::Avx2 => avx2::block(block),
                 #[cfg(target_arch = "aarch64")]
-                Self::Neon => neon::dot(dot),
-                Self::Portable => portable::dot(dot),
+                Self::Neon => neon::block(block),
+                Self::Portable => portable::block(block),
             }
         }
     }
@@ -161,7 +238,7 @@ impl Isa {
     /// Unpacks one weight row into `out` (`k` values, in order).
     ///
     /// # Safety
-    /// As [`Isa::dot`], for one row.
+    /// As [`Isa::block`], for one row.
     pub unsafe fn dequantize(
         self,
         format: Format,

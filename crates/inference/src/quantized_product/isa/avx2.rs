@@ -2,23 +2,13 @@
 
 use std::arch::x86_64::*;
 
-use super::Dot;
+use super::Block;
 use crate::quantized_product::Format;
 
-/// See [`super::Isa::dot`].
-///
-/// # Safety
-/// As there; the CPU has AVX2 and FMA.
-#[target_feature(enable = "avx2,fma")]
-pub unsafe fn dot<const R: usize, const C: usize>(d: &Dot<R, C>) -> [[f32; C]; R] {
-    // SAFETY: the caller's contract.
-    unsafe {
-        match d.format.bits {
-            4 => dot_bits::<R, C, true>(d),
-            _ => dot_bits::<R, C, false>(d),
-        }
-    }
-}
+super::block_loops!(
+    #[target_feature(enable = "avx2,fma")]
+    most = 2
+);
 
 /// The step's two vectors of unpacked values (integers) from `w` at value `e`.
 #[target_feature(enable = "avx2,fma")]
@@ -50,37 +40,48 @@ fn sum(v: __m256) -> f32 {
     _mm_cvtss_f32(_mm_add_ss(pairs, _mm_shuffle_ps::<1>(pairs, pairs)))
 }
 
+/// Input rows `i..i + R` by weight rows `j..j + C`.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
-    d: &Dot<R, C>,
-) -> [[f32; C]; R] {
+    b: &Block,
+    i: usize,
+    j: usize,
+) {
     let mut first = [[_mm256_setzero_ps(); C]; R];
     let mut second = [[_mm256_setzero_ps(); C]; R];
-    let group = d.format.group;
-    for g in 0..d.k / group {
+    let (k, group, groups) = (b.k, b.format.group, b.groups());
+    // SAFETY (all accesses below): rows i..i + R of the input and j..j + C of the weights,
+    // scales and biases exist (the caller's block), and every step stays within a row.
+    let x: [*const f32; R] = std::array::from_fn(|r| unsafe { b.x.as_ptr().add((i + r) * k) });
+    let w: [*const u8; C] = std::array::from_fn(|c| unsafe { b.w.add((j + c) * b.w_stride) });
+    let s: [*const f32; C] =
+        std::array::from_fn(|c| unsafe { b.scales.as_ptr().add((j + c) * groups) });
+    let o: [*const f32; C] =
+        std::array::from_fn(|c| unsafe { b.biases.as_ptr().add((j + c) * groups) });
+    for g in 0..groups {
         let mut scale = [_mm256_setzero_ps(); C];
         let mut bias = [_mm256_setzero_ps(); C];
         for c in 0..C {
-            scale[c] = _mm256_set1_ps(d.scales[c][g]);
-            bias[c] = _mm256_set1_ps(d.biases[c][g]);
+            unsafe {
+                scale[c] = _mm256_set1_ps(*s[c].add(g));
+                bias[c] = _mm256_set1_ps(*o[c].add(g));
+            }
         }
         let mut e = g * group;
         while e < (g + 1) * group {
             let mut wa = [_mm256_setzero_ps(); C];
             let mut wb = [_mm256_setzero_ps(); C];
             for c in 0..C {
-                // SAFETY: e + 16 ≤ k: within the row.
-                let (qa, qb) = unsafe { unpack::<FOUR>(d.w[c], e) };
+                let (qa, qb) = unsafe { unpack::<FOUR>(w[c], e) };
                 wa[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(qa), scale[c], bias[c]);
                 wb[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(qb), scale[c], bias[c]);
             }
             for r in 0..R {
-                // SAFETY: as above, for the arranged input row.
                 let (xa, xb) = unsafe {
                     (
-                        _mm256_loadu_ps(d.x[r].add(e)),
-                        _mm256_loadu_ps(d.x[r].add(e + 8)),
+                        _mm256_loadu_ps(x[r].add(e)),
+                        _mm256_loadu_ps(x[r].add(e + 8)),
                     )
                 };
                 for c in 0..C {
@@ -91,13 +92,12 @@ unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
             e += 16;
         }
     }
-    let mut sums = [[0.0; C]; R];
     for r in 0..R {
         for c in 0..C {
-            sums[r][c] = sum(_mm256_add_ps(first[r][c], second[r][c]));
+            let total = sum(_mm256_add_ps(first[r][c], second[r][c]));
+            unsafe { *b.out.add((i + r) * b.out_stride + j + c) = total };
         }
     }
-    sums
 }
 
 /// See [`super::Isa::dequantize`].

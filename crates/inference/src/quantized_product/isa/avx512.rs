@@ -2,23 +2,13 @@
 
 use std::arch::x86_64::*;
 
-use super::Dot;
+use super::Block;
 use crate::quantized_product::Format;
 
-/// See [`super::Isa::dot`].
-///
-/// # Safety
-/// As there; the CPU has AVX-512F, AVX2 and FMA.
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub unsafe fn dot<const R: usize, const C: usize>(d: &Dot<R, C>) -> [[f32; C]; R] {
-    // SAFETY: the caller's contract.
-    unsafe {
-        match d.format.bits {
-            4 => dot_bits::<R, C, true>(d),
-            _ => dot_bits::<R, C, false>(d),
-        }
-    }
-}
+super::block_loops!(
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    most = 4
+);
 
 /// The values `scale · q + bias` for every 4-bit `q` (0 to 15): one vector, indexed by `q`.
 #[target_feature(enable = "avx512f,avx2,fma")]
@@ -64,24 +54,35 @@ unsafe fn weights<const FOUR: bool>(
     }
 }
 
+/// Input rows `i..i + R` by weight rows `j..j + C`.
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[inline]
 unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
-    d: &Dot<R, C>,
-) -> [[f32; C]; R] {
+    b: &Block,
+    i: usize,
+    j: usize,
+) {
     // Two sums per pair (the step's first and second vector): independent chains of FMAs.
     let mut first = [[_mm512_setzero_ps(); C]; R];
     let mut second = [[_mm512_setzero_ps(); C]; R];
-    let group = d.format.group;
-    for g in 0..d.k / group {
+    let (k, group, groups) = (b.k, b.format.group, b.groups());
+    // SAFETY (all accesses below): rows i..i + R of the input and j..j + C of the weights,
+    // scales and biases exist (the caller's block), and every step stays within a row.
+    let x: [*const f32; R] = std::array::from_fn(|r| unsafe { b.x.as_ptr().add((i + r) * k) });
+    let w: [*const u8; C] = std::array::from_fn(|c| unsafe { b.w.add((j + c) * b.w_stride) });
+    let s: [*const f32; C] =
+        std::array::from_fn(|c| unsafe { b.scales.as_ptr().add((j + c) * groups) });
+    let o: [*const f32; C] =
+        std::array::from_fn(|c| unsafe { b.biases.as_ptr().add((j + c) * groups) });
+    for g in 0..groups {
         let mut scale = [_mm512_setzero_ps(); C];
         let mut bias = [_mm512_setzero_ps(); C];
         let mut tables = [_mm512_setzero_ps(); C];
         for c in 0..C {
-            let (s, b) = (d.scales[c][g], d.biases[c][g]);
+            let (sc, bi) = unsafe { (*s[c].add(g), *o[c].add(g)) };
             match FOUR {
-                true => tables[c] = table(s, b),
-                false => (scale[c], bias[c]) = (_mm512_set1_ps(s), _mm512_set1_ps(b)),
+                true => tables[c] = table(sc, bi),
+                false => (scale[c], bias[c]) = (_mm512_set1_ps(sc), _mm512_set1_ps(bi)),
             }
         }
         let mut e = g * group;
@@ -89,16 +90,13 @@ unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
             let mut wa = [_mm512_setzero_ps(); C];
             let mut wb = [_mm512_setzero_ps(); C];
             for c in 0..C {
-                // SAFETY: e + 32 ≤ k: within the row.
-                (wa[c], wb[c]) =
-                    unsafe { weights::<FOUR>(d.w[c], e, tables[c], scale[c], bias[c]) };
+                (wa[c], wb[c]) = unsafe { weights::<FOUR>(w[c], e, tables[c], scale[c], bias[c]) };
             }
             for r in 0..R {
-                // SAFETY: as above, for the arranged input row.
                 let (xa, xb) = unsafe {
                     (
-                        _mm512_loadu_ps(d.x[r].add(e)),
-                        _mm512_loadu_ps(d.x[r].add(e + 16)),
+                        _mm512_loadu_ps(x[r].add(e)),
+                        _mm512_loadu_ps(x[r].add(e + 16)),
                     )
                 };
                 for c in 0..C {
@@ -109,13 +107,12 @@ unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
             e += 32;
         }
     }
-    let mut sums = [[0.0; C]; R];
     for r in 0..R {
         for c in 0..C {
-            sums[r][c] = _mm512_reduce_add_ps(_mm512_add_ps(first[r][c], second[r][c]));
+            let sum = _mm512_reduce_add_ps(_mm512_add_ps(first[r][c], second[r][c]));
+            unsafe { *b.out.add((i + r) * b.out_stride + j + c) = sum };
         }
     }
-    sums
 }
 
 /// See [`super::Isa::dequantize`].

@@ -2,7 +2,7 @@
 
 use std::arch::aarch64::*;
 
-use super::Dot;
+use super::Block;
 use crate::quantized_product::Format;
 
 /// Values per run (two vectors): the layout of a step is as for AVX2.
@@ -45,44 +45,38 @@ unsafe fn scaled(q: Run, scale: float32x4_t, bias: float32x4_t) -> Run {
     unsafe { [vfmaq_f32(bias, q[0], scale), vfmaq_f32(bias, q[1], scale)] }
 }
 
-/// See [`super::Isa::dot`].
+super::block_loops!(most = 4);
+
+/// Input rows `i..i + R` by weight rows `j..j + C`.
 ///
 /// # Safety
-/// As there.
-pub unsafe fn dot<const R: usize, const C: usize>(d: &Dot<R, C>) -> [[f32; C]; R] {
-    // SAFETY: the caller's contract.
-    unsafe {
-        match d.format.bits {
-            4 => dot_bits::<R, C, true>(d),
-            _ => dot_bits::<R, C, false>(d),
-        }
-    }
-}
-
+/// The block's rows exist.
 #[inline(always)]
 unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
-    d: &Dot<R, C>,
-) -> [[f32; C]; R] {
+    b: &Block,
+    i: usize,
+    j: usize,
+) {
     // SAFETY: the caller's contract; every pointer stays within its row.
     unsafe {
         let zero = vdupq_n_f32(0.0);
         let mut first = [[[zero; 2]; C]; R];
         let mut second = [[[zero; 2]; C]; R];
-        let group = d.format.group;
-        for g in 0..d.k / group {
+        let (k, group, groups) = (b.k, b.format.group, b.groups());
+        for g in 0..groups {
             let mut e = g * group;
             while e < (g + 1) * group {
                 let mut wa = [[zero; 2]; C];
                 let mut wb = [[zero; 2]; C];
                 for c in 0..C {
-                    let scale = vdupq_n_f32(d.scales[c][g]);
-                    let bias = vdupq_n_f32(d.biases[c][g]);
-                    let (qa, qb) = unpack::<FOUR>(d.w[c], e);
+                    let scale = vdupq_n_f32(b.scales[(j + c) * groups + g]);
+                    let bias = vdupq_n_f32(b.biases[(j + c) * groups + g]);
+                    let (qa, qb) = unpack::<FOUR>(b.w.add((j + c) * b.w_stride), e);
                     wa[c] = scaled(qa, scale, bias);
                     wb[c] = scaled(qb, scale, bias);
                 }
                 for r in 0..R {
-                    let x = d.x[r].add(e);
+                    let x = b.x.as_ptr().add((i + r) * k + e);
                     let xa = [vld1q_f32(x), vld1q_f32(x.add(4))];
                     let xb = [vld1q_f32(x.add(8)), vld1q_f32(x.add(12))];
                     for c in 0..C {
@@ -95,15 +89,13 @@ unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
                 e += 2 * LANES;
             }
         }
-        let mut sums = [[0.0; C]; R];
         for r in 0..R {
             for c in 0..C {
                 let a = vaddq_f32(first[r][c][0], first[r][c][1]);
-                let b = vaddq_f32(second[r][c][0], second[r][c][1]);
-                sums[r][c] = vaddvq_f32(vaddq_f32(a, b));
+                let s = vaddq_f32(second[r][c][0], second[r][c][1]);
+                *b.out.add((i + r) * b.out_stride + j + c) = vaddvq_f32(vaddq_f32(a, s));
             }
         }
-        sums
     }
 }
 

@@ -2,7 +2,7 @@
 //! has: the fallback for CPUs without the instruction sets written out here. Separate
 //! multiplies and adds: `mul_add` is a library call where the CPU has no FMA.
 
-use super::Dot;
+use super::Block;
 use crate::quantized_product::Format;
 
 pub const LANES: usize = 8;
@@ -33,49 +33,57 @@ unsafe fn unpack(four: bool, w: *const u8, e: usize) -> ([f32; LANES], [f32; LAN
     (a, b)
 }
 
-/// See [`super::Isa::dot`].
+super::block_loops!(most = 4);
+
+/// Input rows `i..i + R` by weight rows `j..j + C`.
 ///
 /// # Safety
-/// As there.
-pub unsafe fn dot<const R: usize, const C: usize>(d: &Dot<R, C>) -> [[f32; C]; R] {
-    let four = d.format.bits == 4;
+/// The block's rows exist.
+#[inline]
+unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
+    b: &Block,
+    i: usize,
+    j: usize,
+) {
     let mut first = [[[0.0f32; LANES]; C]; R];
     let mut second = [[[0.0f32; LANES]; C]; R];
-    let group = d.format.group;
-    for g in 0..d.k / group {
+    let (k, group, groups) = (b.k, b.format.group, b.groups());
+    for g in 0..groups {
         let mut e = g * group;
         while e < (g + 1) * group {
             let mut wa = [[0.0; LANES]; C];
             let mut wb = [[0.0; LANES]; C];
             for c in 0..C {
-                // SAFETY: e + 2 · LANES ≤ k: within the row.
-                let (qa, qb) = unsafe { unpack(four, d.w[c], e) };
-                let (scale, bias) = (d.scales[c][g], d.biases[c][g]);
-                for i in 0..LANES {
-                    wa[c][i] = qa[i] * scale + bias;
-                    wb[c][i] = qb[i] * scale + bias;
+                // SAFETY: weight row j + c exists; e + 2 · LANES ≤ k.
+                let (qa, qb) = unsafe { unpack(FOUR, b.w.add((j + c) * b.w_stride), e) };
+                let (scale, bias) = (
+                    b.scales[(j + c) * groups + g],
+                    b.biases[(j + c) * groups + g],
+                );
+                for l in 0..LANES {
+                    wa[c][l] = qa[l] * scale + bias;
+                    wb[c][l] = qb[l] * scale + bias;
                 }
             }
             for r in 0..R {
-                // SAFETY: as above, for the arranged input row.
-                let x = unsafe { std::slice::from_raw_parts(d.x[r].add(e), 2 * LANES) };
+                let x = &b.x[(i + r) * k + e..(i + r) * k + e + 2 * LANES];
                 for c in 0..C {
-                    for i in 0..LANES {
-                        first[r][c][i] += x[i] * wa[c][i];
-                        second[r][c][i] += x[LANES + i] * wb[c][i];
+                    for l in 0..LANES {
+                        first[r][c][l] += x[l] * wa[c][l];
+                        second[r][c][l] += x[LANES + l] * wb[c][l];
                     }
                 }
             }
             e += 2 * LANES;
         }
     }
-    let mut sums = [[0.0; C]; R];
     for r in 0..R {
         for c in 0..C {
-            sums[r][c] = (0..LANES).map(|i| first[r][c][i] + second[r][c][i]).sum();
+            let sum: f32 = (0..LANES).map(|l| first[r][c][l] + second[r][c][l]).sum();
+            // SAFETY: the caller's output has room for row i + r, column j + c.
+            unsafe { *b.out.add((i + r) * b.out_stride + j + c) = sum };
         }
     }
-    sums
 }
 
 /// See [`super::Isa::dequantize`].
