@@ -57,9 +57,10 @@ impl Block<'_> {
     }
 }
 
-/// The loops over a block's weight rows (two at a time) and input rows (up to `$most` at a
-/// time) around an instruction set's `dot_bits::<R, C, FOUR>(block, i, j)`, with its target
-/// features, so they compile into one function.
+/// An instruction set's entry points, with its target features: `block`, the loops over a
+/// block's weight rows (two at a time) and input rows (up to `$most` at a time) around its
+/// `dot_bits::<R, C, FOUR>(block, i, j)`, compiled into one function; and `dequantize`, which
+/// picks its `dequantize_bits::<FOUR>`.
 macro_rules! block_loops {
     ($(#[$attr:meta])* most = $most:literal) => {
         /// See [`super::Isa::block`].
@@ -73,6 +74,27 @@ macro_rules! block_loops {
                 match b.format.bits {
                     4 => block_bits::<true>(b),
                     _ => block_bits::<false>(b),
+                }
+            }
+        }
+
+        /// See [`super::Isa::dequantize`].
+        ///
+        /// # Safety
+        /// As there.
+        $(#[$attr])*
+        pub unsafe fn dequantize(
+            format: crate::quantized_product::Format,
+            w: *const u8,
+            scales: &[f32],
+            biases: &[f32],
+            out: &mut [f32],
+        ) {
+            // SAFETY: the caller's contract.
+            unsafe {
+                match format.bits {
+                    4 => dequantize_bits::<true>(format, w, scales, biases, out),
+                    _ => dequantize_bits::<false>(format, w, scales, biases, out),
                 }
             }
         }

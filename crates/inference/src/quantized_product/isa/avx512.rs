@@ -115,27 +115,6 @@ unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
     }
 }
 
-/// See [`super::Isa::dequantize`].
-///
-/// # Safety
-/// As there; the CPU has AVX-512F, AVX2 and FMA.
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub unsafe fn dequantize(
-    format: Format,
-    w: *const u8,
-    scales: &[f32],
-    biases: &[f32],
-    out: &mut [f32],
-) {
-    // SAFETY: the caller's contract.
-    unsafe {
-        match format.bits {
-            4 => dequantize_bits::<true>(format, w, scales, biases, out),
-            _ => dequantize_bits::<false>(format, w, scales, biases, out),
-        }
-    }
-}
-
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[inline]
 unsafe fn dequantize_bits<const FOUR: bool>(

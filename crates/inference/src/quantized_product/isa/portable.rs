@@ -86,11 +86,12 @@ unsafe fn dot_bits<const R: usize, const C: usize, const FOUR: bool>(
     }
 }
 
-/// See [`super::Isa::dequantize`].
+/// One weight row, unpacked in order.
 ///
 /// # Safety
-/// As there.
-pub unsafe fn dequantize(
+/// The row holds `out.len()` values.
+#[inline]
+unsafe fn dequantize_bits<const FOUR: bool>(
     format: Format,
     w: *const u8,
     scales: &[f32],
@@ -103,9 +104,9 @@ pub unsafe fn dequantize(
             let e = g * group + i;
             // SAFETY: e < k: within the row.
             let q = unsafe {
-                match format.bits {
-                    4 => (*w.add(e / 2) >> (4 * (e % 2))) & 0xF,
-                    _ => *w.add(e),
+                match FOUR {
+                    true => (*w.add(e / 2) >> (4 * (e % 2))) & 0xF,
+                    false => *w.add(e),
                 }
             };
             *value = f32::from(q) * scales[g] + biases[g];
