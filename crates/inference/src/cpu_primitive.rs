@@ -24,6 +24,10 @@ pub struct Tensor {
     pub strides: *const i64,
 }
 
+// SAFETY: a view is only read (inputs), or written in disjoint parts (the output), by the
+// threads a kernel splits its work over, all within the kernel's call.
+unsafe impl Sync for Tensor {}
+
 /// What the primitive calls: parameters, inputs, output; returns 0 when it succeeded.
 pub type Kernel = unsafe extern "C" fn(*const i64, *const Tensor, usize, *mut Tensor) -> c_int;
 

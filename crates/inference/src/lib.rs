@@ -23,9 +23,12 @@
 //! - On Linux, `sgemm_interposer` routes one-row `cblas_sgemm` calls to `cblas_sgemv`, and
 //!   products of a few rows (a batch's decoding step) to `few_row_product`, which reads the
 //!   weights once, over every core (`parallel_split`); affine-quantized products run on the CPU
-//!   through `quantized_product`, an MLX primitive of our own (`cpu_primitive`) with SIMD kernels.
+//!   through `quantized_product`, and one new token's f32 attention through `attention_kernel`,
+//!   both operations of MLX's graph by an MLX primitive of our own (`cpu_primitive`).
 
 mod architectures;
+#[cfg(target_os = "linux")]
+mod attention_kernel;
 #[cfg(target_os = "linux")]
 mod cpu_primitive;
 mod device;

@@ -45,6 +45,16 @@ impl DecodeAttention {
         keys: &Array,
         values: &Array,
     ) -> Result<Array, InferenceError> {
+        #[cfg(target_os = "linux")]
+        if let Some(output) = crate::attention_kernel::decode_attention(
+            queries,
+            keys,
+            values,
+            self.kv_heads,
+            self.scale,
+        )? {
+            return Ok(output);
+        }
         let dim = queries.dim(-1);
         let group = self.heads / self.kv_heads;
         let scale = self.scale_for(queries.dtype(), dim)?;
@@ -78,6 +88,8 @@ impl DecodeAttention {
 mod tests {
     use mlx_rs::fast::scaled_dot_product_attention;
 
+    use mlx_rs::ops::indexing::IndexOp;
+
     use super::*;
     use crate::test_values::spread;
 
@@ -87,12 +99,15 @@ mod tests {
                 for cached in [1, 7, 300] {
                     let dim = 16;
                     let q = spread(&[1, heads, 1, dim], 1).as_dtype(dtype).unwrap();
-                    let k = spread(&[1, kv_heads, cached, dim], 2)
-                        .as_dtype(dtype)
-                        .unwrap();
-                    let v = spread(&[1, kv_heads, cached, dim], 3)
-                        .as_dtype(dtype)
-                        .unwrap();
+                    // Views of the first `cached` positions of larger buffers, as the cache
+                    // hands them over.
+                    let view = |seed| {
+                        spread(&[1, kv_heads, cached + 5, dim], seed)
+                            .as_dtype(dtype)
+                            .unwrap()
+                            .index((.., .., ..cached, ..))
+                    };
+                    let (k, v) = (view(2), view(3));
                     let scale = (dim as f32).powf(-0.5);
                     let attention = DecodeAttention::new(heads, kv_heads, scale, true).unwrap();
                     let ours = attention.forward(&q, &k, &v).unwrap();
