@@ -23,8 +23,9 @@
 //! - On Linux, `sgemm_interposer` routes one-row `cblas_sgemm` calls to `cblas_sgemv`, and
 //!   products of a few rows (a batch's decoding step) to `few_row_product`, which reads the
 //!   weights once, over every core (`parallel_split`); affine-quantized products run on the CPU
-//!   through `quantized_product`, and one new token's f32 attention through `attention_kernel`,
-//!   both operations of MLX's graph by an MLX primitive of our own (`cpu_primitive`).
+//!   through `quantized_product`, rotary embeddings through `rope_kernel` and one new token's
+//!   f32 attention through `attention_kernel`, each one operation of MLX's graph by an MLX
+//!   primitive of our own (`cpu_primitive`).
 
 mod architectures;
 #[cfg(target_os = "linux")]
@@ -46,6 +47,8 @@ mod parallel_split;
 mod process_memory;
 #[cfg(target_os = "linux")]
 mod quantized_product;
+#[cfg(target_os = "linux")]
+mod rope_kernel;
 pub mod runtime;
 #[cfg(target_os = "linux")]
 mod sgemm_interposer;

@@ -100,6 +100,10 @@ impl RopeAngles {
     pub fn rotate(&self, x: &Array, dims: i32, traditional: bool) -> Result<Array, InferenceError> {
         let heads = x.dim(1);
         let (cos, sin) = self.prepared(heads, x.dtype())?;
+        #[cfg(target_os = "linux")]
+        if let Some(rotated) = crate::rope_kernel::rotate(x, &cos, &sin, dims, traditional)? {
+            return Ok(rotated);
+        }
         let half = dims / 2;
         let (x1, x2) = match traditional {
             true => (

@@ -1,0 +1,187 @@
+//! Rotary embeddings with precomputed cosines and sines as one operation of MLX's graph on the
+//! CPU ([`crate::cpu_primitive`]), instead of the reference graph's nine (two slices, four
+//! products, a difference, a sum, a concatenation) for each of the queries and the keys.
+//!
+//! Every value is computed as that graph computes it — `x₁·cos − x₂·sin` and
+//! `x₁·sin + x₂·cos`, each product and each sum rounded to the input's type — so the results
+//! are bit for bit the graph's (tested).
+
+use std::ffi::c_int;
+
+use half::{bf16, f16};
+use mlx_rs::{Array, Dtype};
+
+use crate::InferenceError;
+use crate::cpu_primitive::{self, Tensor};
+use crate::parallel_split::split_rows;
+
+/// The first `dims` features of `x: [B, heads, L, head_dim]` rotated by `cos`/`sin` (shaped
+/// `[B, heads, L, dims/2]`, broadcasts allowed, already of `x`'s type); the other features
+/// are kept. `None` off the CPU or for other types.
+pub fn rotate(
+    x: &Array,
+    cos: &Array,
+    sin: &Array,
+    dims: i32,
+    traditional: bool,
+) -> Result<Option<Array>, InferenceError> {
+    let dtype = x.dtype();
+    let half = dims / 2;
+    let expected = [x.dim(0), x.dim(1), x.dim(2), half];
+    if !matches!(dtype, Dtype::Float32 | Dtype::Float16 | Dtype::Bfloat16)
+        || x.ndim() != 4
+        || dims % 2 != 0
+        || dims > x.dim(3)
+        || cos.dtype() != dtype
+        || sin.dtype() != dtype
+        || cos.shape() != expected
+        || sin.shape() != expected
+    {
+        return Ok(None);
+    }
+    cpu_primitive::lazy_op(
+        c"RopeCpu",
+        kernel,
+        &[i64::from(dims), i64::from(traditional)],
+        &[x, cos, sin],
+        x.shape(),
+        dtype,
+    )
+}
+
+unsafe extern "C" fn kernel(
+    params: *const i64,
+    inputs: *const Tensor,
+    count: usize,
+    output: *mut Tensor,
+) -> c_int {
+    let run = std::panic::catch_unwind(|| {
+        // SAFETY: the primitive passes its 2 parameters, 3 inputs and its output.
+        let (params, inputs, output) = unsafe {
+            (
+                std::slice::from_raw_parts(params, 2),
+                std::slice::from_raw_parts(inputs, count),
+                &*output,
+            )
+        };
+        let (dims, traditional) = (params[0] as usize, params[1] != 0);
+        match (inputs, Kind::of(output)) {
+            ([x, cos, sin], Some(kind)) => {
+                rotate_all(kind, x, cos, sin, output, dims, traditional);
+                true
+            }
+            _ => false,
+        }
+    });
+    match run {
+        Ok(true) => 0,
+        _ => 1,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    F32,
+    F16,
+    Bf16,
+}
+
+impl Kind {
+    fn of(tensor: &Tensor) -> Option<Self> {
+        match Dtype::try_from(tensor.dtype as u32).ok()? {
+            Dtype::Float32 => Some(Self::F32),
+            Dtype::Float16 => Some(Self::F16),
+            Dtype::Bfloat16 => Some(Self::Bf16),
+            _ => None,
+        }
+    }
+
+    /// # Safety
+    /// `data` holds element `index` of this type.
+    #[inline(always)]
+    unsafe fn read(self, data: *const u8, index: usize) -> f32 {
+        // SAFETY: the caller's contract.
+        unsafe {
+            match self {
+                Self::F32 => *data.cast::<f32>().add(index),
+                Self::F16 => (*data.cast::<f16>().add(index)).to_f32(),
+                Self::Bf16 => (*data.cast::<bf16>().add(index)).to_f32(),
+            }
+        }
+    }
+
+    /// # Safety
+    /// `data` holds element `index` of this type, written by this thread alone.
+    #[inline(always)]
+    unsafe fn write(self, data: *mut u8, index: usize, value: f32) {
+        // SAFETY: the caller's contract.
+        unsafe {
+            match self {
+                Self::F32 => *data.cast::<f32>().add(index) = value,
+                Self::F16 => *data.cast::<f16>().add(index) = f16::from_f32(value),
+                Self::Bf16 => *data.cast::<bf16>().add(index) = bf16::from_f32(value),
+            }
+        }
+    }
+
+    /// `value` rounded to this type, as MLX stores each operation's result.
+    #[inline(always)]
+    fn round(self, value: f32) -> f32 {
+        match self {
+            Self::F32 => value,
+            Self::F16 => f16::from_f32(value).to_f32(),
+            Self::Bf16 => bf16::from_f32(value).to_f32(),
+        }
+    }
+}
+
+/// Element offset of `(b, h, l, i)` in a 4-D view.
+#[inline(always)]
+fn at(strides: &[i64], [b, h, l, i]: [usize; 4]) -> usize {
+    (b as i64 * strides[0] + h as i64 * strides[1] + l as i64 * strides[2] + i as i64 * strides[3])
+        as usize
+}
+
+fn rotate_all(
+    kind: Kind,
+    x: &Tensor,
+    cos: &Tensor,
+    sin: &Tensor,
+    out: &Tensor,
+    dims: usize,
+    traditional: bool,
+) {
+    let shape: Vec<usize> = x.dims().iter().map(|&d| d as usize).collect();
+    let (heads, len, features) = (shape[1], shape[2], shape[3]);
+    let rows = shape[0] * heads * len;
+    let half = dims / 2;
+    let (xs, cs, ss) = (x.strides(), cos.strides(), sin.strides());
+    split_rows(rows, 1, rows * features, &|from, to| {
+        for row in from..to {
+            let [b, h, l] = [row / (heads * len), row / len % heads, row % len];
+            // The output is a fresh row-major buffer.
+            let out_row = row * features;
+            // SAFETY: every index is within its view (shapes checked when the op was made).
+            unsafe {
+                for i in 0..half {
+                    let (p1, p2) = match traditional {
+                        true => (2 * i, 2 * i + 1),
+                        false => (i, half + i),
+                    };
+                    let x1 = kind.read(x.data, at(xs, [b, h, l, p1]));
+                    let x2 = kind.read(x.data, at(xs, [b, h, l, p2]));
+                    let c = kind.read(cos.data, at(cs, [b, h, l, i]));
+                    let s = kind.read(sin.data, at(ss, [b, h, l, i]));
+                    let first = kind.round(kind.round(x1 * c) - kind.round(x2 * s));
+                    let second = kind.round(kind.round(x1 * s) + kind.round(x2 * c));
+                    kind.write(out.data, out_row + p1, first);
+                    kind.write(out.data, out_row + p2, second);
+                }
+                for i in dims..features {
+                    let value = kind.read(x.data, at(xs, [b, h, l, i]));
+                    kind.write(out.data, out_row + i, value);
+                }
+            }
+        }
+    });
+}
