@@ -54,23 +54,20 @@ unsafe extern "C" fn kernel(
     count: usize,
     output: *mut Tensor,
 ) -> c_int {
-    let run = std::panic::catch_unwind(|| {
-        // SAFETY: the primitive passes its 2 parameters, 3 inputs and its output.
-        let (params, inputs, output) = unsafe {
-            (
-                std::slice::from_raw_parts(params, 2),
-                std::slice::from_raw_parts(inputs, count),
-                &*output,
-            )
-        };
-        match inputs {
-            [q, k, v] => attend(q, k, v, output, f32::from_bits(params[1] as u32)),
-            _ => false,
-        }
-    });
-    match run {
-        Ok(true) => 0,
-        _ => 1,
+    // SAFETY: called by the primitive with its 2 parameters, `count` inputs and its output.
+    unsafe {
+        cpu_primitive::run_kernel(
+            "decode attention",
+            (params, 2),
+            (inputs, count),
+            output,
+            |params, inputs, output| match inputs {
+                [q, k, v] => attend(q, k, v, output, f32::from_bits(params[1] as u32))
+                    .then_some(())
+                    .ok_or("inputs of unexpected shapes or types"),
+                _ => Err("expected 3 inputs"),
+            },
+        )
     }
 }
 

@@ -48,6 +48,40 @@ unsafe extern "C" {
     fn mlxm_last_error() -> *const c_char;
 }
 
+/// The body of a [`Kernel`]: the primitive's arguments as slices (`params` parameters), a
+/// panic or an error turned into a failed evaluation (MLX raises it), the reason printed.
+///
+/// # Safety
+/// The pointers are those the primitive passes: `params` parameters, `count` inputs, one
+/// output, alive for the call.
+pub unsafe fn run_kernel(
+    name: &str,
+    (params, count_params): (*const i64, usize),
+    (inputs, count): (*const Tensor, usize),
+    output: *mut Tensor,
+    body: impl FnOnce(&[i64], &[Tensor], &Tensor) -> Result<(), &'static str>,
+) -> c_int {
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: the caller's contract.
+        let (params, inputs, output) = unsafe {
+            (
+                std::slice::from_raw_parts(params, count_params),
+                std::slice::from_raw_parts(inputs, count),
+                &*output,
+            )
+        };
+        body(params, inputs, output)
+    }));
+    match run {
+        Ok(Ok(())) => 0,
+        Ok(Err(reason)) => {
+            eprintln!("mlx-manager: {name}: {reason}");
+            1
+        }
+        Err(_) => 1,
+    }
+}
+
 /// A lazy array of `shape` and `dtype` that `kernel` computes from `inputs` with `params`, or
 /// `None` when the default device is not the CPU (the caller then uses MLX's own operation).
 pub fn lazy_op(

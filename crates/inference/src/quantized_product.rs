@@ -151,36 +151,29 @@ unsafe extern "C" fn kernel(
     count: usize,
     output: *mut Tensor,
 ) -> c_int {
-    let run = std::panic::catch_unwind(|| {
-        // SAFETY: the primitive passes its 4 parameters, `count` inputs and its output.
-        let (params, inputs, output) = unsafe {
-            (
-                std::slice::from_raw_parts(params, 4),
-                std::slice::from_raw_parts(inputs, count),
-                &*output,
-            )
-        };
-        let format = Format {
-            bits: params[0] as usize,
-            group: params[1] as usize,
-        };
-        let eps = f32::from_bits(params[3] as u32);
-        match inputs {
-            [x, w, scales, biases, rest @ ..] => {
-                let isa = Isa::detect().ok_or("no kernel for this CPU")?;
-                let prologue = Prologue::new(params[2], eps, x, rest.first())?;
-                compute(format, isa, &prologue, [x, w, scales, biases], output)
-            }
-            _ => Err("expected 4 or 5 inputs"),
-        }
-    });
-    match run {
-        Ok(Ok(())) => 0,
-        Ok(Err(reason)) => {
-            eprintln!("mlx-manager: quantized product: {reason}");
-            1
-        }
-        Err(_) => 1,
+    // SAFETY: called by the primitive with its 4 parameters, `count` inputs and its output.
+    unsafe {
+        cpu_primitive::run_kernel(
+            "quantized product",
+            (params, 4),
+            (inputs, count),
+            output,
+            |params, inputs, output| {
+                let format = Format {
+                    bits: params[0] as usize,
+                    group: params[1] as usize,
+                };
+                let eps = f32::from_bits(params[3] as u32);
+                match inputs {
+                    [x, w, scales, biases, rest @ ..] => {
+                        let isa = Isa::detect().ok_or("no kernel for this CPU")?;
+                        let prologue = Prologue::new(params[2], eps, x, rest.first())?;
+                        compute(format, isa, &prologue, [x, w, scales, biases], output)
+                    }
+                    _ => Err("expected 4 or 5 inputs"),
+                }
+            },
+        )
     }
 }
 

@@ -55,27 +55,24 @@ unsafe extern "C" fn kernel(
     count: usize,
     output: *mut Tensor,
 ) -> c_int {
-    let run = std::panic::catch_unwind(|| {
-        // SAFETY: the primitive passes its 2 parameters, 3 inputs and its output.
-        let (params, inputs, output) = unsafe {
-            (
-                std::slice::from_raw_parts(params, 2),
-                std::slice::from_raw_parts(inputs, count),
-                &*output,
-            )
-        };
-        let (dims, traditional) = (params[0] as usize, params[1] != 0);
-        match (inputs, Kind::of(output)) {
-            ([x, cos, sin], Some(kind)) => {
-                rotate_all(kind, x, cos, sin, output, dims, traditional);
-                true
-            }
-            _ => false,
-        }
-    });
-    match run {
-        Ok(true) => 0,
-        _ => 1,
+    // SAFETY: called by the primitive with its 2 parameters, `count` inputs and its output.
+    unsafe {
+        cpu_primitive::run_kernel(
+            "rotary embedding",
+            (params, 2),
+            (inputs, count),
+            output,
+            |params, inputs, output| {
+                let (dims, traditional) = (params[0] as usize, params[1] != 0);
+                match (inputs, Kind::of(output)) {
+                    ([x, cos, sin], Some(kind)) => {
+                        rotate_all(kind, x, cos, sin, output, dims, traditional);
+                        Ok(())
+                    }
+                    _ => Err("expected 3 float inputs"),
+                }
+            },
+        )
     }
 }
 
