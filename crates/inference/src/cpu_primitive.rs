@@ -8,6 +8,7 @@
 
 use std::ffi::{CStr, c_char, c_int};
 
+use half::{bf16, f16};
 use mlx_rs::{Array, Dtype, Stream};
 
 use crate::InferenceError;
@@ -169,5 +170,80 @@ impl Tensor {
     /// The stride between a row's elements.
     pub fn element_stride(&self) -> usize {
         self.strides().last().map_or(1, |&s| s as usize)
+    }
+}
+
+/// The float element types the kernels read and write, each value handled as f32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Float {
+    F32,
+    F16,
+    Bf16,
+}
+
+impl Float {
+    /// The type of an `mlx_dtype`, when it is one of these.
+    pub fn of(dtype: c_int) -> Option<Self> {
+        match Dtype::try_from(dtype as u32).ok()? {
+            Dtype::Float32 => Some(Self::F32),
+            Dtype::Float16 => Some(Self::F16),
+            Dtype::Bfloat16 => Some(Self::Bf16),
+            _ => None,
+        }
+    }
+
+    pub fn size(self) -> usize {
+        match self {
+            Self::F32 => 4,
+            Self::F16 | Self::Bf16 => 2,
+        }
+    }
+
+    /// Element `index` of `data`.
+    ///
+    /// # Safety
+    /// `data` holds that element, of this type.
+    #[inline(always)]
+    pub unsafe fn read(self, data: *const u8, index: usize) -> f32 {
+        // SAFETY: the caller's contract.
+        unsafe {
+            match self {
+                Self::F32 => *data.cast::<f32>().add(index),
+                Self::F16 => (*data.cast::<f16>().add(index)).to_f32(),
+                Self::Bf16 => (*data.cast::<bf16>().add(index)).to_f32(),
+            }
+        }
+    }
+
+    /// Writes `value` (rounded to this type) as element `index` of `data`.
+    ///
+    /// # Safety
+    /// `data` holds that element, of this type, and no other thread writes it.
+    #[inline(always)]
+    pub unsafe fn write(self, data: *mut u8, index: usize, value: f32) {
+        // SAFETY: the caller's contract.
+        unsafe {
+            match self {
+                Self::F32 => *data.cast::<f32>().add(index) = value,
+                Self::F16 => *data.cast::<f16>().add(index) = f16::from_f32(value),
+                Self::Bf16 => *data.cast::<bf16>().add(index) = bf16::from_f32(value),
+            }
+        }
+    }
+
+    /// `value` as the nearest value of this type (round to nearest even), as MLX stores each
+    /// operation's result.
+    #[inline(always)]
+    pub fn round(self, value: f32) -> f32 {
+        match self {
+            Self::F32 => value,
+            Self::F16 => f16::from_f32(value).to_f32(),
+            Self::Bf16 => bf16::from_f32(value).to_f32(),
+        }
+    }
+
+    /// MLX's promotion of two float types: themselves when equal, else f32.
+    pub fn promote(self, other: Self) -> Self {
+        if self == other { self } else { Self::F32 }
     }
 }

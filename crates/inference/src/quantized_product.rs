@@ -26,10 +26,10 @@ use std::ffi::c_int;
 use mlx_rs::{Array, Dtype};
 
 use crate::InferenceError;
-use crate::cpu_primitive::{self, Tensor};
+use crate::cpu_primitive::{self, Float, Tensor};
 use isa::Isa;
 use prologue::Prologue;
-use values::{ScaleRows, element_dtype, read_row};
+use values::{ScaleRows, read_row};
 
 /// Set to `mlx` to leave every quantized product to MLX's kernel (to compare, or should ours
 /// misbehave on some CPU).
@@ -76,8 +76,8 @@ pub enum Before<'a> {
 }
 
 /// `before(x) · Wᵀ` as a lazy array computed by this module's kernel, or `None` where MLX's
-/// own operations compute it: another device than the CPU, a format or dtype the kernel does
-/// not cover, or a CPU without its instructions.
+/// own operations compute it: another device than the CPU, or a format or dtype the kernel does
+/// not cover.
 pub fn matmul_transposed(
     x: &Array,
     weight: &Array,
@@ -105,13 +105,12 @@ pub fn matmul_transposed(
             )
         }
     };
-    if Isa::detect().is_none()
-        || weight.dtype() != Dtype::Uint32
+    if weight.dtype() != Dtype::Uint32
         || weight.ndim() != 2
         || !inputs[..]
             .iter()
             .filter(|a| a.dtype() != Dtype::Uint32)
-            .all(|a| element_dtype(a.dtype() as c_int).is_some())
+            .all(|a| Float::of(a.dtype() as c_int).is_some())
     {
         return Ok(None);
     }
@@ -166,7 +165,7 @@ unsafe extern "C" fn kernel(
                 let eps = f32::from_bits(params[3] as u32);
                 match inputs {
                     [x, w, scales, biases, rest @ ..] => {
-                        let isa = Isa::detect().ok_or("no kernel for this CPU")?;
+                        let isa = Isa::detect();
                         let prologue = Prologue::new(params[2], eps, x, rest.first())?;
                         compute(format, isa, &prologue, [x, w, scales, biases], output)
                     }

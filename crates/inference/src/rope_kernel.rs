@@ -8,11 +8,10 @@
 
 use std::ffi::c_int;
 
-use half::{bf16, f16};
 use mlx_rs::{Array, Dtype};
 
 use crate::InferenceError;
-use crate::cpu_primitive::{self, Tensor};
+use crate::cpu_primitive::{self, Float, Tensor};
 use crate::parallel_split::split_rows;
 
 /// The first `dims` features of `x: [B, heads, L, head_dim]` rotated by `cos`/`sin` (shaped
@@ -64,7 +63,7 @@ unsafe extern "C" fn kernel(
             output,
             |params, inputs, output| {
                 let (dims, traditional) = (params[0] as usize, params[1] != 0);
-                match (inputs, Kind::of(output)) {
+                match (inputs, Float::of(output.dtype)) {
                     ([x, cos, sin], Some(kind)) => {
                         rotate_all(kind, x, cos, sin, output, dims, traditional);
                         Ok(())
@@ -76,62 +75,6 @@ unsafe extern "C" fn kernel(
     }
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    F32,
-    F16,
-    Bf16,
-}
-
-impl Kind {
-    fn of(tensor: &Tensor) -> Option<Self> {
-        match Dtype::try_from(tensor.dtype as u32).ok()? {
-            Dtype::Float32 => Some(Self::F32),
-            Dtype::Float16 => Some(Self::F16),
-            Dtype::Bfloat16 => Some(Self::Bf16),
-            _ => None,
-        }
-    }
-
-    /// # Safety
-    /// `data` holds element `index` of this type.
-    #[inline(always)]
-    unsafe fn read(self, data: *const u8, index: usize) -> f32 {
-        // SAFETY: the caller's contract.
-        unsafe {
-            match self {
-                Self::F32 => *data.cast::<f32>().add(index),
-                Self::F16 => (*data.cast::<f16>().add(index)).to_f32(),
-                Self::Bf16 => (*data.cast::<bf16>().add(index)).to_f32(),
-            }
-        }
-    }
-
-    /// # Safety
-    /// `data` holds element `index` of this type, written by this thread alone.
-    #[inline(always)]
-    unsafe fn write(self, data: *mut u8, index: usize, value: f32) {
-        // SAFETY: the caller's contract.
-        unsafe {
-            match self {
-                Self::F32 => *data.cast::<f32>().add(index) = value,
-                Self::F16 => *data.cast::<f16>().add(index) = f16::from_f32(value),
-                Self::Bf16 => *data.cast::<bf16>().add(index) = bf16::from_f32(value),
-            }
-        }
-    }
-
-    /// `value` rounded to this type, as MLX stores each operation's result.
-    #[inline(always)]
-    fn round(self, value: f32) -> f32 {
-        match self {
-            Self::F32 => value,
-            Self::F16 => f16::from_f32(value).to_f32(),
-            Self::Bf16 => bf16::from_f32(value).to_f32(),
-        }
-    }
-}
-
 /// Element offset of `(b, h, l, i)` in a 4-D view.
 #[inline(always)]
 fn at(strides: &[i64], [b, h, l, i]: [usize; 4]) -> usize {
@@ -140,7 +83,7 @@ fn at(strides: &[i64], [b, h, l, i]: [usize; 4]) -> usize {
 }
 
 fn rotate_all(
-    kind: Kind,
+    kind: Float,
     x: &Tensor,
     cos: &Tensor,
     sin: &Tensor,

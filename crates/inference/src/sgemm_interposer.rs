@@ -20,9 +20,9 @@ use std::sync::{LazyLock, OnceLock};
 
 use crate::few_row_product;
 
-const ROW_MAJOR: c_int = 101;
-const NO_TRANS: c_int = 111;
-const TRANS: c_int = 112;
+pub const ROW_MAJOR: c_int = 101;
+pub const NO_TRANS: c_int = 111;
+pub const TRANS: c_int = 112;
 
 /// Below this many matrix elements a product runs on one BLAS thread.
 const SINGLE_THREAD_BELOW: i64 = 256 * 1024;

@@ -17,7 +17,8 @@ mod portable;
 use std::sync::LazyLock;
 
 use super::Format;
-use super::values::{Element, widen};
+use super::values::widen;
+use crate::cpu_primitive::Float;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Isa {
@@ -140,9 +141,8 @@ macro_rules! block_loops {
 use block_loops;
 
 impl Isa {
-    /// The best this CPU runs; `None` never happens today (the portable kernel runs anywhere)
-    /// but keeps the caller's fallback to MLX in one place.
-    pub fn detect() -> Option<Self> {
+    /// The best this CPU runs (the portable kernel runs anywhere), detected once.
+    pub fn detect() -> Self {
         static DETECTED: LazyLock<Isa> = LazyLock::new(|| {
             #[cfg(target_arch = "x86_64")]
             {
@@ -162,7 +162,7 @@ impl Isa {
             }
             Isa::Portable
         });
-        Some(*DETECTED)
+        *DETECTED
     }
 
     /// Every kernel this CPU can run (the tests compare them all).
@@ -242,12 +242,12 @@ impl Isa {
     ///
     /// # Safety
     /// `src` holds that many values; the CPU runs this instruction set.
-    pub unsafe fn widen(self, element: Element, src: *const u8, dst: &mut [f32]) {
-        let bf16 = element == Element::Bf16;
+    pub unsafe fn widen(self, element: Float, src: *const u8, dst: &mut [f32]) {
+        let bf16 = element == Float::Bf16;
         // SAFETY (each arm): the caller's contract.
         unsafe {
             match (self, element) {
-                (_, Element::F32) => widen(element, src, dst),
+                (_, Float::F32) => widen(element, src, dst),
                 #[cfg(target_arch = "x86_64")]
                 (Self::Avx512, _) => avx512::widen_halves(bf16, src.cast(), dst),
                 #[cfg(target_arch = "x86_64")]

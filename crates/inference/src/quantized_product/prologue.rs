@@ -4,10 +4,8 @@
 //! before the MLP's down projection. Each mirrors MLX's operations on the same values,
 //! rounding to the activations' type where MLX does (for f32 activations, nowhere).
 
-use half::{bf16, f16};
-
-use super::values::{Element, read_row};
-use crate::cpu_primitive::Tensor;
+use super::values::read_row;
+use crate::cpu_primitive::{Float, Tensor};
 
 /// The kinds, as the primitive's parameter.
 pub const NONE: i64 = 0;
@@ -20,11 +18,11 @@ pub enum Prologue {
     RmsNorm {
         weight: Vec<f32>,
         eps: f32,
-        rounding: Element,
+        rounding: Float,
     },
     /// The row holds `gate` then `up`, `k` values each.
     SwiGlu {
-        rounding: Element,
+        rounding: Float,
     },
 }
 
@@ -36,20 +34,19 @@ impl Prologue {
         x: &Tensor,
         weight: Option<&Tensor>,
     ) -> Result<Self, &'static str> {
-        let x_type =
-            super::values::element_dtype(x.dtype).ok_or("an input of an unsupported type")?;
+        let x_type = Float::of(x.dtype).ok_or("an input of an unsupported type")?;
         Ok(match kind {
             NONE => Self::None,
             SWIGLU => Self::SwiGlu { rounding: x_type },
             RMS_NORM => {
                 let weight = weight.ok_or("the norm's weight is missing")?;
-                let weight_type = super::values::element_dtype(weight.dtype)
-                    .ok_or("a norm weight of an unsupported type")?;
-                let rounding = promote(x_type, weight_type);
+                let weight_type =
+                    Float::of(weight.dtype).ok_or("a norm weight of an unsupported type")?;
+                let rounding = x_type.promote(weight_type);
                 let mut values = vec![0.0f32; weight.row_len()];
                 read_row(weight, 0, &mut values)?;
                 for value in &mut values {
-                    *value = round(rounding, *value);
+                    *value = rounding.round(*value);
                 }
                 Self::RmsNorm {
                     weight: values,
@@ -83,33 +80,16 @@ impl Prologue {
                 let normalizer = (1.0 / raw.len() as f64) as f32;
                 let inverse = 1.0 / (sum * normalizer + eps).sqrt();
                 for ((o, &v), &w) in out.iter_mut().zip(raw).zip(weight) {
-                    *o = round(*rounding, round(*rounding, v * inverse) * w);
+                    *o = rounding.round(rounding.round(v * inverse) * w);
                 }
             }
             Self::SwiGlu { rounding } => {
                 let (gate, up) = raw.split_at(out.len());
                 for ((o, &g), &u) in out.iter_mut().zip(gate).zip(up) {
-                    let sigmoid = round(*rounding, 1.0 / (1.0 + (-g).exp()));
-                    *o = round(*rounding, round(*rounding, g * sigmoid) * u);
+                    let sigmoid = rounding.round(1.0 / (1.0 + (-g).exp()));
+                    *o = rounding.round(rounding.round(g * sigmoid) * u);
                 }
             }
         }
-    }
-}
-
-/// `value` as the nearest value of type `element` (round to nearest even, as MLX converts).
-fn round(element: Element, value: f32) -> f32 {
-    match element {
-        Element::F32 => value,
-        Element::F16 => f16::from_f32(value).to_f32(),
-        Element::Bf16 => bf16::from_f32(value).to_f32(),
-    }
-}
-
-/// MLX's promotion of two float types.
-pub fn promote(a: Element, b: Element) -> Element {
-    match (a, b) {
-        (a, b) if a == b => a,
-        _ => Element::F32,
     }
 }

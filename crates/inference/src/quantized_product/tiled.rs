@@ -4,16 +4,13 @@
 
 use super::Operands;
 use super::prologue::Prologue;
-use super::values::{Element, Output, element_dtype};
+use super::values::Output;
+use crate::cpu_primitive::Float;
 use crate::parallel_split::split_rows;
-use crate::sgemm_interposer::cblas_sgemm;
+use crate::sgemm_interposer::{NO_TRANS, ROW_MAJOR, TRANS, cblas_sgemm};
 
 /// Unpacked values per tile: 1 MiB of f32, which stays in the cache for the product.
 const TILE_VALUES: usize = 256 * 1024;
-
-const ROW_MAJOR: i32 = 101;
-const NO_TRANS: i32 = 111;
-const TRANS: i32 = 112;
 
 /// A buffer written by several threads, each in its own rows.
 struct Shared(*mut f32);
@@ -98,7 +95,7 @@ fn rows_of_x<'a>(op: &'a Operands) -> Result<std::borrow::Cow<'a, [f32]>, &'stat
             .all(|(i, &offset)| offset == i * k);
     if contiguous
         && matches!(op.prologue, Prologue::None)
-        && element_dtype(op.x.dtype) == Some(Element::F32)
+        && Float::of(op.x.dtype) == Some(Float::F32)
     {
         // SAFETY: x holds m rows of k f32 values, alive for the kernel's call.
         return Ok(std::borrow::Cow::Borrowed(unsafe {

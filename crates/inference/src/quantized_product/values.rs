@@ -1,57 +1,27 @@
 //! Reading the product's float operands (any of f32, f16, bf16, any strides) into f32, and
 //! writing its f32 results in the output's dtype.
 
-use std::ffi::c_int;
-
 use half::slice::HalfFloatSliceExt;
 use half::{bf16, f16};
-use mlx_rs::Dtype;
 
 use super::isa::Isa;
-use crate::cpu_primitive::Tensor;
-
-/// The float element types the kernel reads and writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Element {
-    F32,
-    F16,
-    Bf16,
-}
-
-impl Element {
-    fn size(self) -> usize {
-        match self {
-            Self::F32 => 4,
-            Self::F16 | Self::Bf16 => 2,
-        }
-    }
-}
-
-/// The element type of an `mlx_dtype`, when the kernel handles it.
-pub fn element_dtype(dtype: c_int) -> Option<Element> {
-    match Dtype::try_from(dtype as u32).ok()? {
-        Dtype::Float32 => Some(Element::F32),
-        Dtype::Float16 => Some(Element::F16),
-        Dtype::Bfloat16 => Some(Element::Bf16),
-        _ => None,
-    }
-}
+use crate::cpu_primitive::{Float, Tensor};
 
 /// Converts `count` contiguous values of type `element` at `src` into `dst`.
 ///
 /// # Safety
 /// `src` holds `count` values of that type.
-pub unsafe fn widen(element: Element, src: *const u8, dst: &mut [f32]) {
+pub unsafe fn widen(element: Float, src: *const u8, dst: &mut [f32]) {
     let count = dst.len();
     // SAFETY (each arm): the caller's contract; half-precision values are 2-byte aligned in
     // MLX's buffers, f32 ones 4-byte aligned.
     unsafe {
         match element {
-            Element::F32 => dst.copy_from_slice(std::slice::from_raw_parts(src.cast(), count)),
-            Element::F16 => {
+            Float::F32 => dst.copy_from_slice(std::slice::from_raw_parts(src.cast(), count)),
+            Float::F16 => {
                 std::slice::from_raw_parts(src.cast::<f16>(), count).convert_to_f32_slice(dst)
             }
-            Element::Bf16 => {
+            Float::Bf16 => {
                 std::slice::from_raw_parts(src.cast::<bf16>(), count).convert_to_f32_slice(dst)
             }
         }
@@ -61,14 +31,14 @@ pub unsafe fn widen(element: Element, src: *const u8, dst: &mut [f32]) {
 /// Per-row group values (scales or biases): `[n, groups]`, rows `stride` elements apart.
 pub struct ScaleRows {
     data: *const u8,
-    element: Element,
+    element: Float,
     stride: usize,
     pub groups: usize,
 }
 
 impl ScaleRows {
     pub fn new(tensor: &Tensor, n: usize, groups: usize) -> Result<Self, &'static str> {
-        let element = element_dtype(tensor.dtype).ok_or("scales of an unsupported type")?;
+        let element = Float::of(tensor.dtype).ok_or("scales of an unsupported type")?;
         if tensor.dims() != [n as i32, groups as i32] || tensor.element_stride() != 1 {
             return Err("scales or biases do not match the weights");
         }
@@ -106,7 +76,7 @@ impl ScaleRows {
 
 /// Row `offset` (an element offset) of `x`, `dst.len()` values, into `dst` in f32.
 pub fn read_row(x: &Tensor, offset: usize, dst: &mut [f32]) -> Result<(), &'static str> {
-    let element = element_dtype(x.dtype).ok_or("an input of an unsupported type")?;
+    let element = Float::of(x.dtype).ok_or("an input of an unsupported type")?;
     let stride = x.element_stride();
     // SAFETY: the row exists in x's buffer (its offset and stride come from x itself).
     unsafe {
@@ -127,7 +97,7 @@ pub fn read_row(x: &Tensor, offset: usize, dst: &mut [f32]) -> Result<(), &'stat
 /// The output, row-major `[m, n]`, written one value or one row at a time.
 pub struct Output {
     data: *mut u8,
-    element: Element,
+    element: Float,
     n: usize,
 }
 
@@ -136,7 +106,7 @@ unsafe impl Sync for Output {}
 
 impl Output {
     pub fn new(out: &Tensor, m: usize, n: usize) -> Result<Self, &'static str> {
-        let element = element_dtype(out.dtype).ok_or("an output of an unsupported type")?;
+        let element = Float::of(out.dtype).ok_or("an output of an unsupported type")?;
         let rows: usize = out
             .dims()
             .iter()
@@ -156,7 +126,7 @@ impl Output {
 
     /// Whether the output is f32, so a product can write into it directly.
     pub fn f32_data(&self) -> Option<*mut f32> {
-        (self.element == Element::F32).then_some(self.data.cast())
+        (self.element == Float::F32).then_some(self.data.cast())
     }
 
     /// Writes row `i`, column `j`.
@@ -168,9 +138,9 @@ impl Output {
         // SAFETY: the caller's contract; the output is a fresh, row-major buffer.
         unsafe {
             match self.element {
-                Element::F32 => *self.data.cast::<f32>().add(index) = value,
-                Element::F16 => *self.data.cast::<f16>().add(index) = f16::from_f32(value),
-                Element::Bf16 => *self.data.cast::<bf16>().add(index) = bf16::from_f32(value),
+                Float::F32 => *self.data.cast::<f32>().add(index) = value,
+                Float::F16 => *self.data.cast::<f16>().add(index) = f16::from_f32(value),
+                Float::Bf16 => *self.data.cast::<bf16>().add(index) = bf16::from_f32(value),
             }
         }
     }
